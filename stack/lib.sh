@@ -1,0 +1,137 @@
+# Shared helpers for the no-Docker stack. Sourced, never run.
+# Every component lives under $STACK_DIR/<name>: data, its log, its pid file. Nothing outside it
+# is touched except the download caches (~/.m2, Go's module cache), which only speed things up.
+
+set -euo pipefail
+
+STACK_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+STACK_DIR="${STACK_DIR:-$STACK_ROOT/.stack}"
+STACK_HOST=127.0.0.1
+
+STACK_PG_PORT="${STACK_PG_PORT:-5432}"
+STACK_PG_USER="${STACK_PG_USER:-postgres}"
+STACK_PG_PASSWORD="${STACK_PG_PASSWORD:-postgres}"
+STACK_PG_DB="${STACK_PG_DB:-inventory}"
+STACK_KAFKA_PORT="${STACK_KAFKA_PORT:-9092}"
+STACK_KAFKA_CONTROLLER_PORT="${STACK_KAFKA_CONTROLLER_PORT:-9093}"
+STACK_CONNECT_PORT="${STACK_CONNECT_PORT:-8083}"
+STACK_ES_PORT="${STACK_ES_PORT:-9200}"
+STACK_ES_TRANSPORT_PORT="${STACK_ES_TRANSPORT_PORT:-9300}"
+STACK_MONGO_PORT="${STACK_MONGO_PORT:-27017}"
+STACK_TOPIC_PREFIX="${STACK_TOPIC_PREFIX:-cdc}"
+
+# Pinned versions: Debezium 3.2.x is built against Kafka 3.9.1; the Elasticsearch launcher uses
+# internal API that moves between minors.
+KAFKA_VERSION=3.9.1
+DEBEZIUM_VERSION=3.2.6.Final
+ES_VERSION=8.18.1
+FERRETDB_VERSION=v1.24.2
+
+mkdir -p "$STACK_DIR/run" "$STACK_DIR/logs"
+
+stack_log() { printf '[stack] %s\n' "$*" >&2; }
+stack_die() {
+  printf '[stack] ERROR: %s\n' "$*" >&2
+  exit 1
+}
+
+pid_file() { echo "$STACK_DIR/run/$1.pid"; }
+log_file() { echo "$STACK_DIR/logs/$1.log"; }
+
+# is_running NAME: true when the pid we recorded for NAME is alive.
+is_running() {
+  local f
+  f="$(pid_file "$1")"
+  [[ -f "$f" ]] && kill -0 "$(cat "$f")" 2>/dev/null
+}
+
+# start_daemon NAME CMD...: runs CMD detached in its own session, output to the component log,
+# and records its pid so that stop_daemon stops exactly that process tree and nothing else.
+start_daemon() {
+  local name="$1"
+  shift
+  if is_running "$name"; then
+    stack_log "$name already running (pid $(cat "$(pid_file "$name")"))"
+    return 0
+  fi
+  setsid "$@" >>"$(log_file "$name")" 2>&1 </dev/null &
+  echo $! >"$(pid_file "$name")"
+}
+
+# stop_daemon NAME [GRACE_SECONDS]: SIGTERM to the recorded process group, SIGKILL after the grace.
+stop_daemon() {
+  local name="$1" grace="${2:-30}" f pid
+  f="$(pid_file "$name")"
+  [[ -f "$f" ]] || return 0
+  pid="$(cat "$f")"
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+    local waited=0
+    while kill -0 "$pid" 2>/dev/null && ((waited < grace * 10)); do
+      sleep 0.1
+      waited=$((waited + 1))
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+      stack_log "$name did not stop in ${grace}s, killing"
+      kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+    fi
+  fi
+  rm -f "$f"
+}
+
+port_open() { (exec 3<>"/dev/tcp/$STACK_HOST/$1") 2>/dev/null; }
+
+# wait_until NAME TIMEOUT_SECONDS CHECK...: polls CHECK until it succeeds; on timeout names the
+# component and its log, and shows the log's tail, so a failed start explains itself.
+wait_until() {
+  local name="$1" timeout="$2"
+  shift 2
+  local deadline=$((SECONDS + timeout))
+  until "$@" >/dev/null 2>&1; do
+    if ((SECONDS >= deadline)); then
+      stack_log "$name did not become healthy within ${timeout}s; log: $(log_file "$name")"
+      tail -n 40 "$(log_file "$name")" >&2 2>/dev/null || true
+      return 1
+    fi
+    if [[ -f "$(pid_file "$name")" ]] && ! is_running "$name"; then
+      stack_log "$name exited during start; log: $(log_file "$name")"
+      tail -n 40 "$(log_file "$name")" >&2 2>/dev/null || true
+      return 1
+    fi
+    sleep 0.5
+  done
+}
+
+# maven_fetch POM_DIR DEST: copies a pom's runtime dependencies into DEST once; ~/.m2 caches jars.
+maven_fetch() {
+  local pom_dir="$1" dest="$2"
+  if [[ -f "$dest/.complete" && "$dest/.complete" -nt "$pom_dir/pom.xml" ]]; then return 0; fi
+  command -v mvn >/dev/null || apt_install maven
+  rm -rf "$dest"
+  mkdir -p "$dest"
+  mvn -q -B -f "$pom_dir/pom.xml" dependency:copy-dependencies \
+    -DincludeScope=runtime -DoutputDirectory="$dest" >>"$(log_file maven)" 2>&1 ||
+    stack_die "maven could not fetch $pom_dir; log: $(log_file maven)"
+  touch "$dest/.complete"
+}
+
+apt_updated=0
+apt_install() {
+  if [[ $apt_updated == 0 ]]; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+    apt_updated=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+# java_bin: Java 17+ is required by Kafka 3.9, Debezium 3.2 and Elasticsearch 8.
+java_bin() {
+  if [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/java" ]]; then
+    echo "$JAVA_HOME/bin/java"
+  elif command -v java >/dev/null; then
+    command -v java
+  else
+    apt_install openjdk-17-jdk-headless
+    command -v java
+  fi
+}

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Says what runs where: one line a component, with its pid and health.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "$STACK_ROOT/stack/components.sh"
+
+for c in "${STACK_COMPONENTS[@]}"; do
+  if "${c}_healthy" >/dev/null 2>&1; then state=healthy
+  elif is_running "$c"; then state=starting
+  else state=down; fi
+  pid="-"
+  [[ -f "$(pid_file "$c")" ]] && pid="$(cat "$(pid_file "$c")")"
+  printf '%-9s pid=%-8s ' "$state" "$pid"
+  "${c}_status"
+done
