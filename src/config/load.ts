@@ -1,0 +1,94 @@
+// Loads the configuration once at start: validated against the schema, then deep-frozen. A bad
+// value fails with the variable's name and what was expected, never with the secret itself.
+import convict from 'convict';
+import { ConfigError } from '../errors.js';
+import { schema } from './schema.js';
+import { parseTableOverrides, type DecimalMode, type SinkName, type TableOverrides, type TruncateMode } from './tables.js';
+
+export interface Config {
+  readonly logLevel: string;
+  readonly http: { readonly host: string; readonly port: number };
+  readonly kafka: {
+    readonly brokers: readonly string[];
+    readonly clientId: string;
+    readonly groupIdBase: string;
+    readonly topicPrefix: string;
+    readonly topics: readonly string[];
+    readonly fromBeginning: boolean;
+    readonly partitionsConcurrency: number;
+    readonly sessionTimeoutMs: number;
+  };
+  readonly deadLetter: { readonly enabled: boolean; readonly topic: string };
+  readonly retry: { readonly minTimeoutMs: number; readonly maxTimeoutMs: number };
+  readonly sinks: readonly SinkName[];
+  readonly elasticsearch: {
+    readonly url: string;
+    readonly username: string;
+    readonly password: string;
+    readonly apiKey: string;
+    readonly requestTimeoutMs: number;
+    readonly gcDeletes: string;
+  };
+  readonly mongodb: { readonly url: string; readonly database: string };
+  readonly postgres: { readonly url: string };
+  readonly defaults: { readonly decimal: DecimalMode; readonly truncate: TruncateMode };
+  readonly tables: TableOverrides;
+}
+
+interface SchemaLeaf {
+  env?: string;
+  doc?: string;
+  default?: unknown;
+  sensitive?: boolean;
+}
+
+/** Every leaf of the schema with its dotted path: the config reference and .env.example use it. */
+export function schemaLeaves(): Array<{ path: string } & SchemaLeaf> {
+  const leaves: Array<{ path: string } & SchemaLeaf> = [];
+  const walk = (node: Record<string, unknown>, prefix: string) => {
+    for (const [key, child] of Object.entries(node)) {
+      const path = prefix ? `${prefix}.${key}` : key;
+      if (child && typeof child === 'object' && 'default' in child) leaves.push({ path, ...(child as SchemaLeaf) });
+      else walk(child as Record<string, unknown>, path);
+    }
+  };
+  walk(schema as unknown as Record<string, unknown>, '');
+  return leaves;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Rewrites convict's "path: message: value was ..." lines to name the env var and hide secrets. */
+function describeProblems(message: string): string {
+  const byPath = new Map(schemaLeaves().map((leaf) => [leaf.path, leaf]));
+  return message
+    .split('\n')
+    .map((line) => {
+      const match = /^([\w.]+): (.*?)(?:: value was .*)?$/s.exec(line);
+      const leaf = match?.[1] ? byPath.get(match[1]) : undefined;
+      if (!match || !leaf?.env) return line.replace(/: value was .*$/s, '');
+      return `${leaf.env}: ${match[2]}`;
+    })
+    .join('\n');
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  let config;
+  try {
+    config = convict(schema, { env: { ...env } });
+    config.validate({ allowed: 'strict' });
+  } catch (error) {
+    throw new ConfigError(`invalid configuration:\n${describeProblems((error as Error).message)}`);
+  }
+  const loaded = config.getProperties() as unknown as Config & { tables: unknown };
+  if (loaded.retry.minTimeoutMs > loaded.retry.maxTimeoutMs) {
+    throw new ConfigError('invalid configuration:\nRETRY_MIN_TIMEOUT_MS: must not exceed RETRY_MAX_TIMEOUT_MS');
+  }
+  return deepFreeze({ ...loaded, tables: parseTableOverrides(loaded.tables) });
+}

@@ -1,0 +1,235 @@
+// The one configuration schema. Every setting is an environment variable, documented here (the
+// `doc` strings) and in .env.example, which a unit test keeps in step with this file.
+import convict from 'convict';
+import { parseTableOverrides, SINK_NAMES } from './tables.js';
+
+const splitList = (value: unknown) =>
+  String(value)
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part.length > 0);
+
+// convict looks custom formats up by name; registering them here keeps them beside their use.
+convict.addFormats({
+  'comma-list': {
+    coerce: splitList,
+    validate: (value: unknown) => {
+      if (!Array.isArray(value) || value.length === 0) throw new Error('must be a non-empty comma-separated list');
+    },
+  },
+  'optional-comma-list': { coerce: splitList, validate: () => undefined },
+  'sink-list': {
+    coerce: splitList,
+    validate: (value: unknown) => {
+      if (!Array.isArray(value) || value.length === 0) throw new Error('must name at least one sink');
+      for (const sink of value) {
+        if (!SINK_NAMES.includes(sink)) throw new Error(`"${sink}" is not a sink; expected ${SINK_NAMES.join(' and/or ')}`);
+      }
+    },
+  },
+  // convict's Boolean takes any string but "false" as true; a typo must fail instead.
+  'strict-boolean': {
+    coerce: (value: unknown) => (value === 'true' ? true : value === 'false' ? false : value),
+    validate: (value: unknown) => {
+      if (typeof value !== 'boolean') throw new Error('must be true or false');
+    },
+  },
+  'table-overrides': {
+    coerce: (value: unknown) => value,
+    validate: (value: unknown) => {
+      parseTableOverrides(value);
+    },
+  },
+});
+
+export const schema = {
+  logLevel: {
+    doc: 'pino log level: fatal, error, warn, info, debug or trace.',
+    format: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+    default: 'info',
+    env: 'LOG_LEVEL',
+  },
+  http: {
+    host: {
+      doc: 'Address the /metrics, /healthz and /readyz server binds to (0.0.0.0 inside a container).',
+      format: String,
+      default: '127.0.0.1',
+      env: 'HTTP_HOST',
+    },
+    port: {
+      doc: 'Port of the /metrics, /healthz and /readyz server; 0 picks a free one.',
+      format: 'port',
+      default: 9464,
+      env: 'HTTP_PORT',
+    },
+  },
+  kafka: {
+    brokers: {
+      doc: 'Kafka bootstrap brokers, comma-separated host:port.',
+      format: 'comma-list',
+      default: ['127.0.0.1:9092'],
+      env: 'KAFKA_BROKERS',
+    },
+    clientId: {
+      doc: 'Kafka client id, shown in broker logs and quotas.',
+      format: String,
+      default: 'cdc-fanout',
+      env: 'KAFKA_CLIENT_ID',
+    },
+    groupIdBase: {
+      doc: 'Base of the consumer group ids: each sink consumes as "<base>.<sink>" and commits its own offsets.',
+      format: String,
+      default: 'cdc-fanout',
+      env: 'KAFKA_GROUP_ID_BASE',
+    },
+    topicPrefix: {
+      doc: 'Debezium topic.prefix: table topics are "<prefix>.<schema>.<table>".',
+      format: String,
+      default: 'cdc',
+      env: 'DEBEZIUM_TOPIC_PREFIX',
+    },
+    topics: {
+      doc: 'Table topics to consume, comma-separated; empty means every topic matching "<prefix>.<schema>.<table>" at start.',
+      format: 'optional-comma-list',
+      default: [] as string[],
+      env: 'KAFKA_TOPICS',
+    },
+    fromBeginning: {
+      doc: 'Where a new consumer group starts: true for the earliest offset (a full load), false for the latest.',
+      format: 'strict-boolean',
+      default: true,
+      env: 'KAFKA_FROM_BEGINNING',
+    },
+    partitionsConcurrency: {
+      doc: 'How many partitions one sink pipeline writes at once.',
+      format: 'nat',
+      default: 3,
+      env: 'KAFKA_PARTITIONS_CONCURRENCY',
+    },
+    sessionTimeoutMs: {
+      doc: 'Consumer group session timeout in milliseconds.',
+      format: 'nat',
+      default: 30000,
+      env: 'KAFKA_SESSION_TIMEOUT_MS',
+    },
+  },
+  deadLetter: {
+    enabled: {
+      doc: 'Send permanently failing events to the dead-letter topic; when false the pipeline stops on them instead.',
+      format: 'strict-boolean',
+      default: true,
+      env: 'DEAD_LETTER_ENABLED',
+    },
+    topic: {
+      doc: 'Dead-letter topic: original key and value, headers naming the error, sink, topic, partition and offset.',
+      format: String,
+      default: 'cdc-fanout.dead-letter',
+      env: 'DEAD_LETTER_TOPIC',
+    },
+  },
+  retry: {
+    minTimeoutMs: {
+      doc: 'First retry delay for transient sink errors, in milliseconds; it grows exponentially with jitter.',
+      format: 'nat',
+      default: 200,
+      env: 'RETRY_MIN_TIMEOUT_MS',
+    },
+    maxTimeoutMs: {
+      doc: 'Longest delay between retries, in milliseconds. Retries go on until the write succeeds.',
+      format: 'nat',
+      default: 30000,
+      env: 'RETRY_MAX_TIMEOUT_MS',
+    },
+  },
+  sinks: {
+    doc: 'Sinks this instance writes to, comma-separated: elasticsearch, mongodb.',
+    format: 'sink-list',
+    default: ['elasticsearch', 'mongodb'],
+    env: 'SINKS',
+  },
+  elasticsearch: {
+    url: {
+      doc: 'Elasticsearch URL; credentials in it are redacted from logs.',
+      format: String,
+      default: 'http://127.0.0.1:9200',
+      env: 'ELASTICSEARCH_URL',
+      sensitive: true,
+    },
+    username: {
+      doc: 'Elasticsearch basic-auth user (empty: none).',
+      format: String,
+      default: '',
+      env: 'ELASTICSEARCH_USERNAME',
+    },
+    password: {
+      doc: 'Elasticsearch basic-auth password.',
+      format: String,
+      default: '',
+      env: 'ELASTICSEARCH_PASSWORD',
+      sensitive: true,
+    },
+    apiKey: {
+      doc: 'Elasticsearch API key (takes precedence over basic auth).',
+      format: String,
+      default: '',
+      env: 'ELASTICSEARCH_API_KEY',
+      sensitive: true,
+    },
+    requestTimeoutMs: {
+      doc: 'Timeout of one Elasticsearch request, in milliseconds.',
+      format: 'nat',
+      default: 30000,
+      env: 'ELASTICSEARCH_REQUEST_TIMEOUT_MS',
+    },
+    gcDeletes: {
+      doc: 'index.gc_deletes of the indices the sink creates: how long a delete keeps its version guard.',
+      format: String,
+      default: '1h',
+      env: 'ELASTICSEARCH_GC_DELETES',
+    },
+  },
+  mongodb: {
+    url: {
+      doc: 'MongoDB connection string; credentials in it are redacted from logs.',
+      format: String,
+      default: 'mongodb://127.0.0.1:27017',
+      env: 'MONGODB_URL',
+      sensitive: true,
+    },
+    database: {
+      doc: 'MongoDB database the collections are written to.',
+      format: String,
+      default: 'cdc',
+      env: 'MONGODB_DATABASE',
+    },
+  },
+  postgres: {
+    url: {
+      doc: 'PostgreSQL connection string, used only by the verify, resync and generate tools.',
+      format: String,
+      default: 'postgres://postgres:postgres@127.0.0.1:5432/inventory',
+      env: 'POSTGRES_URL',
+      sensitive: true,
+    },
+  },
+  defaults: {
+    decimal: {
+      doc: 'How decimals are written when a table does not say: "string" (exact) or "double" (a number, may round).',
+      format: ['string', 'double'],
+      default: 'string',
+      env: 'DEFAULT_DECIMAL_MODE',
+    },
+    truncate: {
+      doc: 'What a TRUNCATE does when a table does not say: "ignore" (keep documents) or "delete" (delete them).',
+      format: ['ignore', 'delete'],
+      default: 'ignore',
+      env: 'DEFAULT_TRUNCATE_MODE',
+    },
+  },
+  tables: {
+    doc: 'Per-table settings as JSON keyed by "<schema>.<table>": sinks, elasticsearchIndex, mongodbCollection, includeColumns, excludeColumns, decimal, truncate.',
+    format: 'table-overrides',
+    default: {},
+    env: 'TABLES',
+  },
+};

@@ -1,0 +1,55 @@
+// The seam between the pipeline and a Kafka client library. It is deliberately small so that
+// another client (librdkafka-based, @platformatic/kafka) can be dropped in and measured.
+import type { RawRecord } from '../decoder/types.js';
+
+export interface ConsumedBatch {
+  readonly topic: string;
+  readonly partition: number;
+  readonly records: readonly RawRecord[];
+  /** Offset the partition's next produced record will get, for the lag gauge. */
+  readonly highWatermark: string;
+}
+
+export interface BatchControl {
+  /** Keeps the group membership alive during long writes and retries. */
+  heartbeat(): Promise<void>;
+  /** False once this batch's partition may have moved to another member or the consumer stops. */
+  isActive(): boolean;
+  /** Commits the batch: every record in it is written or dead-lettered. Never called before. */
+  commit(): Promise<void>;
+}
+
+export type BatchHandler = (batch: ConsumedBatch, control: BatchControl) => Promise<void>;
+
+export interface ConsumerEvents {
+  onGroupJoin(): void;
+  onRebalancing(): void;
+  onCrash(error: Error, willRestart: boolean): void;
+}
+
+export interface KafkaConsumer {
+  connect(): Promise<void>;
+  subscribe(topics: readonly string[], fromBeginning: boolean): Promise<void>;
+  run(handler: BatchHandler, events: ConsumerEvents): Promise<void>;
+  /** Stops fetching and waits for the batch in hand to finish, then leaves the group. */
+  disconnect(): Promise<void>;
+}
+
+export interface OutgoingMessage {
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export interface KafkaProducer {
+  connect(): Promise<void>;
+  /** Resolves once every message is acknowledged by the broker (acks=all). */
+  send(topic: string, messages: readonly OutgoingMessage[]): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
+export interface KafkaClient {
+  consumer(groupId: string): KafkaConsumer;
+  producer(): KafkaProducer;
+  listTopics(): Promise<string[]>;
+}

@@ -1,0 +1,140 @@
+// kafkajs behind the KafkaClient seam. Auto-commit is off: offsets move only through
+// BatchControl.commit, after the sink acknowledged the batch.
+import { Kafka, logLevel as KafkaLogLevel, type Consumer, type LogEntry } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { BatchHandler, ConsumerEvents, KafkaClient, KafkaConsumer, KafkaProducer, OutgoingMessage } from './client.js';
+
+export interface KafkajsOptions {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  readonly sessionTimeoutMs: number;
+  readonly partitionsConcurrency: number;
+  readonly logger: Logger;
+}
+
+const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [KafkaLogLevel.ERROR]: 'error',
+  [KafkaLogLevel.WARN]: 'warn',
+  [KafkaLogLevel.INFO]: 'info',
+  [KafkaLogLevel.DEBUG]: 'debug',
+};
+
+/** Routes kafkajs' own log lines into our pino logger, so that every line is JSON. */
+function pinoLogCreator(logger: Logger) {
+  const child = logger.child({ component: 'kafkajs' });
+  return () =>
+    ({ level, log }: LogEntry) => {
+      const { message, ...extra } = log;
+      // kafkajs reports every retried request at error level; our own retry logging says it better.
+      const target = LEVELS[level] === 'error' ? 'warn' : (LEVELS[level] ?? 'info');
+      child[target](extra, message);
+    };
+}
+
+class KafkajsConsumer implements KafkaConsumer {
+  constructor(
+    private readonly consumer: Consumer,
+    private readonly partitionsConcurrency: number,
+  ) {}
+
+  connect(): Promise<void> {
+    return this.consumer.connect();
+  }
+
+  async subscribe(topics: readonly string[], fromBeginning: boolean): Promise<void> {
+    await this.consumer.subscribe({ topics: [...topics], fromBeginning });
+  }
+
+  async run(handler: BatchHandler, events: ConsumerEvents): Promise<void> {
+    const { GROUP_JOIN, REBALANCING, CRASH } = this.consumer.events;
+    this.consumer.on(GROUP_JOIN, () => events.onGroupJoin());
+    this.consumer.on(REBALANCING, () => events.onRebalancing());
+    this.consumer.on(CRASH, ({ payload }) => events.onCrash(payload.error, payload.restart));
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.partitionsConcurrency,
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
+        if (batch.isEmpty()) return;
+        const records = batch.messages.map((message) => ({
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: message.offset,
+          key: message.key,
+          value: message.value,
+        }));
+        await handler(
+          { topic: batch.topic, partition: batch.partition, records, highWatermark: batch.highWatermark },
+          {
+            heartbeat,
+            isActive: () => isRunning() && !isStale(),
+            commit: async () => {
+              const last = batch.lastOffset();
+              resolveOffset(last);
+              await this.consumer.commitOffsets([
+                { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
+              ]);
+            },
+          },
+        );
+      },
+    });
+  }
+
+  disconnect(): Promise<void> {
+    return this.consumer.disconnect();
+  }
+}
+
+class KafkajsProducer implements KafkaProducer {
+  constructor(private readonly producer: ReturnType<Kafka['producer']>) {}
+
+  connect(): Promise<void> {
+    return this.producer.connect();
+  }
+
+  async send(topic: string, messages: readonly OutgoingMessage[]): Promise<void> {
+    await this.producer.send({
+      topic,
+      acks: -1,
+      messages: messages.map((message) => ({ key: message.key, value: message.value, headers: { ...message.headers } })),
+    });
+  }
+
+  disconnect(): Promise<void> {
+    return this.producer.disconnect();
+  }
+}
+
+export function createKafkajsClient(options: KafkajsOptions): KafkaClient {
+  const kafka = new Kafka({
+    clientId: options.clientId,
+    brokers: [...options.brokers],
+    logLevel: KafkaLogLevel.WARN,
+    logCreator: pinoLogCreator(options.logger),
+    // Reconnects are ours to make: the pipeline's own retry keeps going however long it takes.
+    retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
+  });
+  return {
+    consumer: (groupId) =>
+      new KafkajsConsumer(
+        kafka.consumer({
+          groupId,
+          sessionTimeout: options.sessionTimeoutMs,
+          heartbeatInterval: Math.max(1000, Math.floor(options.sessionTimeoutMs / 10)),
+          retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
+        }),
+        options.partitionsConcurrency,
+      ),
+    producer: () => new KafkajsProducer(kafka.producer({ idempotent: true, maxInFlightRequests: 1 })),
+    listTopics: async () => {
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        return await admin.listTopics();
+      } finally {
+        await admin.disconnect();
+      }
+    },
+  };
+}

@@ -1,0 +1,60 @@
+// JSON logs through pino. Secrets never reach a log line: known secret fields are redacted by
+// path, and, as a last line of defence, every serialized line is scrubbed of the secret values
+// themselves (a driver error may quote a connection string).
+import pino, { type DestinationStream, type Logger } from 'pino';
+
+const SECRET_PATHS = ['password', '*.password', 'apiKey', '*.apiKey', 'url', '*.url', '*.*.url', '*.*.password', '*.*.apiKey'];
+
+/** The secret values hidden in settings: passwords, API keys, and credentials inside URLs. */
+export function secretValues(values: readonly string[]): string[] {
+  const secrets = new Set<string>();
+  for (const value of values) {
+    if (!value) continue;
+    try {
+      const url = new URL(value);
+      if (url.password) {
+        secrets.add(url.password);
+        secrets.add(decodeURIComponent(url.password));
+      }
+    } catch {
+      secrets.add(value);
+    }
+  }
+  return [...secrets].filter((secret) => secret.length >= 3);
+}
+
+function scrubbing(target: DestinationStream, secrets: readonly string[]): DestinationStream {
+  if (secrets.length === 0) return target;
+  return {
+    write(line: string) {
+      let clean = line;
+      for (const secret of secrets) clean = clean.split(secret).join('[redacted]');
+      target.write(clean);
+    },
+  };
+}
+
+export function createLogger(
+  level: string,
+  secrets: readonly string[] = [],
+  destination: DestinationStream = pino.destination({ dest: 1, sync: false }),
+): Logger {
+  return pino(
+    { level, base: { service: 'cdc-fanout' }, redact: { paths: SECRET_PATHS, censor: '[redacted]' } },
+    scrubbing(destination, secrets),
+  );
+}
+
+/** The URL with any user:password removed, safe to log. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.username || parsed.password) {
+      parsed.username = '[redacted]';
+      parsed.password = '';
+    }
+    return parsed.toString();
+  } catch {
+    return '[unparseable url]';
+  }
+}

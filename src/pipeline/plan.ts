@@ -1,0 +1,86 @@
+// Turns one partition's decoded events into the steps a sink carries out: runs of document
+// operations, coalesced to the last change per document, and truncates as barriers between them.
+// Coalescing never reorders: one document gets one operation per run, the state after its last
+// change, and a truncate ends the run so nothing crosses it.
+import type { ChangeEvent, RowChange, Truncate } from '../decoder/types.js';
+import { columnSelected, toDocument, type Document } from '../router/document.js';
+import type { Router, TableRoute } from '../router/router.js';
+import type { SinkOp, UpsertOp } from '../sinks/sink.js';
+import { setOwnField } from '../util/own-field.js';
+
+export type PlanStep =
+  | { readonly kind: 'write'; readonly ops: readonly SinkOp[] }
+  | { readonly kind: 'truncate'; readonly target: string; readonly event: Truncate };
+
+export interface Plan {
+  readonly steps: readonly PlanStep[];
+  /** Events the sink does not want (other tables, tombstones, ignored truncates): done as they are. */
+  readonly skipped: number;
+}
+
+function toOp(event: RowChange, route: TableRoute): SinkOp {
+  const base = { target: route.target, id: event.key.id, position: event.position.lsn, event };
+  if (event.op === 'd' || event.after === null) return { ...base, kind: 'delete' };
+  return {
+    ...base,
+    kind: 'upsert',
+    document: toDocument(event.after, route),
+    unchangedColumns: event.unchangedColumns.filter((column) => columnSelected(route, column)),
+  };
+}
+
+/**
+ * A later update that could not read some columns (TOAST) still knows them when an earlier
+ * change of the same document in this run carried them: fill them in, so the merged operation
+ * is as complete as the changes it replaces.
+ */
+function merge(earlier: SinkOp, later: SinkOp): SinkOp {
+  if (later.kind !== 'upsert' || later.unchangedColumns.length === 0 || earlier.kind !== 'upsert') return later;
+  const document: Document = { ...later.document };
+  const stillUnknown: string[] = [];
+  for (const column of later.unchangedColumns) {
+    if (Object.hasOwn(earlier.document, column)) {
+      setOwnField(document, column, earlier.document[column] ?? null);
+    } else {
+      stillUnknown.push(column);
+    }
+  }
+  const merged: UpsertOp = { ...later, document, unchangedColumns: stillUnknown };
+  return merged;
+}
+
+export function planBatch(events: readonly ChangeEvent[], router: Router): Plan {
+  const steps: PlanStep[] = [];
+  let run = new Map<string, SinkOp>();
+  let skipped = 0;
+  const flush = () => {
+    if (run.size > 0) steps.push({ kind: 'write', ops: [...run.values()] });
+    run = new Map();
+  };
+  for (const event of events) {
+    if (event.kind === 'tombstone') {
+      skipped++;
+      continue;
+    }
+    const route = router.routeFor(event.table);
+    if (!route) {
+      skipped++;
+      continue;
+    }
+    if (event.kind === 'truncate') {
+      if (route.truncate === 'ignore') {
+        skipped++;
+        continue;
+      }
+      flush();
+      steps.push({ kind: 'truncate', target: route.target, event });
+      continue;
+    }
+    const op = toOp(event, route);
+    const slot = `${op.target}\u0000${op.id}`;
+    const earlier = run.get(slot);
+    run.set(slot, earlier ? merge(earlier, op) : op);
+  }
+  flush();
+  return { steps, skipped };
+}

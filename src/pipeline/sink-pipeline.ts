@@ -1,0 +1,292 @@
+// One sink's consumer loop: its own consumer group, so a slow or failed sink never holds back the
+// other. A batch is decoded, planned, written (retrying only what failed transiently), its
+// permanent failures dead-lettered, and only then committed.
+import type { Logger } from 'pino';
+import { decodeRecord } from '../decoder/index.js';
+import type { ChangeEvent, RawRecord } from '../decoder/types.js';
+import { CdcFanoutError, TransientSinkError, errorMessage } from '../errors.js';
+import type { BatchControl, ConsumedBatch, KafkaConsumer } from '../kafka/client.js';
+import type { Metrics } from '../observability/metrics.js';
+import { tableName, type Router } from '../router/router.js';
+import type { Sink, SinkOp } from '../sinks/sink.js';
+import type { DeadLetter, DeadLetterTopic } from './dead-letter.js';
+import { planBatch } from './plan.js';
+import { BatchAbandonedError, retryUntilDone, type RetryPolicy } from './retry.js';
+
+export interface SinkPipelineOptions {
+  readonly sink: Sink;
+  readonly consumer: KafkaConsumer;
+  readonly router: Router;
+  /** null when dead-lettering is disabled: a permanent failure then stops the pipeline. */
+  readonly deadLetters: DeadLetterTopic | null;
+  readonly topics: readonly string[];
+  readonly fromBeginning: boolean;
+  readonly retry: RetryPolicy;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+}
+
+export type PipelineState = 'starting' | 'running' | 'failed' | 'stopped';
+
+export interface PipelineStatus {
+  readonly sink: string;
+  readonly state: PipelineState;
+  readonly ready: boolean;
+  readonly reason: string | null;
+}
+
+/** Permanent failures with dead-lettering disabled: the pipeline stops rather than skip them. */
+export class PipelineHaltedError extends CdcFanoutError {
+  constructor(message: string) {
+    super(message, { retriable: false });
+  }
+}
+
+function eventTable(event: ChangeEvent): string {
+  return event.kind === 'tombstone' ? 'tombstone' : tableName(event.table);
+}
+
+function eventOp(event: ChangeEvent): string {
+  if (event.kind === 'row') return event.op;
+  return event.kind === 'truncate' ? 't' : 'tombstone';
+}
+
+export class SinkPipeline {
+  private state: PipelineState = 'starting';
+  private joined = false;
+  private retryingBatches = 0;
+  private failure: string | null = null;
+  private readonly log: Logger;
+  private readonly sinkName: string;
+
+  constructor(private readonly options: SinkPipelineOptions) {
+    this.sinkName = options.sink.name;
+    this.log = options.logger.child({ sink: this.sinkName });
+  }
+
+  status(): PipelineStatus {
+    const ready = this.state === 'running' && this.joined && this.retryingBatches === 0;
+    let reason: string | null = null;
+    if (this.failure) reason = this.failure;
+    else if (this.state !== 'running') reason = `pipeline ${this.state}`;
+    else if (!this.joined) reason = 'not a member of its consumer group yet';
+    else if (this.retryingBatches > 0) reason = `retrying writes in ${this.retryingBatches} partition(s)`;
+    return { sink: this.sinkName, state: this.state, ready, reason };
+  }
+
+  private updateReadiness(): void {
+    this.options.metrics.pipelineReady.set({ sink: this.sinkName }, this.status().ready ? 1 : 0);
+  }
+
+  private keepGoing = () => this.state === 'starting' || this.state === 'running';
+
+  async start(): Promise<void> {
+    const { sink, consumer, topics, fromBeginning } = this.options;
+    await this.connectSink();
+    if (!this.keepGoing()) return;
+    await consumer.connect();
+    await consumer.subscribe(topics, fromBeginning);
+    this.state = 'running';
+    await consumer.run((batch, control) => this.handleBatch(batch, control), {
+      onGroupJoin: () => {
+        this.joined = true;
+        this.log.info('joined consumer group');
+        this.updateReadiness();
+      },
+      onRebalancing: () => {
+        this.joined = false;
+        this.updateReadiness();
+      },
+      onCrash: (error, willRestart) => {
+        this.joined = false;
+        this.log.error({ err: error, willRestart }, 'consumer crashed');
+        if (!willRestart) this.fail(`consumer crashed: ${error.message}`);
+        this.updateReadiness();
+      },
+    });
+    this.log.info({ topics: topics.length, target: sink.name }, 'pipeline started');
+    this.updateReadiness();
+  }
+
+  /** A sink that is down at start is waited for (not-ready meanwhile), not a reason to exit. */
+  private async connectSink(): Promise<void> {
+    const alwaysActive = { heartbeat: async () => undefined, isActive: () => true, commit: async () => undefined };
+    await retryUntilDone(() => this.options.sink.connect(), this.options.retry, alwaysActive, {
+      onRetry: (error, attempt) => this.log.warn({ attempt, error: errorMessage(error) }, 'sink not reachable yet'),
+      keepGoing: this.keepGoing,
+    }).catch((error: unknown) => {
+      if (!(error instanceof BatchAbandonedError)) throw error;
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.state === 'running' || this.state === 'starting') this.state = 'stopped';
+    await this.options.consumer.disconnect();
+    this.updateReadiness();
+  }
+
+  private fail(reason: string): void {
+    this.state = 'failed';
+    this.failure = reason;
+    this.updateReadiness();
+  }
+
+  private async handleBatch(batch: ConsumedBatch, control: BatchControl): Promise<void> {
+    const { metrics, router } = this.options;
+    const events: ChangeEvent[] = [];
+    const letters: DeadLetter[] = [];
+    const byOffset = new Map<string, RawRecord>();
+    for (const record of batch.records) {
+      byOffset.set(record.offset, record);
+      const decoded = decodeRecord(record);
+      if (decoded.ok) {
+        events.push(decoded.event);
+        metrics.eventsConsumed.inc({
+          sink: this.sinkName,
+          table: eventTable(decoded.event),
+          op: eventOp(decoded.event),
+        });
+      } else {
+        letters.push({ record, error: decoded.error, sink: this.sinkName });
+        metrics.eventsConsumed.inc({ sink: this.sinkName, table: batch.topic, op: 'undecodable' });
+        this.log.warn(
+          { topic: record.topic, partition: record.partition, offset: record.offset, error: decoded.error.message },
+          'undecodable record',
+        );
+      }
+    }
+
+    const plan = planBatch(events, router);
+    for (const step of plan.steps) {
+      if (step.kind === 'write') {
+        for (const { op, error } of await this.writeOps(step.ops, control)) {
+          letters.push({ record: byOffset.get(op.event.record.offset)!, error, sink: this.sinkName });
+        }
+      } else {
+        await this.retrying(control, batch, () => this.options.sink.truncate(step.target, step.event.position.lsn));
+        this.log.info({ target: step.target, lsn: String(step.event.position.lsn) }, 'truncate applied');
+      }
+    }
+
+    if (letters.length > 0) await this.deadLetter(letters, control, batch);
+    await this.retrying(control, batch, () => control.commit());
+    const last = batch.records[batch.records.length - 1]!;
+    const lag = BigInt(batch.highWatermark) - BigInt(last.offset) - 1n;
+    metrics.consumerLag.set(
+      { sink: this.sinkName, topic: batch.topic, partition: String(batch.partition) },
+      Number(lag > 0n ? lag : 0n),
+    );
+    this.log.debug(
+      {
+        topic: batch.topic,
+        partition: batch.partition,
+        first: batch.records[0]!.offset,
+        last: last.offset,
+        events: batch.records.length,
+        deadLettered: letters.length,
+      },
+      'batch committed',
+    );
+  }
+
+  /** Writes ops, retrying only those that failed transiently; answers the permanent failures. */
+  private async writeOps(
+    ops: readonly SinkOp[],
+    control: BatchControl,
+  ): Promise<Array<{ op: SinkOp; error: CdcFanoutError }>> {
+    const { sink, metrics } = this.options;
+    const permanent: Array<{ op: SinkOp; error: CdcFanoutError }> = [];
+    let pending = ops;
+    await this.retrying(control, { topic: ops[0]!.event.record.topic, partition: ops[0]!.event.record.partition }, async () => {
+      const timer = metrics.writeDuration.startTimer({ sink: this.sinkName });
+      const results = await sink.write(pending);
+      timer();
+      const retry: SinkOp[] = [];
+      let firstTransient: CdcFanoutError | null = null;
+      const now = Date.now();
+      results.forEach((result, index) => {
+        const op = pending[index]!;
+        const table = tableName(op.event.table);
+        if (result.status === 'failed') {
+          if (result.error.retriable) {
+            retry.push(op);
+            firstTransient ??= result.error;
+          } else {
+            permanent.push({ op, error: result.error });
+          }
+          return;
+        }
+        metrics.sinkWrites.inc({ sink: this.sinkName, table, result: result.status });
+        metrics.endToEndLatency.observe({ sink: this.sinkName, table }, Math.max(0, now - op.event.position.commitTsMs) / 1000);
+      });
+      pending = retry;
+      if (firstTransient) {
+        throw new TransientSinkError(
+          `${retry.length} of ${results.length} operations failed: ${(firstTransient as CdcFanoutError).message}`,
+          firstTransient,
+        );
+      }
+    });
+    return permanent;
+  }
+
+  private async deadLetter(letters: readonly DeadLetter[], control: BatchControl, batch: ConsumedBatch): Promise<void> {
+    const { deadLetters, metrics } = this.options;
+    for (const letter of letters) {
+      this.log.warn(
+        {
+          topic: letter.record.topic,
+          partition: letter.record.partition,
+          offset: letter.record.offset,
+          error: letter.error.name,
+          reason: letter.error.message,
+        },
+        deadLetters ? 'event sent to the dead-letter topic' : 'event cannot be written and dead-lettering is disabled',
+      );
+    }
+    if (!deadLetters) {
+      const first = letters[0]!;
+      const reason = `${first.error.name} at ${first.record.topic}/${first.record.partition}@${first.record.offset}: ${first.error.message}`;
+      this.fail(`stopped on a permanent failure with DEAD_LETTER_ENABLED=false: ${reason}`);
+      this.log.error({ reason }, 'pipeline halted: enable the dead-letter topic or fix the event, then restart');
+      throw new PipelineHaltedError(reason);
+    }
+    await this.retrying(control, batch, () => deadLetters.send(letters), 'dead-letter');
+    for (const letter of letters) {
+      metrics.deadLetters.inc({ sink: this.sinkName, topic: letter.record.topic, error: letter.error.name });
+      metrics.sinkWrites.inc({ sink: this.sinkName, table: letter.record.topic, result: 'dead_lettered' });
+    }
+  }
+
+  private async retrying<T>(
+    control: BatchControl,
+    where: { topic: string; partition: number },
+    attempt: () => Promise<T>,
+    what: string = this.sinkName,
+  ): Promise<T> {
+    let counted = false;
+    try {
+      return await retryUntilDone(attempt, this.options.retry, control, {
+        onRetry: (error, attemptNumber) => {
+          if (!counted) {
+            counted = true;
+            this.retryingBatches++;
+            this.updateReadiness();
+          }
+          const reason = error instanceof Error ? error.name : 'Error';
+          this.options.metrics.retries.inc({ sink: what, reason });
+          this.log.warn(
+            { topic: where.topic, partition: where.partition, attempt: attemptNumber, error: errorMessage(error) },
+            `${what} failed, retrying`,
+          );
+        },
+        keepGoing: this.keepGoing,
+      });
+    } finally {
+      if (counted) {
+        this.retryingBatches--;
+        this.updateReadiness();
+      }
+    }
+  }
+}

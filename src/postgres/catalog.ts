@@ -1,0 +1,57 @@
+// What verify and resync need to know about a table: its columns with their types, and its
+// primary key in key order (the order Debezium puts in the message key).
+import type pg from 'pg';
+
+export interface ColumnInfo {
+  readonly name: string;
+  /** pg_type.typname: int8, numeric, timestamptz, _text (arrays start with _), ... */
+  readonly type: string;
+  /** 'e' for enums, 'b' for base types, ... */
+  readonly typeKind: string;
+  /** For arrays, the element's typname. */
+  readonly elementType: string | null;
+}
+
+export interface TableInfo {
+  readonly schema: string;
+  readonly table: string;
+  readonly columns: readonly ColumnInfo[];
+  readonly primaryKey: readonly string[];
+}
+
+export async function describeTable(client: pg.ClientBase, schema: string, table: string): Promise<TableInfo> {
+  const columns = await client.query<{ name: string; type: string; kind: string; element: string | null }>(
+    `SELECT a.attname AS name, t.typname AS type, t.typtype AS kind, e.typname AS element
+       FROM pg_attribute a
+       JOIN pg_class c ON c.oid = a.attrelid
+       JOIN pg_namespace n ON n.oid = c.relnamespace
+       JOIN pg_type t ON t.oid = a.atttypid
+       LEFT JOIN pg_type e ON e.oid = t.typelem AND t.typcategory = 'A'
+      WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped
+      ORDER BY a.attnum`,
+    [schema, table],
+  );
+  if (columns.rows.length === 0) throw new Error(`table ${schema}.${table} does not exist in Postgres`);
+  const key = await client.query<{ name: string }>(
+    `SELECT a.attname AS name
+       FROM pg_index i
+       JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+      WHERE i.indrelid = format('%I.%I', $1::text, $2::text)::regclass AND i.indisprimary
+      ORDER BY array_position(i.indkey::int2[], a.attnum)`,
+    [schema, table],
+  );
+  if (key.rows.length === 0) {
+    throw new Error(`table ${schema}.${table} has no primary key: give it one (or message.key.columns in Debezium)`);
+  }
+  return {
+    schema,
+    table,
+    columns: columns.rows.map((row) => ({
+      name: row.name,
+      type: row.type,
+      typeKind: row.kind,
+      elementType: row.element,
+    })),
+    primaryKey: key.rows.map((row) => row.name),
+  };
+}

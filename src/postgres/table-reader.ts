@@ -1,0 +1,69 @@
+// Streams a table's rows in pages from one consistent snapshot (a REPEATABLE READ transaction
+// with a cursor), so neither verify nor resync ever holds a whole table in memory.
+import type pg from 'pg';
+import { documentId } from '../decoder/key.js';
+import type { DocKey, Row } from '../decoder/types.js';
+import { describeTable, type TableInfo } from './catalog.js';
+import { quoteIdent, selectExpression, toRow } from './row-values.js';
+
+export interface SourceRow {
+  readonly id: string;
+  readonly key: DocKey;
+  readonly row: Row;
+}
+
+export interface TableSnapshot {
+  readonly info: TableInfo;
+  /** Rows in primary-key order, a page at a time. */
+  pages(pageSize?: number): AsyncGenerator<SourceRow[]>;
+}
+
+/** Session settings that make Postgres print values the way the decoder does. */
+export async function prepareSession(client: pg.ClientBase): Promise<void> {
+  await client.query("SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'; SET extra_float_digits = 1");
+}
+
+/**
+ * Opens a snapshot of a table on a client that is not in a transaction; `run` gets the snapshot,
+ * the transaction ends (rolled back: it only reads) when `run` settles.
+ */
+export async function withTableSnapshot<T>(
+  client: pg.ClientBase,
+  schema: string,
+  table: string,
+  run: (snapshot: TableSnapshot) => Promise<T>,
+): Promise<T> {
+  await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  try {
+    await prepareSession(client);
+    const info = await describeTable(client, schema, table);
+    const select = info.columns.map((column) => `${selectExpression(column)} AS ${quoteIdent(column.name)}`).join(', ');
+    const order = info.primaryKey.map(quoteIdent).join(', ');
+    const cursor = `cdc_fanout_${process.pid}_${Date.now()}`;
+    const rawText = { getTypeParser: () => (value: string) => value };
+    const snapshot: TableSnapshot = {
+      info,
+      async *pages(pageSize = 1000) {
+        await client.query(
+          `DECLARE ${cursor} NO SCROLL CURSOR FOR SELECT ${select} FROM ${quoteIdent(schema)}.${quoteIdent(table)} ORDER BY ${order}`,
+        );
+        for (;;) {
+          const page = await client.query<Record<string, string | null>>({
+            text: `FETCH ${pageSize} FROM ${cursor}`,
+            types: rawText,
+          });
+          if (page.rows.length === 0) break;
+          yield page.rows.map((texts) => {
+            const row = toRow(info.columns, texts);
+            const columns = info.primaryKey.map((name) => [name, row[name] ?? null] as const);
+            return { id: documentId(columns), key: { columns, id: documentId(columns) }, row };
+          });
+        }
+        await client.query(`CLOSE ${cursor}`);
+      },
+    };
+    return await run(snapshot);
+  } finally {
+    await client.query('ROLLBACK').catch(() => undefined);
+  }
+}

@@ -1,0 +1,31 @@
+// Builds _bulk NDJSON by hand: the version (an LSN) must go out as an exact 64-bit integer, and
+// one string per operation is cheaper than the client's generic serialization.
+import type { SinkOp } from '../sink.js';
+import { stringifyJson } from '../../util/json.js';
+import type { Document } from '../../router/document.js';
+
+/** One operation as its NDJSON lines (action, and source for upserts). */
+export function bulkLines(op: SinkOp, document: Document | null): string {
+  const meta = `{"_index":${JSON.stringify(op.target)},"_id":${JSON.stringify(op.id)},"version":${op.position.toString()},"version_type":"external"}`;
+  if (op.kind === 'delete') return `{"delete":${meta}}\n`;
+  return `{"index":${meta}}\n${stringifyJson(document)}\n`;
+}
+
+/** Splits operations into bulk requests of at most maxBytes each (one operation always fits). */
+export function chunkBySize(lines: readonly string[], maxBytes: number): number[][] {
+  const chunks: number[][] = [];
+  let current: number[] = [];
+  let size = 0;
+  lines.forEach((line, index) => {
+    const bytes = Buffer.byteLength(line);
+    if (current.length > 0 && size + bytes > maxBytes) {
+      chunks.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(index);
+    size += bytes;
+  });
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}

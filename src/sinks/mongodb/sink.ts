@@ -1,0 +1,175 @@
+// MongoDB sink: one collection per table, _id from the primary key, and a stored position field
+// guarding every write: the filter only matches a document older than the event, so an older
+// event either changes nothing or collides on _id (E11000), which means "already newer": done.
+import { BSON, MongoBulkWriteError, MongoClient, type AnyBulkWriteOperation, type Collection, type Db } from 'mongodb';
+import type { Logger } from 'pino';
+import { PermanentSinkError, type CdcFanoutError } from '../../errors.js';
+import type { Sink, SinkOp, SinkOpResult } from '../sink.js';
+import { DUPLICATE_KEY, classifyRequestError, classifyWriteError } from './classify.js';
+
+/** The stored position (LSN, int64) of each document. */
+export const POSITION_FIELD = '_cdc_lsn';
+
+/** MongoDB's limit is 16 MiB per document; leave room for the command around it. */
+const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024 - 16 * 1024;
+
+/** Lone writes after a failed bulk run this many at a time (distinct ids, so order is free). */
+const SINGLE_WRITE_CONCURRENCY = 16;
+
+export interface MongoSinkOptions {
+  readonly url: string;
+  readonly database: string;
+  readonly logger: Logger;
+}
+
+type StoredDocument = { _id: string } & Record<string, unknown>;
+type Model = AnyBulkWriteOperation<StoredDocument>;
+
+export function createMongoClient(url: string): MongoClient {
+  return new MongoClient(url, {
+    serverSelectionTimeoutMS: 5000,
+    connectTimeoutMS: 5000,
+    // Our pipeline owns retries; the driver's single retry would only duplicate the attempt.
+    retryWrites: false,
+    useBigInt64: true,
+  });
+}
+
+/** Top-level names an update or replacement would read as operators, paths or our own fields. */
+function fieldNameProblem(document: Record<string, unknown>, partial: boolean): string | null {
+  for (const name of Object.keys(document)) {
+    if (name === '_id' || name === POSITION_FIELD) return `column "${name}" collides with a field the sink owns`;
+    if (name.startsWith('$')) return `column "${name}" starts with $`;
+    if (partial && name.includes('.')) return `column "${name}" contains a dot`;
+  }
+  return null;
+}
+
+export class MongoSink implements Sink {
+  readonly name = 'mongodb' as const;
+  private readonly db: Db;
+
+  constructor(
+    private readonly client: MongoClient,
+    options: MongoSinkOptions,
+  ) {
+    this.db = client.db(options.database);
+  }
+
+  async connect(): Promise<void> {
+    try {
+      await this.client.connect();
+      await this.db.command({ ping: 1 });
+    } catch (error) {
+      throw classifyRequestError(error);
+    }
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      await this.db.command({ ping: 1 }, { timeoutMS: 3000 });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+
+  /** The bulk model of one operation, or the permanent reason it can never be written. */
+  private toModel(op: SinkOp): Model | CdcFanoutError {
+    const guard = { _id: op.id, [POSITION_FIELD]: { $lt: op.position } };
+    if (op.kind === 'delete') return { deleteOne: { filter: guard } };
+    const partial = op.unchangedColumns.length > 0;
+    const problem = fieldNameProblem(op.document, partial);
+    if (problem) return new PermanentSinkError(`mongodb cannot store the document: ${problem}`);
+    const fields = { ...op.document, [POSITION_FIELD]: op.position };
+    const size = BSON.calculateObjectSize(fields);
+    if (size > MAX_DOCUMENT_BYTES) {
+      return new PermanentSinkError(`mongodb document too large: ${size} bytes (limit ${MAX_DOCUMENT_BYTES})`);
+    }
+    // A partial update ($set) leaves the unchanged TOAST columns as stored; a full one replaces all.
+    return partial
+      ? { updateOne: { filter: guard, update: { $set: fields }, upsert: true } }
+      : { replaceOne: { filter: guard, replacement: fields, upsert: true } };
+  }
+
+  async write(ops: readonly SinkOp[]): Promise<SinkOpResult[]> {
+    const results: SinkOpResult[] = new Array(ops.length);
+    const byCollection = new Map<string, Array<{ index: number; model: Model }>>();
+    ops.forEach((op, index) => {
+      const model = this.toModel(op);
+      if ('retriable' in model) {
+        results[index] = { status: 'failed', error: model };
+        return;
+      }
+      const group = byCollection.get(op.target) ?? [];
+      group.push({ index, model });
+      byCollection.set(op.target, group);
+    });
+    await Promise.all(
+      [...byCollection].map(([collection, group]) => this.writeCollection(collection, group, ops, results)),
+    );
+    return results;
+  }
+
+  /**
+   * One bulkWrite for the group; if it reports any write error, every operation of the group is
+   * redone on its own. FerretDB stops an unordered bulk at its first error and reports it at index
+   * 0, so which operations were applied cannot be read off the error; a lone operation's result
+   * can. Redoing applied operations is safe: the position guard makes them stale.
+   */
+  private async writeCollection(
+    collection: string,
+    group: Array<{ index: number; model: Model }>,
+    ops: readonly SinkOp[],
+    results: SinkOpResult[],
+  ): Promise<void> {
+    const target = this.db.collection<StoredDocument>(collection);
+    try {
+      await target.bulkWrite(
+        group.map(({ model }) => model),
+        { ordered: false },
+      );
+      for (const { index } of group) results[index] = { status: 'written' };
+      return;
+    } catch (error) {
+      if (!(error instanceof MongoBulkWriteError)) {
+        const failure = classifyRequestError(error);
+        for (const { index } of group) results[index] = { status: 'failed', error: failure };
+        return;
+      }
+    }
+    for (let start = 0; start < group.length; start += SINGLE_WRITE_CONCURRENCY) {
+      await Promise.all(
+        group.slice(start, start + SINGLE_WRITE_CONCURRENCY).map(async ({ index, model }) => {
+          results[index] = await this.writeOne(target, model, ops[index]!);
+        }),
+      );
+    }
+  }
+
+  private async writeOne(target: Collection<StoredDocument>, model: Model, op: SinkOp): Promise<SinkOpResult> {
+    try {
+      await target.bulkWrite([model], { ordered: true });
+      return { status: 'written' };
+    } catch (error) {
+      if (!(error instanceof MongoBulkWriteError)) return { status: 'failed', error: classifyRequestError(error) };
+      const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : Object.values(error.writeErrors);
+      const code = writeErrors[0]?.code ?? error.code;
+      const message = writeErrors[0]?.errmsg ?? error.message;
+      if (code === DUPLICATE_KEY && op.kind === 'upsert') return { status: 'stale' };
+      return { status: 'failed', error: classifyWriteError(typeof code === 'number' ? code : undefined, message) };
+    }
+  }
+
+  async truncate(target: string, position: bigint): Promise<void> {
+    try {
+      await this.db.collection<StoredDocument>(target).deleteMany({ [POSITION_FIELD]: { $lt: position } });
+    } catch (error) {
+      throw classifyRequestError(error);
+    }
+  }
+}

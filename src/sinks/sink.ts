@@ -1,0 +1,50 @@
+// The one interface every sink implements. A batch write answers per operation, so that only the
+// operations that failed are retried (transient) or dead-lettered (permanent).
+import type { SinkName } from '../config/tables.js';
+import type { RowChange } from '../decoder/types.js';
+import type { CdcFanoutError } from '../errors.js';
+import type { Document } from '../router/document.js';
+
+interface OpBase {
+  /** Index or collection. */
+  readonly target: string;
+  /** Document id: the primary key, see DocKey.id. */
+  readonly id: string;
+  /** The event's LSN: a write never replaces a document stored at a larger one. */
+  readonly position: bigint;
+  /** The (last) event this operation stands for: latency, logs and dead letters refer to it. */
+  readonly event: RowChange;
+}
+
+export interface UpsertOp extends OpBase {
+  readonly kind: 'upsert';
+  readonly document: Document;
+  /** Columns Debezium could not read (unchanged TOAST): the sink keeps their stored values. */
+  readonly unchangedColumns: readonly string[];
+}
+
+export interface DeleteOp extends OpBase {
+  readonly kind: 'delete';
+}
+
+export type SinkOp = UpsertOp | DeleteOp;
+
+export type SinkOpResult =
+  | { readonly status: 'written' }
+  /** A newer position is already stored: the operation is done, nothing to change. */
+  | { readonly status: 'stale' }
+  | { readonly status: 'failed'; readonly error: CdcFanoutError };
+
+export interface Sink {
+  readonly name: SinkName;
+  /** Connects and prepares what the sink needs; throws a transient error while unreachable. */
+  connect(): Promise<void>;
+  /** Cheap reachability check for /readyz and the sink-up metric. */
+  ping(): Promise<boolean>;
+  /** Writes the operations (at most one per id) and answers one result per operation, in order. */
+  write(ops: readonly SinkOp[]): Promise<SinkOpResult[]>;
+  /** Deletes the target's documents stored at a position below `position` (TRUNCATE). */
+  truncate(target: string, position: bigint): Promise<void>;
+  close(): Promise<void>;
+}
+
