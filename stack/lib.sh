@@ -23,7 +23,7 @@ STACK_TOPIC_PREFIX="${STACK_TOPIC_PREFIX:-cdc}"
 # Pinned versions: Debezium 3.2.x is built against Kafka 3.9.1; the Elasticsearch launcher uses
 # internal API that moves between minors.
 KAFKA_VERSION=3.9.1
-DEBEZIUM_VERSION=3.2.6.Final
+DEBEZIUM_VERSION=3.2.3.Final
 ES_VERSION=8.18.1
 FERRETDB_VERSION=v1.24.2
 

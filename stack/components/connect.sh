@@ -1,0 +1,148 @@
+# Kafka Connect in distributed mode with the Debezium Postgres connector, config and plugins under
+# $STACK_DIR/connect. It runs on Kafka's classpath (stack/maven/kafka/pom.xml); the connector is
+# Debezium's plugin archive from Maven Central, unpacked into plugin.path.
+
+CONNECT_CONNECTOR_FILE="$STACK_ROOT/debezium/postgres-connector.json"
+CONNECT_DEBEZIUM_CLASS=io.debezium.connector.postgresql.PostgresConnector
+
+connect_dir() { echo "$STACK_DIR/connect"; }
+connect_plugins() { echo "$(connect_dir)/plugins"; }
+connect_url() { echo "http://$STACK_HOST:$STACK_CONNECT_PORT"; }
+
+# The plugin archive is fetched through Maven so that ~/.m2 caches it; a marker names the version
+# unpacked, so changing DEBEZIUM_VERSION replaces it.
+connect_fetch_debezium() {
+  local marker
+  marker="$(connect_plugins)/.debezium-$DEBEZIUM_VERSION"
+  [[ -f "$marker" ]] && return 0
+  command -v mvn >/dev/null || apt_install maven
+  local tmp
+  tmp="$(mktemp -d)"
+  mvn -q -B org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
+    -Dartifact="io.debezium:debezium-connector-postgres:$DEBEZIUM_VERSION:tar.gz:plugin" \
+    -DoutputDirectory="$tmp" >>"$(log_file maven)" 2>&1 ||
+    stack_die "maven could not fetch the Debezium $DEBEZIUM_VERSION plugin; log: $(log_file maven)"
+  rm -rf "$(connect_plugins)"
+  mkdir -p "$(connect_plugins)"
+  tar -xzf "$tmp"/*.tar.gz -C "$(connect_plugins)"
+  rm -rf "$tmp"
+  touch "$marker"
+}
+
+connect_install() {
+  command -v curl >/dev/null || apt_install curl
+  command -v jq >/dev/null || apt_install jq
+  kafka_fetch_lib
+  connect_fetch_debezium
+}
+
+connect_write_config() {
+  cat >"$(connect_dir)/worker.properties" <<CONF
+bootstrap.servers=$STACK_HOST:$STACK_KAFKA_PORT
+group.id=cdc-fanout-connect
+config.storage.topic=cdc-fanout-connect-configs
+offset.storage.topic=cdc-fanout-connect-offsets
+status.storage.topic=cdc-fanout-connect-status
+config.storage.replication.factor=1
+offset.storage.replication.factor=1
+status.storage.replication.factor=1
+offset.flush.interval.ms=1000
+key.converter=org.apache.kafka.connect.json.JsonConverter
+value.converter=org.apache.kafka.connect.json.JsonConverter
+key.converter.schemas.enable=true
+value.converter.schemas.enable=true
+listeners=http://$STACK_HOST:$STACK_CONNECT_PORT
+rest.advertised.host.name=$STACK_HOST
+rest.advertised.port=$STACK_CONNECT_PORT
+plugin.path=$(connect_plugins)
+# Every plugin we use ships a ServiceLoader manifest; skipping the reflective scan of the whole
+# classpath saves seconds at each start.
+plugin.discovery=service_load
+# Lets the connector JSON say \${env:CDC_PG_HOST}: the same file then serves the compose stack.
+config.providers=env
+config.providers.env.class=org.apache.kafka.common.config.provider.EnvVarConfigProvider
+CONF
+}
+
+connect_start() {
+  if is_running connect; then return 0; fi
+  mkdir -p "$(connect_dir)"
+  connect_write_config
+  start_daemon connect env \
+    CDC_PG_HOST="$STACK_HOST" CDC_PG_PORT="$STACK_PG_PORT" CDC_PG_USER="$STACK_PG_USER" \
+    CDC_PG_PASSWORD="$STACK_PG_PASSWORD" CDC_PG_DB="$STACK_PG_DB" CDC_TOPIC_PREFIX="$STACK_TOPIC_PREFIX" \
+    "$(java_bin)" -Xms256m -Xmx1g -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
+    -Dlog4j.configuration="file:$STACK_ROOT/stack/log4j.properties" \
+    -cp "$(kafka_lib)/*" org.apache.kafka.connect.cli.ConnectDistributed "$(connect_dir)/worker.properties"
+}
+
+# /health answers 200 only once the worker has joined its group and can take requests.
+connect_healthy() {
+  curl -fsS --max-time 2 "$(connect_url)/health" >/dev/null &&
+    curl -fsS --max-time 2 "$(connect_url)/connector-plugins" | grep -qF "\"$CONNECT_DEBEZIUM_CLASS\""
+}
+
+connect_stop() { stop_daemon connect 60; }
+
+connect_status() {
+  echo "connect    $(connect_url)  plugins=$(connect_plugins)  debezium=$DEBEZIUM_VERSION"
+}
+
+# connect_put_config NAME CONFIG_JSON: a PUT is refused with 409 while the group rebalances.
+connect_put_config() {
+  local name="$1" config="$2" code deadline=$((SECONDS + 60))
+  while :; do
+    code="$(curl -sS -o "$(connect_dir)/put.out" -w '%{http_code}' -X PUT \
+      -H 'Content-Type: application/json' --data "$config" "$(connect_url)/connectors/$name/config")"
+    case "$code" in
+      200 | 201) return 0 ;;
+      409) ((SECONDS < deadline)) || stack_die "connect kept rebalancing; log: $(log_file connect)" ;;
+      *) stack_die "registering $name failed (HTTP $code): $(cat "$(connect_dir)/put.out")" ;;
+    esac
+    sleep 1
+  done
+}
+
+# connect_task_state NAME: RUNNING once the connector and all its tasks run, FAILED if any failed,
+# otherwise what it waits for.
+connect_task_state() {
+  curl -fsS --max-time 2 "$(connect_url)/connectors/$1/status" 2>/dev/null | jq -r '
+    ([.connector.state] + [.tasks[].state]) as $s
+    | if ($s | any(. == "FAILED")) then "FAILED"
+      elif (.tasks | length) > 0 and ($s | all(. == "RUNNING")) then "RUNNING"
+      else "PENDING" end'
+}
+
+connect_wait_running() {
+  local name="$1" state deadline=$((SECONDS + 120))
+  while :; do
+    state="$(connect_task_state "$name" || echo PENDING)"
+    case "$state" in
+      RUNNING) return 0 ;;
+      FAILED)
+        curl -fsS "$(connect_url)/connectors/$name/status" |
+          jq -r '[.connector.trace, .tasks[].trace] | map(select(.)) | .[0]' | head -n 5 >&2
+        stack_die "connector $name FAILED; log: $(log_file connect)"
+        ;;
+    esac
+    ((SECONDS < deadline)) || stack_die "connector $name not RUNNING after 120s; log: $(log_file connect)"
+    sleep 0.5
+  done
+}
+
+# Registers the connector, or updates it when the file changed; an unchanged config is left alone
+# so that a second up.sh does not restart the connector.
+connect_register() {
+  local name wanted current
+  name="$(jq -r .name "$CONNECT_CONNECTOR_FILE")"
+  wanted="$(jq -cS --arg n "$name" '.config + {name: $n}' "$CONNECT_CONNECTOR_FILE")"
+  current="$(curl -fsS --max-time 5 "$(connect_url)/connectors/$name/config" 2>/dev/null | jq -cS . || true)"
+  if [[ "$current" == "$wanted" ]]; then
+    stack_log "connector $name already registered, config unchanged"
+  else
+    connect_put_config "$name" "$wanted"
+    stack_log "connector $name registered from $CONNECT_CONNECTOR_FILE"
+  fi
+  connect_wait_running "$name"
+  stack_log "connector $name and its tasks are RUNNING"
+}
