@@ -115,7 +115,10 @@ export class Service {
     // Each pipeline starts on its own: one sink being down must not delay the other.
     for (const pipeline of this.pipelines) {
       pipeline.start().catch((error: unknown) => {
-        this.logger.error({ sink: pipeline.status().sink, error: errorMessage(error) }, 'pipeline failed to start');
+        this.logger.error(
+          { sink: pipeline.status().sink, error: errorMessage(error) },
+          'pipeline failed to start',
+        );
       });
     }
     return { port: address.port };
@@ -124,7 +127,8 @@ export class Service {
   private pingSinks(): void {
     for (const sink of this.sinks) {
       void sink.ping().then((up) => {
-        if (this.sinkUp.get(sink.name) !== up) this.logger.info({ sink: sink.name, up }, 'sink reachability changed');
+        if (this.sinkUp.get(sink.name) !== up)
+          this.logger.info({ sink: sink.name, up }, 'sink reachability changed');
         this.sinkUp.set(sink.name, up);
         this.metrics.sinkUp.set({ sink: sink.name }, up ? 1 : 0);
       });
@@ -138,7 +142,10 @@ export class Service {
       try {
         const topics = (await this.kafka.listTopics()).filter((topic) => pattern.test(topic)).sort();
         if (topics.length > 0 || this.stopping) return topics;
-        this.logger.warn({ pattern: pattern.source }, 'no table topics yet; is the Debezium connector registered?');
+        this.logger.warn(
+          { pattern: pattern.source },
+          'no table topics yet; is the Debezium connector registered?',
+        );
       } catch (error) {
         this.logger.warn({ error: errorMessage(error) }, 'cannot list Kafka topics yet');
       }

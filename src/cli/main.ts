@@ -43,7 +43,8 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    const message = error instanceof CdcFanoutError ? error.message : String((error as Error)?.stack ?? error);
+    const message =
+      error instanceof CdcFanoutError ? error.message : String((error as Error)?.stack ?? error);
     process.stderr.write(`cdc-fanout: ${message}\n`);
     process.exitCode = 1;
   },

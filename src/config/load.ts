@@ -3,7 +3,14 @@
 import convict from 'convict';
 import { ConfigError } from '../errors.js';
 import { schema } from './schema.js';
-import { parseTableOverrides, type DecimalMode, type SinkName, type TableOverrides, type TruncateMode } from './tables.js';
+import {
+  parseTableOverrides,
+  validateIndexName,
+  type DecimalMode,
+  type SinkName,
+  type TableOverrides,
+  type TruncateMode,
+} from './tables.js';
 
 export interface Config {
   readonly logLevel: string;
@@ -26,6 +33,7 @@ export interface Config {
     readonly username: string;
     readonly password: string;
     readonly apiKey: string;
+    readonly indexPrefix: string;
     readonly requestTimeoutMs: number;
     readonly gcDeletes: string;
   };
@@ -48,7 +56,8 @@ export function schemaLeaves(): Array<{ path: string } & SchemaLeaf> {
   const walk = (node: Record<string, unknown>, prefix: string) => {
     for (const [key, child] of Object.entries(node)) {
       const path = prefix ? `${prefix}.${key}` : key;
-      if (child && typeof child === 'object' && 'default' in child) leaves.push({ path, ...(child as SchemaLeaf) });
+      if (child && typeof child === 'object' && 'default' in child)
+        leaves.push({ path, ...(child as SchemaLeaf) });
       else walk(child as Record<string, unknown>, path);
     }
   };
@@ -87,8 +96,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration:\n${describeProblems((error as Error).message)}`);
   }
   const loaded = config.getProperties() as unknown as Config & { tables: unknown };
+  const prefixProblem = loaded.elasticsearch.indexPrefix
+    ? validateIndexName(`${loaded.elasticsearch.indexPrefix}x`)
+    : null;
+  if (prefixProblem)
+    throw new ConfigError(`invalid configuration:\nELASTICSEARCH_INDEX_PREFIX: ${prefixProblem}`);
   if (loaded.retry.minTimeoutMs > loaded.retry.maxTimeoutMs) {
-    throw new ConfigError('invalid configuration:\nRETRY_MIN_TIMEOUT_MS: must not exceed RETRY_MAX_TIMEOUT_MS');
+    throw new ConfigError(
+      'invalid configuration:\nRETRY_MIN_TIMEOUT_MS: must not exceed RETRY_MAX_TIMEOUT_MS',
+    );
   }
   return deepFreeze({ ...loaded, tables: parseTableOverrides(loaded.tables) });
 }

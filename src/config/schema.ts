@@ -14,7 +14,8 @@ convict.addFormats({
   'comma-list': {
     coerce: splitList,
     validate: (value: unknown) => {
-      if (!Array.isArray(value) || value.length === 0) throw new Error('must be a non-empty comma-separated list');
+      if (!Array.isArray(value) || value.length === 0)
+        throw new Error('must be a non-empty comma-separated list');
     },
   },
   'optional-comma-list': { coerce: splitList, validate: () => undefined },
@@ -23,7 +24,8 @@ convict.addFormats({
     validate: (value: unknown) => {
       if (!Array.isArray(value) || value.length === 0) throw new Error('must name at least one sink');
       for (const sink of value) {
-        if (!SINK_NAMES.includes(sink)) throw new Error(`"${sink}" is not a sink; expected ${SINK_NAMES.join(' and/or ')}`);
+        if (!SINK_NAMES.includes(sink))
+          throw new Error(`"${sink}" is not a sink; expected ${SINK_NAMES.join(' and/or ')}`);
       }
     },
   },
@@ -174,6 +176,12 @@ export const schema = {
       default: '',
       env: 'ELASTICSEARCH_API_KEY',
       sensitive: true,
+    },
+    indexPrefix: {
+      doc: 'Prefix of the default index names ("<prefix><schema>.<table>", lowercased); a table\'s elasticsearchIndex is used as given.',
+      format: String,
+      default: '',
+      env: 'ELASTICSEARCH_INDEX_PREFIX',
     },
     requestTimeoutMs: {
       doc: 'Timeout of one Elasticsearch request, in milliseconds.',

@@ -27,7 +27,8 @@ export class HttpSurface {
         response.writeHead(status, { 'content-type': contentType });
         response.end(body);
       };
-      if (request.method !== 'GET' && request.method !== 'HEAD') return reply(405, 'text/plain', 'method not allowed\n');
+      if (request.method !== 'GET' && request.method !== 'HEAD')
+        return reply(405, 'text/plain', 'method not allowed\n');
       switch (path) {
         case '/metrics':
           this.options.registry

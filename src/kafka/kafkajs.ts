@@ -2,7 +2,14 @@
 // BatchControl.commit, after the sink acknowledged the batch.
 import { Kafka, logLevel as KafkaLogLevel, type Consumer, type LogEntry } from 'kafkajs';
 import type { Logger } from 'pino';
-import type { BatchHandler, ConsumerEvents, KafkaClient, KafkaConsumer, KafkaProducer, OutgoingMessage } from './client.js';
+import type {
+  BatchHandler,
+  ConsumerEvents,
+  KafkaClient,
+  KafkaConsumer,
+  KafkaProducer,
+  OutgoingMessage,
+} from './client.js';
 
 export interface KafkajsOptions {
   readonly brokers: readonly string[];
@@ -97,7 +104,11 @@ class KafkajsProducer implements KafkaProducer {
     await this.producer.send({
       topic,
       acks: -1,
-      messages: messages.map((message) => ({ key: message.key, value: message.value, headers: { ...message.headers } })),
+      messages: messages.map((message) => ({
+        key: message.key,
+        value: message.value,
+        headers: { ...message.headers },
+      })),
     });
   }
 

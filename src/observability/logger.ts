@@ -3,7 +3,17 @@
 // themselves (a driver error may quote a connection string).
 import pino, { type DestinationStream, type Logger } from 'pino';
 
-const SECRET_PATHS = ['password', '*.password', 'apiKey', '*.apiKey', 'url', '*.url', '*.*.url', '*.*.password', '*.*.apiKey'];
+const SECRET_PATHS = [
+  'password',
+  '*.password',
+  'apiKey',
+  '*.apiKey',
+  'url',
+  '*.url',
+  '*.*.url',
+  '*.*.password',
+  '*.*.apiKey',
+];
 
 /** The secret values hidden in settings: passwords, API keys, and credentials inside URLs. */
 export function secretValues(values: readonly string[]): string[] {

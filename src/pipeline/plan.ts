@@ -35,7 +35,8 @@ function toOp(event: RowChange, route: TableRoute): SinkOp {
  * is as complete as the changes it replaces.
  */
 function merge(earlier: SinkOp, later: SinkOp): SinkOp {
-  if (later.kind !== 'upsert' || later.unchangedColumns.length === 0 || earlier.kind !== 'upsert') return later;
+  if (later.kind !== 'upsert' || later.unchangedColumns.length === 0 || earlier.kind !== 'upsert')
+    return later;
   const document: Document = { ...later.document };
   const stillUnknown: string[] = [];
   for (const column of later.unchangedColumns) {

@@ -110,9 +110,14 @@ export class SinkPipeline {
 
   /** A sink that is down at start is waited for (not-ready meanwhile), not a reason to exit. */
   private async connectSink(): Promise<void> {
-    const alwaysActive = { heartbeat: async () => undefined, isActive: () => true, commit: async () => undefined };
+    const alwaysActive = {
+      heartbeat: async () => undefined,
+      isActive: () => true,
+      commit: async () => undefined,
+    };
     await retryUntilDone(() => this.options.sink.connect(), this.options.retry, alwaysActive, {
-      onRetry: (error, attempt) => this.log.warn({ attempt, error: errorMessage(error) }, 'sink not reachable yet'),
+      onRetry: (error, attempt) =>
+        this.log.warn({ attempt, error: errorMessage(error) }, 'sink not reachable yet'),
       keepGoing: this.keepGoing,
     }).catch((error: unknown) => {
       if (!(error instanceof BatchAbandonedError)) throw error;
@@ -150,7 +155,12 @@ export class SinkPipeline {
         letters.push({ record, error: decoded.error, sink: this.sinkName });
         metrics.eventsConsumed.inc({ sink: this.sinkName, table: batch.topic, op: 'undecodable' });
         this.log.warn(
-          { topic: record.topic, partition: record.partition, offset: record.offset, error: decoded.error.message },
+          {
+            topic: record.topic,
+            partition: record.partition,
+            offset: record.offset,
+            error: decoded.error.message,
+          },
           'undecodable record',
         );
       }
@@ -163,7 +173,9 @@ export class SinkPipeline {
           letters.push({ record: byOffset.get(op.event.record.offset)!, error, sink: this.sinkName });
         }
       } else {
-        await this.retrying(control, batch, () => this.options.sink.truncate(step.target, step.event.position.lsn));
+        await this.retrying(control, batch, () =>
+          this.options.sink.truncate(step.target, step.event.position.lsn),
+        );
         this.log.info({ target: step.target, lsn: String(step.event.position.lsn) }, 'truncate applied');
       }
     }
@@ -197,40 +209,51 @@ export class SinkPipeline {
     const { sink, metrics } = this.options;
     const permanent: Array<{ op: SinkOp; error: CdcFanoutError }> = [];
     let pending = ops;
-    await this.retrying(control, { topic: ops[0]!.event.record.topic, partition: ops[0]!.event.record.partition }, async () => {
-      const timer = metrics.writeDuration.startTimer({ sink: this.sinkName });
-      const results = await sink.write(pending);
-      timer();
-      const retry: SinkOp[] = [];
-      let firstTransient: CdcFanoutError | null = null;
-      const now = Date.now();
-      results.forEach((result, index) => {
-        const op = pending[index]!;
-        const table = tableName(op.event.table);
-        if (result.status === 'failed') {
-          if (result.error.retriable) {
-            retry.push(op);
-            firstTransient ??= result.error;
-          } else {
-            permanent.push({ op, error: result.error });
+    await this.retrying(
+      control,
+      { topic: ops[0]!.event.record.topic, partition: ops[0]!.event.record.partition },
+      async () => {
+        const timer = metrics.writeDuration.startTimer({ sink: this.sinkName });
+        const results = await sink.write(pending);
+        timer();
+        const retry: SinkOp[] = [];
+        let firstTransient: CdcFanoutError | null = null;
+        const now = Date.now();
+        results.forEach((result, index) => {
+          const op = pending[index]!;
+          const table = tableName(op.event.table);
+          if (result.status === 'failed') {
+            if (result.error.retriable) {
+              retry.push(op);
+              firstTransient ??= result.error;
+            } else {
+              permanent.push({ op, error: result.error });
+            }
+            return;
           }
-          return;
+          metrics.sinkWrites.inc({ sink: this.sinkName, table, result: result.status });
+          metrics.endToEndLatency.observe(
+            { sink: this.sinkName, table },
+            Math.max(0, now - op.event.position.commitTsMs) / 1000,
+          );
+        });
+        pending = retry;
+        if (firstTransient) {
+          throw new TransientSinkError(
+            `${retry.length} of ${results.length} operations failed: ${(firstTransient as CdcFanoutError).message}`,
+            firstTransient,
+          );
         }
-        metrics.sinkWrites.inc({ sink: this.sinkName, table, result: result.status });
-        metrics.endToEndLatency.observe({ sink: this.sinkName, table }, Math.max(0, now - op.event.position.commitTsMs) / 1000);
-      });
-      pending = retry;
-      if (firstTransient) {
-        throw new TransientSinkError(
-          `${retry.length} of ${results.length} operations failed: ${(firstTransient as CdcFanoutError).message}`,
-          firstTransient,
-        );
-      }
-    });
+      },
+    );
     return permanent;
   }
 
-  private async deadLetter(letters: readonly DeadLetter[], control: BatchControl, batch: ConsumedBatch): Promise<void> {
+  private async deadLetter(
+    letters: readonly DeadLetter[],
+    control: BatchControl,
+    batch: ConsumedBatch,
+  ): Promise<void> {
     const { deadLetters, metrics } = this.options;
     for (const letter of letters) {
       this.log.warn(
@@ -241,14 +264,19 @@ export class SinkPipeline {
           error: letter.error.name,
           reason: letter.error.message,
         },
-        deadLetters ? 'event sent to the dead-letter topic' : 'event cannot be written and dead-lettering is disabled',
+        deadLetters
+          ? 'event sent to the dead-letter topic'
+          : 'event cannot be written and dead-lettering is disabled',
       );
     }
     if (!deadLetters) {
       const first = letters[0]!;
       const reason = `${first.error.name} at ${first.record.topic}/${first.record.partition}@${first.record.offset}: ${first.error.message}`;
       this.fail(`stopped on a permanent failure with DEAD_LETTER_ENABLED=false: ${reason}`);
-      this.log.error({ reason }, 'pipeline halted: enable the dead-letter topic or fix the event, then restart');
+      this.log.error(
+        { reason },
+        'pipeline halted: enable the dead-letter topic or fix the event, then restart',
+      );
       throw new PipelineHaltedError(reason);
     }
     await this.retrying(control, batch, () => deadLetters.send(letters), 'dead-letter');
@@ -276,7 +304,12 @@ export class SinkPipeline {
           const reason = error instanceof Error ? error.name : 'Error';
           this.options.metrics.retries.inc({ sink: what, reason });
           this.log.warn(
-            { topic: where.topic, partition: where.partition, attempt: attemptNumber, error: errorMessage(error) },
+            {
+              topic: where.topic,
+              partition: where.partition,
+              attempt: attemptNumber,
+              error: errorMessage(error),
+            },
             `${what} failed, retrying`,
           );
         },

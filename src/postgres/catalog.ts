@@ -10,6 +10,8 @@ export interface ColumnInfo {
   readonly typeKind: string;
   /** For arrays, the element's typname. */
   readonly elementType: string | null;
+  /** The type as SQL can cast to it (format_type), e.g. "timestamp with time zone", "inventory.mood". */
+  readonly sqlType: string;
 }
 
 export interface TableInfo {
@@ -19,9 +21,20 @@ export interface TableInfo {
   readonly primaryKey: readonly string[];
 }
 
-export async function describeTable(client: pg.ClientBase, schema: string, table: string): Promise<TableInfo> {
-  const columns = await client.query<{ name: string; type: string; kind: string; element: string | null }>(
-    `SELECT a.attname AS name, t.typname AS type, t.typtype AS kind, e.typname AS element
+export async function describeTable(
+  client: pg.ClientBase,
+  schema: string,
+  table: string,
+): Promise<TableInfo> {
+  const columns = await client.query<{
+    name: string;
+    type: string;
+    kind: string;
+    element: string | null;
+    sql_type: string;
+  }>(
+    `SELECT a.attname AS name, t.typname AS type, t.typtype AS kind, e.typname AS element,
+            format_type(a.atttypid, NULL) AS sql_type
        FROM pg_attribute a
        JOIN pg_class c ON c.oid = a.attrelid
        JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -41,7 +54,9 @@ export async function describeTable(client: pg.ClientBase, schema: string, table
     [schema, table],
   );
   if (key.rows.length === 0) {
-    throw new Error(`table ${schema}.${table} has no primary key: give it one (or message.key.columns in Debezium)`);
+    throw new Error(
+      `table ${schema}.${table} has no primary key: give it one (or message.key.columns in Debezium)`,
+    );
   }
   return {
     schema,
@@ -51,6 +66,7 @@ export async function describeTable(client: pg.ClientBase, schema: string, table
       type: row.type,
       typeKind: row.kind,
       elementType: row.element,
+      sqlType: row.sql_type,
     })),
     primaryKey: key.rows.map((row) => row.name),
   };

@@ -37,7 +37,9 @@ export async function withTableSnapshot<T>(
   try {
     await prepareSession(client);
     const info = await describeTable(client, schema, table);
-    const select = info.columns.map((column) => `${selectExpression(column)} AS ${quoteIdent(column.name)}`).join(', ');
+    const select = info.columns
+      .map((column) => `${selectExpression(column)} AS ${quoteIdent(column.name)}`)
+      .join(', ');
     const order = info.primaryKey.map(quoteIdent).join(', ');
     const cursor = `cdc_fanout_${process.pid}_${Date.now()}`;
     const rawText = { getTypeParser: () => (value: string) => value };

@@ -6,13 +6,7 @@ import type { TableRoute } from './router.js';
 import { setOwnField } from '../util/own-field.js';
 
 export type DocumentValue =
-  | null
-  | boolean
-  | number
-  | bigint
-  | string
-  | DocumentValue[]
-  | { [field: string]: DocumentValue };
+  null | boolean | number | bigint | string | DocumentValue[] | { [field: string]: DocumentValue };
 
 export type Document = Record<string, DocumentValue>;
 

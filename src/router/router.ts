@@ -19,16 +19,13 @@ export function tableName(table: TableRef): string {
   return `${table.schema}.${table.table}`;
 }
 
-/** Index names must be lowercase in Elasticsearch; collections keep the table's own case. */
-function defaultTarget(sink: SinkName, table: string): string {
-  return sink === 'elasticsearch' ? table.toLowerCase() : table;
-}
-
 export class Router {
   private readonly routes = new Map<string, TableRoute | null>();
 
   constructor(
-    private readonly config: Pick<Config, 'tables' | 'defaults' | 'sinks'>,
+    private readonly config: Pick<Config, 'tables' | 'defaults' | 'sinks'> & {
+      readonly elasticsearch: { readonly indexPrefix: string };
+    },
     readonly sink: SinkName,
   ) {}
 
@@ -47,10 +44,14 @@ export class Router {
     const override = this.config.tables[table] ?? {};
     const sinks = override.sinks ?? this.config.sinks;
     if (!sinks.includes(this.sink)) return null;
-    const named = this.sink === 'elasticsearch' ? override.elasticsearchIndex : override.mongodbCollection;
+    // Index names must be lowercase in Elasticsearch; collections keep the table's own case.
+    const target =
+      this.sink === 'elasticsearch'
+        ? (override.elasticsearchIndex ?? `${this.config.elasticsearch.indexPrefix}${table}`.toLowerCase())
+        : (override.mongodbCollection ?? table);
     return {
       table,
-      target: named ?? defaultTarget(this.sink, table),
+      target,
       includeColumns: override.includeColumns ? new Set(override.includeColumns) : null,
       excludeColumns: override.excludeColumns ? new Set(override.excludeColumns) : null,
       decimal: override.decimal ?? this.config.defaults.decimal,

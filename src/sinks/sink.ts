@@ -47,4 +47,3 @@ export interface Sink {
   truncate(target: string, position: bigint): Promise<void>;
   close(): Promise<void>;
 }
-

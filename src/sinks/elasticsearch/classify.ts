@@ -13,7 +13,8 @@ export function classifyItem(status: number, error: BulkItemError | undefined): 
   const detail = error
     ? `${error.type ?? 'error'}: ${error.reason ?? ''}${error.caused_by ? ` (${error.caused_by.type}: ${error.caused_by.reason})` : ''}`
     : `status ${status}`;
-  if (status === 429 || status >= 500) return new TransientSinkError(`elasticsearch item ${status} ${detail}`);
+  if (status === 429 || status >= 500)
+    return new TransientSinkError(`elasticsearch item ${status} ${detail}`);
   return new PermanentSinkError(`elasticsearch rejected the document (${status}) ${detail}`);
 }
 

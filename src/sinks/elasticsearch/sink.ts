@@ -90,7 +90,9 @@ export class ElasticsearchSink implements Sink {
       await this.client.indices.create({
         index,
         settings: { index: { gc_deletes: this.options.gcDeletes } },
-        mappings: { dynamic_templates: [{ doubles: { match_mapping_type: 'double', mapping: { type: 'double' } } }] },
+        mappings: {
+          dynamic_templates: [{ doubles: { match_mapping_type: 'double', mapping: { type: 'double' } } }],
+        },
       });
       this.log.info({ index }, 'index created');
     } catch (error) {
@@ -201,7 +203,10 @@ export class ElasticsearchSink implements Sink {
       try {
         while (response.hits.hits.length > 0) {
           const body = response.hits.hits
-            .map((hit) => `{"delete":{"_index":${JSON.stringify(target)},"_id":${JSON.stringify(hit._id)},"version":${position},"version_type":"external"}}\n`)
+            .map(
+              (hit) =>
+                `{"delete":{"_index":${JSON.stringify(target)},"_id":${JSON.stringify(hit._id)},"version":${position},"version_type":"external"}}\n`,
+            )
             .join('');
           const result = await this.client.bulk({ body } as never);
           const failed = result.items.find((item) => {
@@ -212,7 +217,8 @@ export class ElasticsearchSink implements Sink {
           response = await this.client.scroll({ scroll_id: response._scroll_id!, scroll: '1m' });
         }
       } finally {
-        if (response._scroll_id) await this.client.clearScroll({ scroll_id: response._scroll_id }).catch(() => undefined);
+        if (response._scroll_id)
+          await this.client.clearScroll({ scroll_id: response._scroll_id }).catch(() => undefined);
       }
     } catch (error) {
       throw error instanceof PermanentSinkError || (error as { retriable?: boolean }).retriable !== undefined

@@ -1,11 +1,19 @@
 // MongoDB sink: one collection per table, _id from the primary key, and a stored position field
 // guarding every write: the filter only matches a document older than the event, so an older
 // event either changes nothing or collides on _id (E11000), which means "already newer": done.
-import { BSON, MongoBulkWriteError, MongoClient, type AnyBulkWriteOperation, type Collection, type Db } from 'mongodb';
+import {
+  BSON,
+  MongoBulkWriteError,
+  MongoClient,
+  type AnyBulkWriteOperation,
+  type Collection,
+  type Db,
+} from 'mongodb';
 import type { Logger } from 'pino';
 import { PermanentSinkError, type CdcFanoutError } from '../../errors.js';
 import type { Sink, SinkOp, SinkOpResult } from '../sink.js';
 import { DUPLICATE_KEY, classifyRequestError, classifyWriteError } from './classify.js';
+import { toStoredForm } from './stored-form.js';
 
 /** The stored position (LSN, int64) of each document. */
 export const POSITION_FIELD = '_cdc_lsn';
@@ -35,12 +43,10 @@ export function createMongoClient(url: string): MongoClient {
   });
 }
 
-/** Top-level names an update or replacement would read as operators, paths or our own fields. */
-function fieldNameProblem(document: Record<string, unknown>, partial: boolean): string | null {
-  for (const name of Object.keys(document)) {
-    if (name === '_id' || name === POSITION_FIELD) return `column "${name}" collides with a field the sink owns`;
-    if (name.startsWith('$')) return `column "${name}" starts with $`;
-    if (partial && name.includes('.')) return `column "${name}" contains a dot`;
+/** Columns whose names the sink itself uses: storing them would break the id or the guard. */
+function ownedFieldProblem(document: Record<string, unknown>): string | null {
+  for (const name of ['_id', POSITION_FIELD]) {
+    if (Object.hasOwn(document, name)) return `column "${name}" collides with a field the sink owns`;
   }
   return null;
 }
@@ -82,16 +88,17 @@ export class MongoSink implements Sink {
   private toModel(op: SinkOp): Model | CdcFanoutError {
     const guard = { _id: op.id, [POSITION_FIELD]: { $lt: op.position } };
     if (op.kind === 'delete') return { deleteOne: { filter: guard } };
-    const partial = op.unchangedColumns.length > 0;
-    const problem = fieldNameProblem(op.document, partial);
+    const problem = ownedFieldProblem(op.document);
     if (problem) return new PermanentSinkError(`mongodb cannot store the document: ${problem}`);
-    const fields = { ...op.document, [POSITION_FIELD]: op.position };
+    const fields = { ...toStoredForm(op.document), [POSITION_FIELD]: op.position };
     const size = BSON.calculateObjectSize(fields);
     if (size > MAX_DOCUMENT_BYTES) {
-      return new PermanentSinkError(`mongodb document too large: ${size} bytes (limit ${MAX_DOCUMENT_BYTES})`);
+      return new PermanentSinkError(
+        `mongodb document too large: ${size} bytes (limit ${MAX_DOCUMENT_BYTES})`,
+      );
     }
     // A partial update ($set) leaves the unchanged TOAST columns as stored; a full one replaces all.
-    return partial
+    return op.unchangedColumns.length > 0
       ? { updateOne: { filter: guard, update: { $set: fields }, upsert: true } }
       : { replaceOne: { filter: guard, replacement: fields, upsert: true } };
   }
@@ -151,17 +158,27 @@ export class MongoSink implements Sink {
     }
   }
 
-  private async writeOne(target: Collection<StoredDocument>, model: Model, op: SinkOp): Promise<SinkOpResult> {
+  private async writeOne(
+    target: Collection<StoredDocument>,
+    model: Model,
+    op: SinkOp,
+  ): Promise<SinkOpResult> {
     try {
       await target.bulkWrite([model], { ordered: true });
       return { status: 'written' };
     } catch (error) {
-      if (!(error instanceof MongoBulkWriteError)) return { status: 'failed', error: classifyRequestError(error) };
-      const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : Object.values(error.writeErrors);
+      if (!(error instanceof MongoBulkWriteError))
+        return { status: 'failed', error: classifyRequestError(error) };
+      const writeErrors = Array.isArray(error.writeErrors)
+        ? error.writeErrors
+        : Object.values(error.writeErrors);
       const code = writeErrors[0]?.code ?? error.code;
       const message = writeErrors[0]?.errmsg ?? error.message;
       if (code === DUPLICATE_KEY && op.kind === 'upsert') return { status: 'stale' };
-      return { status: 'failed', error: classifyWriteError(typeof code === 'number' ? code : undefined, message) };
+      return {
+        status: 'failed',
+        error: classifyWriteError(typeof code === 'number' ? code : undefined, message),
+      };
     }
   }
 
