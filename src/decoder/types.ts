@@ -12,14 +12,7 @@ export class Decimal {
  * ISO-8601 strings; bytes are base64 strings; JSON columns are nested objects.
  */
 export type ColumnValue =
-  | null
-  | boolean
-  | number
-  | bigint
-  | string
-  | Decimal
-  | ColumnValue[]
-  | { [field: string]: ColumnValue };
+  null | boolean | number | bigint | string | Decimal | ColumnValue[] | { [field: string]: ColumnValue };
 
 export type Row = Record<string, ColumnValue>;
 

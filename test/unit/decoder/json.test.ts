@@ -1,0 +1,203 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import {
+  findUnsafeIntegers,
+  needsLosslessParse,
+  parseJson,
+  parseJsonNumber,
+  parseJsonWithLosslessJson,
+} from '../../../src/decoder/json.js';
+
+describe('needsLosslessParse: the one place that picks the parser', () => {
+  test('15 digits or fewer in a row: the fast native path is exact', () => {
+    assert.equal(needsLosslessParse('{"a":999999999999999,"b":-123456789012345}'), false);
+    assert.equal(needsLosslessParse('{"a":1234567.12345678}'), false);
+  });
+
+  test('a run of 16 digits anywhere takes the lossless path', () => {
+    assert.equal(needsLosslessParse('{"a":9007199254740993}'), true);
+    assert.equal(needsLosslessParse('{"a":1000000000000000}'), true);
+    assert.equal(needsLosslessParse('{"s":"card 4111111111111111"}'), true); // harmless: same result
+  });
+});
+
+describe('parseJsonNumber (the lossless path number parser)', () => {
+  test('safe integers stay numbers', () => {
+    assert.equal(parseJsonNumber('9007199254740991'), 9007199254740991);
+    assert.equal(parseJsonNumber('-9007199254740991'), -9007199254740991);
+    assert.equal(parseJsonNumber('0'), 0);
+  });
+
+  test('integers beyond 2^53 - 1 become exact bigints', () => {
+    assert.equal(parseJsonNumber('9007199254740992'), 9007199254740992n);
+    assert.equal(parseJsonNumber('9007199254740993'), 9007199254740993n);
+    assert.equal(parseJsonNumber('-9223372036854775808'), -9223372036854775808n);
+    assert.equal(parseJsonNumber('123456789012345678901234567890'), 123456789012345678901234567890n);
+  });
+
+  test('non-integer literals are numbers, as JSON.parse gives them', () => {
+    assert.equal(parseJsonNumber('3.141592653589793238462643383279'), 3.141592653589793);
+    assert.equal(parseJsonNumber('-1.5E300'), -1.5e300);
+    assert.equal(parseJsonNumber('1e20'), 1e20);
+    assert.equal(parseJsonNumber('9007199254740993.0'), 9007199254740992);
+  });
+});
+
+describe('parseJson', () => {
+  test('fast path: plain JSON.parse result', () => {
+    assert.deepEqual(parseJson('{"a":[1,2.5,"x",null,true],"b":{"c":-7}}'), {
+      a: [1, 2.5, 'x', null, true],
+      b: { c: -7 },
+    });
+  });
+
+  test('lossless path: unsafe integers are bigints, safe ones and floats numbers', () => {
+    const parsed = parseJson('{"big":9223372036854775807,"small":42,"f":0.1,"neg":-12345678901234567890}');
+    assert.deepEqual(parsed, { big: 9223372036854775807n, small: 42, f: 0.1, neg: -12345678901234567890n });
+  });
+
+  test('lossless path with nested values and any root', () => {
+    assert.deepEqual(parseJson('[12345678901234567890, {"x": [1, 2]}]'), [
+      12345678901234567890n,
+      { x: [1, 2] },
+    ]);
+    assert.equal(parseJson('12345678901234567890'), 12345678901234567890n);
+    assert.equal(parseJson('"x"'), 'x');
+    assert.equal(parseJson('null'), null);
+  });
+
+  test('both paths keep the last of duplicate keys', () => {
+    assert.deepEqual(parseJson('{"a":1,"a":2}'), { a: 2 });
+    assert.deepEqual(parseJson('{"a":1,"a":2,"n":12345678901234567890}'), { a: 2, n: 12345678901234567890n });
+  });
+
+  test('both paths keep "__proto__" as an own data key, never the prototype', () => {
+    for (const text of [
+      '{"__proto__":{"polluted":1}}',
+      '{"__proto__":{"polluted":1},"n":12345678901234567890}',
+    ]) {
+      const parsed = parseJson(text) as Record<string, unknown>;
+      assert.equal(Object.getPrototypeOf(parsed), Object.prototype);
+      assert.ok(Object.prototype.hasOwnProperty.call(parsed, '__proto__'));
+      assert.deepEqual(Object.getOwnPropertyDescriptor(parsed, '__proto__')?.value, { polluted: 1 });
+      assert.equal(({} as Record<string, unknown>)['polluted'], undefined);
+    }
+  });
+
+  test('both paths reject invalid JSON with a SyntaxError', () => {
+    assert.throws(() => parseJson('{"a":'), SyntaxError);
+    assert.throws(() => parseJson('{"a":12345678901234567890'), SyntaxError);
+    assert.throws(() => parseJson(''), SyntaxError);
+  });
+
+  test('property: the lossless path equals JSON.parse, up to bigints for unsafe integers', () => {
+    const asNumbers = (value: unknown): unknown => {
+      if (typeof value === 'bigint') {
+        assert.ok(!Number.isSafeInteger(Number(value)), `${value} should have stayed a number`);
+        return Number(value);
+      }
+      if (Array.isArray(value)) return value.map(asNumbers);
+      if (value !== null && typeof value === 'object') {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, asNumbers(v)]));
+      }
+      return value;
+    };
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        // A 16-digit string member forces the lossless parser.
+        const padded = `{"v":${JSON.stringify(value)},"pad":"0000000000000000"}`;
+        assert.ok(needsLosslessParse(padded));
+        assert.deepEqual(asNumbers(parseJson(padded)), JSON.parse(padded));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test('property: any safe or unsafe integer survives exactly', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n }), (n) => {
+        const parsed = parseJson(`{"n":${n}}`) as { n: number | bigint };
+        assert.equal(BigInt(parsed.n), n);
+        assert.equal(
+          typeof parsed.n,
+          Number.isSafeInteger(Number(n)) && BigInt(Number(n)) === n ? 'number' : 'bigint',
+        );
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('the patched path (JSON.parse plus exact bigints) equals lossless-json', () => {
+  test('findUnsafeIntegers: paths in document order, strings and escapes skipped', () => {
+    const text =
+      '{"a\\"b":[1,12345678901234567890,{"k\\u0041":-9223372036854775808}],"s":"12345678901234567890\\"","ts_us":1795407236647433,"f":12345678901234567890.5}';
+    const found = findUnsafeIntegers(text);
+    assert.deepEqual(
+      found?.map((f) => [f.path, f.literal]),
+      [
+        [['a"b', 1], '12345678901234567890'],
+        [['a"b', 2, 'kA'], '-9223372036854775808'],
+      ],
+    );
+    assert.equal(findUnsafeIntegers('{"ts_us":1795407236647433,"s":"9007199254740993"}'), null);
+  });
+
+  test('escaped keys, __proto__, a bigint root, integer-like keys', () => {
+    for (const text of [
+      '{"a\\"b":[1,12345678901234567890,{"k\\u0041":-9223372036854775808}]}',
+      '{"__proto__":{"n":12345678901234567890},"m":[9007199254740993]}',
+      '12345678901234567890',
+      '[12345678901234567890,-12345678901234567890,1.5]',
+      '{"2":12345678901234567890,"1":{"10":9007199254740993,"9":1}}',
+      '{"ts_ms":1795407236887,"ts_us":1795407236887339,"ts_ns":1795407236887339819}',
+    ]) {
+      assert.deepEqual(parseJson(text), parseJsonWithLosslessJson(text), text);
+    }
+    assert.deepEqual(parseJson('{"ts_ns":1795407236887339819}'), { ts_ns: 1795407236887339819n });
+  });
+
+  test('duplicate keys fall back to lossless-json: the last value wins, exactly', () => {
+    for (const text of [
+      '{"a":12345678901234567890,"a":1}',
+      '{"a":12345678901234567891,"a":12345678901234567890}',
+      '{"a":{"x":12345678901234567890},"a":{"y":1}}',
+      '{"a":{"x":12345678901234567890},"a":{"x":12345678901234567891.5}}',
+      '{"a":{"x":10000000000000000000},"a":{"x":1e19}}',
+      '{"o":{"x":1,"x":12345678901234567890}}',
+    ]) {
+      assert.deepEqual(parseJson(text), parseJsonWithLosslessJson(text), text);
+    }
+    assert.deepEqual(parseJson('{"a":12345678901234567891,"a":12345678901234567890}'), {
+      a: 12345678901234567890n,
+    });
+    assert.deepEqual(parseJson('{"a":{"x":12345678901234567890},"a":{"x":12345678901234567891.5}}'), {
+      a: { x: Number('12345678901234567891.5') }, // the last, a float: rounded like JSON.parse
+    });
+  });
+
+  test('property: random JSON with big integers and duplicate keys, both parsers agree', () => {
+    const big = fc.bigInt({ min: -(2n ** 66n), max: 2n ** 66n });
+    const key = fc.constantFrom('a', 'b', '__proto__', 'a\\"', '1', '10', 'é');
+    const text: fc.Arbitrary<string> = fc.letrec((tie) => ({
+      value: fc.oneof(
+        { depthSize: 'small' },
+        big.map(String),
+        fc.double({ noNaN: true, noDefaultInfinity: true }).map((d) => JSON.stringify(d)),
+        fc.string().map((s) => JSON.stringify(s)),
+        fc.constantFrom('null', 'true', '"12345678901234567890"', '1e19', '-0'),
+        fc.array(tie('value'), { maxLength: 4 }).map((items) => `[${items.join(',')}]`),
+        fc
+          .array(fc.tuple(key, tie('value')), { maxLength: 4 })
+          .map((entries) => `{${entries.map(([k, v]) => `"${k}":${v}`).join(',')}}`),
+      ),
+    })).value;
+    fc.assert(
+      fc.property(text, (t) => {
+        assert.deepEqual(parseJson(t), parseJsonWithLosslessJson(t));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
