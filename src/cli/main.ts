@@ -1,15 +1,20 @@
 #!/usr/bin/env node
 // The one binary: cdc-fanout start | verify | resync | generate. Configuration errors and other
 // typed failures end with a one-line message and a non-zero exit, never an untyped stack trace.
+import pino from 'pino';
 import { loadConfig } from '../config/load.js';
 import { CdcFanoutError } from '../errors.js';
 import { createLogger, secretValues } from '../observability/logger.js';
+import { runResync } from './resync.js';
 import { runStart } from './start.js';
+import { runVerify } from './verify.js';
 
 const USAGE = `usage: cdc-fanout <command>
 
 commands:
-  start      run the service (configured by environment variables, see .env.example)
+  start                                   run the service (configured by environment variables, see .env.example)
+  verify [--table S.T]... [--sink S]...   compare Postgres with each sink; exit 1 on any drift
+  resync --table S.T [--sink S]...        rebuild a table in the sinks from Postgres, safe while the service runs
 `;
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -19,8 +24,9 @@ async function main(argv: readonly string[]): Promise<number> {
     return command ? 0 : 2;
   }
   const config = loadConfig();
+  // Tools print their reports on stdout, so their logs go to stderr.
   const logger = createLogger(
-    config.logLevel,
+    command === 'start' ? config.logLevel : 'warn',
     secretValues([
       config.elasticsearch.url,
       config.elasticsearch.password,
@@ -28,10 +34,15 @@ async function main(argv: readonly string[]): Promise<number> {
       config.mongodb.url,
       config.postgres.url,
     ]),
+    pino.destination({ dest: command === 'start' ? 1 : 2, sync: false }),
   );
   switch (command) {
     case 'start':
       return runStart(config, logger);
+    case 'verify':
+      return runVerify(config, logger, argv.slice(1));
+    case 'resync':
+      return runResync(config, logger, argv.slice(1));
     default:
       process.stderr.write(`unknown command "${command}"\n${USAGE}`);
       return 2;

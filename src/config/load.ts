@@ -38,7 +38,7 @@ export interface Config {
     readonly gcDeletes: string;
   };
   readonly mongodb: { readonly url: string; readonly database: string };
-  readonly postgres: { readonly url: string };
+  readonly postgres: { readonly url: string; readonly slotName: string };
   readonly defaults: { readonly decimal: DecimalMode; readonly truncate: TruncateMode };
   readonly tables: TableOverrides;
 }

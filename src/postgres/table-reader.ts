@@ -69,3 +69,27 @@ export async function withTableSnapshot<T>(
     await client.query('ROLLBACK').catch(() => undefined);
   }
 }
+
+/** Which of these ids (sink document ids) still have a row in Postgres. */
+export async function existingIds(
+  client: pg.ClientBase,
+  info: TableInfo,
+  ids: readonly string[],
+): Promise<Set<string>> {
+  const keyColumns = info.primaryKey.map((name) => info.columns.find((column) => column.name === name)!);
+  const parts = ids.map((id) => (keyColumns.length === 1 ? [id] : (JSON.parse(id) as string[])));
+  const arrays = keyColumns.map((_, position) => parts.map((part) => part[position] ?? null));
+  const tuple = keyColumns.map((column) => quoteIdent(column.name)).join(', ');
+  const unnest = keyColumns.map((column, position) => `$${position + 1}::${column.sqlType}[]`).join(', ');
+  const result = await client.query<Record<string, string | null>>({
+    text: `SELECT ${tuple} FROM ${quoteIdent(info.schema)}.${quoteIdent(info.table)} WHERE (${tuple}) IN (SELECT * FROM unnest(${unnest}))`,
+    values: arrays,
+    types: { getTypeParser: () => (value: string) => value },
+  });
+  return new Set(
+    result.rows.map((texts) => {
+      const row = toRow(keyColumns, texts);
+      return documentId(keyColumns.map((column) => [column.name, row[column.name] ?? null] as const));
+    }),
+  );
+}

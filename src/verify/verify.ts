@@ -2,10 +2,7 @@
 // and documents that differ, with the first few differences field by field. Postgres is read a
 // page at a time from one snapshot, and each page is looked up in the sink by id.
 import type pg from 'pg';
-import { documentId } from '../decoder/key.js';
-import type { TableInfo } from '../postgres/catalog.js';
-import { quoteIdent, toRow } from '../postgres/row-values.js';
-import { withTableSnapshot } from '../postgres/table-reader.js';
+import { existingIds, withTableSnapshot } from '../postgres/table-reader.js';
 import { toDocument, type Document } from '../router/document.js';
 import type { TableRoute } from '../router/router.js';
 import { differences, type FieldDifference } from './canonical.js';
@@ -29,30 +26,6 @@ export interface VerifyOptions {
   /** The sink's own representation of a document (e.g. MongoDB's for integers beyond int64). */
   readonly storedForm?: (document: Document) => Document;
   readonly pageSize?: number;
-}
-
-/** Which of these ids (sink document ids) still have a row in Postgres. */
-async function existingIds(
-  client: pg.ClientBase,
-  info: TableInfo,
-  ids: readonly string[],
-): Promise<Set<string>> {
-  const keyColumns = info.primaryKey.map((name) => info.columns.find((column) => column.name === name)!);
-  const parts = ids.map((id) => (keyColumns.length === 1 ? [id] : (JSON.parse(id) as string[])));
-  const arrays = keyColumns.map((_, position) => parts.map((part) => part[position] ?? null));
-  const tuple = keyColumns.map((column) => quoteIdent(column.name)).join(', ');
-  const unnest = keyColumns.map((column, position) => `$${position + 1}::${column.sqlType}[]`).join(', ');
-  const result = await client.query<Record<string, string | null>>({
-    text: `SELECT ${tuple} FROM ${quoteIdent(info.schema)}.${quoteIdent(info.table)} WHERE (${tuple}) IN (SELECT * FROM unnest(${unnest}))`,
-    values: arrays,
-    types: { getTypeParser: () => (value: string) => value },
-  });
-  return new Set(
-    result.rows.map((texts) => {
-      const row = toRow(keyColumns, texts);
-      return documentId(keyColumns.map((column) => [column.name, row[column.name] ?? null] as const));
-    }),
-  );
 }
 
 export async function verifyTable(

@@ -1,0 +1,57 @@
+// `cdc-fanout verify`: compares every configured table in Postgres with each sink and prints a
+// summary table, then the first differences; exit code 0 only when everything agrees.
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import type { Config } from '../config/load.js';
+import { SINK_NAMES, type SinkName } from '../config/tables.js';
+import { createKafkajsClient } from '../kafka/kafkajs.js';
+import { Router } from '../router/router.js';
+import { createElasticsearchClient } from '../sinks/elasticsearch/sink.js';
+import { createMongoClient } from '../sinks/mongodb/sink.js';
+import { toStoredForm } from '../sinks/mongodb/stored-form.js';
+import { elasticsearchReader, mongoReader, type SinkReader } from '../verify/sink-readers.js';
+import { verifyTable, type TableReport } from '../verify/verify.js';
+import { formatReports } from './verify-report.js';
+import { selectTables } from './tables.js';
+
+export async function runVerify(config: Config, logger: Logger, argv: readonly string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      table: { type: 'string', multiple: true, default: [] },
+      sink: { type: 'string', multiple: true, default: [] },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const sinks = (values.sink.length > 0 ? values.sink : config.sinks) as SinkName[];
+  for (const sink of sinks) {
+    if (!SINK_NAMES.includes(sink)) throw new Error(`--sink ${sink}: expected ${SINK_NAMES.join(' or ')}`);
+  }
+  const kafka = createKafkajsClient({ ...config.kafka, logger });
+  const tables = await selectTables(config, kafka, values.table);
+  const client = new pg.Client({ connectionString: config.postgres.url });
+  await client.connect();
+  const es = createElasticsearchClient({ ...config.elasticsearch, logger });
+  const mongo = createMongoClient(config.mongodb.url);
+  const reports: TableReport[] = [];
+  try {
+    for (const sink of sinks) {
+      const reader: SinkReader =
+        sink === 'elasticsearch' ? elasticsearchReader(es) : mongoReader(mongo.db(config.mongodb.database));
+      const router = new Router(config, sink);
+      for (const table of tables) {
+        const [schema = '', name = ''] = table.split('.');
+        const route = router.routeFor({ database: '', schema, table: name });
+        if (!route) continue;
+        reports.push(
+          await verifyTable(client, reader, route, sink === 'mongodb' ? { storedForm: toStoredForm } : {}),
+        );
+      }
+    }
+  } finally {
+    await Promise.allSettled([client.end(), es.close(), mongo.close()]);
+  }
+  process.stdout.write(values.json ? `${JSON.stringify(reports, null, 2)}\n` : formatReports(reports));
+  return reports.length > 0 && reports.every((report) => report.ok) ? 0 : 1;
+}

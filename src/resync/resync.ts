@@ -1,0 +1,162 @@
+// Rebuilds one table's documents in one sink from a consistent Postgres snapshot, safely while the
+// service runs. Every write carries a position no later than the oldest change the stream may
+// still deliver (the connector slot's restart_lsn), so the stream always overtakes it: a document
+// the stream already wrote is kept (stale), a missing or older one is rewritten, and documents of
+// rows absent from the snapshot are deleted under the same guard.
+import pRetry from 'p-retry';
+import type pg from 'pg';
+import type { RowChange } from '../decoder/types.js';
+import { TransientSinkError, type CdcFanoutError } from '../errors.js';
+import { parseLsn } from '../postgres/lsn.js';
+import { quoteIdent } from '../postgres/row-values.js';
+import { existingIds, withTableSnapshot, type SourceRow } from '../postgres/table-reader.js';
+import { toDocument } from '../router/document.js';
+import type { TableRoute } from '../router/router.js';
+import type { Sink, SinkOp } from '../sinks/sink.js';
+import type { SinkReader } from '../verify/sink-readers.js';
+
+export interface ResyncProgress {
+  readonly done: number;
+  readonly total: number;
+}
+
+export interface ResyncResult {
+  readonly position: bigint;
+  readonly rows: number;
+  readonly written: number;
+  /** Documents the stream had already written at a later position: kept as they are. */
+  readonly stale: number;
+  readonly deleted: number;
+  readonly failures: Array<{ id: string; error: string }>;
+}
+
+export interface ResyncOptions {
+  readonly slotName: string;
+  readonly pageSize?: number;
+  readonly onProgress?: (progress: ResyncProgress) => void;
+  /** Attempts for a transiently failing write before resync gives up (it is a one-off tool). */
+  readonly retries?: number;
+}
+
+/** min(slot restart_lsn, current WAL position), read inside the snapshot's transaction. */
+export async function safePosition(client: pg.ClientBase, slotName: string): Promise<bigint> {
+  const { rows } = await client.query<{ restart_lsn: string | null; current_lsn: string }>(
+    `SELECT (SELECT restart_lsn::text FROM pg_replication_slots WHERE slot_name = $1) AS restart_lsn,
+            pg_current_wal_lsn()::text AS current_lsn`,
+    [slotName],
+  );
+  const row = rows[0]!;
+  if (row.restart_lsn === null) {
+    throw new Error(
+      `replication slot "${slotName}" not found: resync needs the connector's slot (POSTGRES_SLOT_NAME) to write at a position the stream overtakes`,
+    );
+  }
+  const restart = parseLsn(row.restart_lsn);
+  const current = parseLsn(row.current_lsn);
+  return restart < current ? restart : current;
+}
+
+function snapshotEvent(route: TableRoute, source: SourceRow | null, id: string, position: bigint): RowChange {
+  const [schema = '', table = ''] = route.table.split('.');
+  return {
+    kind: 'row',
+    op: source ? 'r' : 'd',
+    table: { database: '', schema, table },
+    key: source?.key ?? { columns: [], id },
+    before: null,
+    after: source?.row ?? null,
+    unchangedColumns: [],
+    position: { lsn: position, commitTsMs: Date.now(), txId: null, snapshot: true },
+    record: { topic: 'resync', partition: -1, offset: '-1' },
+  };
+}
+
+async function writeAll(sink: Sink, ops: readonly SinkOp[], retries: number) {
+  const outcome = { written: 0, stale: 0, failures: [] as Array<{ id: string; error: string }> };
+  let pending = ops;
+  await pRetry(
+    async () => {
+      const results = await sink.write(pending);
+      const retry: SinkOp[] = [];
+      let transient: CdcFanoutError | null = null;
+      results.forEach((result, index) => {
+        const op = pending[index]!;
+        if (result.status === 'written') outcome.written++;
+        else if (result.status === 'stale') outcome.stale++;
+        else if (result.error.retriable) {
+          retry.push(op);
+          transient = result.error;
+        } else outcome.failures.push({ id: op.id, error: result.error.message });
+      });
+      pending = retry;
+      if (transient)
+        throw new TransientSinkError(`${retry.length} writes failed: ${(transient as Error).message}`);
+    },
+    { retries, minTimeout: 200, maxTimeout: 10_000, randomize: true },
+  );
+  return outcome;
+}
+
+export async function resyncTable(
+  client: pg.ClientBase,
+  sink: Sink,
+  reader: SinkReader,
+  route: TableRoute,
+  options: ResyncOptions,
+): Promise<ResyncResult> {
+  const [schema = '', table = ''] = route.table.split('.');
+  const retries = options.retries ?? 10;
+  return withTableSnapshot(client, schema, table, async (snapshot) => {
+    const position = await safePosition(client, options.slotName);
+    const { rows } = await client.query<{ count: string }>(
+      `SELECT count(*)::text AS count FROM ${quoteIdent(schema)}.${quoteIdent(table)}`,
+    );
+    const total = Number(rows[0]!.count);
+    const result = {
+      position,
+      rows: 0,
+      written: 0,
+      stale: 0,
+      deleted: 0,
+      failures: [] as ResyncResult['failures'],
+    };
+    const tally = (outcome: Awaited<ReturnType<typeof writeAll>>) => {
+      result.written += outcome.written;
+      result.stale += outcome.stale;
+      result.failures.push(...outcome.failures);
+    };
+    options.onProgress?.({ done: 0, total });
+    for await (const page of snapshot.pages(options.pageSize)) {
+      const ops: SinkOp[] = page.map((source) => ({
+        kind: 'upsert',
+        target: route.target,
+        id: source.id,
+        position,
+        document: toDocument(source.row, route),
+        unchangedColumns: [],
+        event: snapshotEvent(route, source, source.id, position),
+      }));
+      tally(await writeAll(sink, ops, retries));
+      result.rows += page.length;
+      options.onProgress?.({ done: result.rows, total });
+    }
+    for await (const ids of reader.ids(route.target)) {
+      const present = await existingIds(client, snapshot.info, ids);
+      const deletes: SinkOp[] = ids
+        .filter((id) => !present.has(id))
+        .map((id) => ({
+          kind: 'delete',
+          target: route.target,
+          id,
+          position,
+          event: snapshotEvent(route, null, id, position),
+        }));
+      if (deletes.length === 0) continue;
+      const outcome = await writeAll(sink, deletes, retries);
+      result.deleted += outcome.written;
+      result.stale += outcome.stale;
+      result.failures.push(...outcome.failures);
+    }
+    return result;
+  });
+}
