@@ -9,8 +9,27 @@ const splitList = (value: unknown) =>
     .map((part) => part.trim())
     .filter((part) => part.length > 0);
 
+// convict's own 'nat' and 'port' coerce with parseInt, which reads "30s" as 30 and "9464abc" as
+// 9464: a unit or a typo must fail instead, so numbers are digits only.
+const digitsOnly = (value: unknown) =>
+  typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
+
 // convict looks custom formats up by name; registering them here keeps them beside their use.
 convict.addFormats({
+  'whole-number': {
+    coerce: digitsOnly,
+    validate: (value: unknown) => {
+      if (!Number.isSafeInteger(value) || (value as number) < 0)
+        throw new Error('must be a whole number (digits only, 0 or more)');
+    },
+  },
+  'port-number': {
+    coerce: digitsOnly,
+    validate: (value: unknown) => {
+      if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > 65535)
+        throw new Error('must be a port number (digits only, 0 - 65535)');
+    },
+  },
   'comma-list': {
     coerce: splitList,
     validate: (value: unknown) => {
@@ -60,7 +79,7 @@ export const schema = {
     },
     port: {
       doc: 'Port of the /metrics, /healthz and /readyz server; 0 picks a free one.',
-      format: 'port',
+      format: 'port-number',
       default: 9464,
       env: 'HTTP_PORT',
     },
@@ -104,13 +123,13 @@ export const schema = {
     },
     partitionsConcurrency: {
       doc: 'How many partitions one sink pipeline writes at once.',
-      format: 'nat',
+      format: 'whole-number',
       default: 3,
       env: 'KAFKA_PARTITIONS_CONCURRENCY',
     },
     sessionTimeoutMs: {
       doc: 'Consumer group session timeout in milliseconds.',
-      format: 'nat',
+      format: 'whole-number',
       default: 30000,
       env: 'KAFKA_SESSION_TIMEOUT_MS',
     },
@@ -132,13 +151,13 @@ export const schema = {
   retry: {
     minTimeoutMs: {
       doc: 'First retry delay for transient sink errors, in milliseconds; it grows exponentially with jitter.',
-      format: 'nat',
+      format: 'whole-number',
       default: 200,
       env: 'RETRY_MIN_TIMEOUT_MS',
     },
     maxTimeoutMs: {
       doc: 'Longest delay between retries, in milliseconds. Retries go on until the write succeeds.',
-      format: 'nat',
+      format: 'whole-number',
       default: 30000,
       env: 'RETRY_MAX_TIMEOUT_MS',
     },
@@ -185,7 +204,7 @@ export const schema = {
     },
     requestTimeoutMs: {
       doc: 'Timeout of one Elasticsearch request, in milliseconds.',
-      format: 'nat',
+      format: 'whole-number',
       default: 30000,
       env: 'ELASTICSEARCH_REQUEST_TIMEOUT_MS',
     },
