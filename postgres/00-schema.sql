@@ -42,7 +42,7 @@ CREATE TABLE hard_types (
   tags       text[],
   blob       bytea,
   feeling    mood,
-  flag       boolean,
+  flag       boolean DEFAULT true,  -- a real NULL must stay NULL (replace.null.with.default=false)
   big_text   text,
   PRIMARY KEY (tenant_id, item_id)
 );
