@@ -2,7 +2,7 @@
 // takes, while keeping the consumer's group membership alive. It gives up only when the batch is no
 // longer ours (rebalance, shutdown): then nothing is committed and the next owner redoes it.
 import pRetry from 'p-retry';
-import { CdcFanoutError, errorMessage } from '../errors.js';
+import { CdcFanoutError, TransientSinkError, errorMessage } from '../errors.js';
 import type { BatchControl } from '../kafka/client.js';
 
 export interface RetryPolicy {
@@ -46,7 +46,14 @@ export async function retryUntilDone<T>(
     return await pRetry(
       async () => {
         if (abort.signal.aborted) throw abort.signal.reason;
-        return attempt();
+        try {
+          return await attempt();
+        } catch (error) {
+          // p-retry gives up at once on a TypeError or a non-Error; anything not ours is transient.
+          if (error instanceof TypeError || !(error instanceof Error))
+            throw new TransientSinkError(errorMessage(error), error);
+          throw error;
+        }
       },
       {
         forever: true,
