@@ -19,6 +19,7 @@ import type { Sink } from './sinks/sink.js';
 
 const TOPIC_POLL_MS = 5000;
 const SINK_PING_MS = 5000;
+const RESTART_DELAY_MS = 5000;
 
 export function createSink(name: SinkName, config: Config, logger: Logger): Sink {
   if (name === 'elasticsearch') {
@@ -36,6 +37,10 @@ export class Service {
   private readonly sinkUp = new Map<string, boolean>();
   private producer: KafkaProducer | null = null;
   private pinger: NodeJS.Timeout | null = null;
+  private topicWatcher: NodeJS.Timeout | null = null;
+  private refreshing = false;
+  private topics: string[] = [];
+  private deadLetters: DeadLetterTopic | null = null;
   private stopping = false;
   private waitingForTopics = true;
 
@@ -87,41 +92,73 @@ export class Service {
     this.waitingForTopics = false;
     this.logger.info({ topics }, 'consuming table topics');
 
-    let deadLetters: DeadLetterTopic | null = null;
+    this.topics = topics;
     if (this.config.deadLetter.enabled) {
       this.producer = this.kafka.producer();
       await this.producer.connect();
-      deadLetters = new DeadLetterTopic(this.producer, this.config.deadLetter.topic);
+      this.deadLetters = new DeadLetterTopic(this.producer, this.config.deadLetter.topic);
     }
-    for (const name of this.config.sinks) {
-      const sink = createSink(name, this.config, this.logger);
-      this.sinks.push(sink);
-      this.pipelines.push(
-        new SinkPipeline({
-          sink,
-          consumer: this.kafka.consumer(`${this.config.kafka.groupIdBase}.${name}`),
-          router: new Router(this.config, name),
-          deadLetters,
-          topics,
-          fromBeginning: this.config.kafka.fromBeginning,
-          retry: this.config.retry,
-          metrics: this.metrics,
-          logger: this.logger,
-        }),
-      );
-    }
+    for (const name of this.config.sinks) this.sinks.push(createSink(name, this.config, this.logger));
     this.pingSinks();
     this.pinger = setInterval(() => this.pingSinks(), SINK_PING_MS);
     // Each pipeline starts on its own: one sink being down must not delay the other.
-    for (const pipeline of this.pipelines) {
-      pipeline.start().catch((error: unknown) => {
-        this.logger.error(
-          { sink: pipeline.status().sink, error: errorMessage(error) },
-          'pipeline failed to start',
-        );
-      });
+    this.sinks.forEach((sink, index) => this.launch(sink, index));
+    if (this.config.kafka.topics.length === 0 && this.config.kafka.topicRefreshMs > 0) {
+      this.topicWatcher = setInterval(() => void this.refreshTopics(), this.config.kafka.topicRefreshMs);
     }
     return { port: address.port };
+  }
+
+  /** Runs the sink's pipeline in slot `index`; a failed start is retried with a fresh consumer. */
+  private launch(sink: Sink, index: number): void {
+    const pipeline = new SinkPipeline({
+      sink,
+      consumer: this.kafka.consumer(`${this.config.kafka.groupIdBase}.${sink.name}`),
+      router: new Router(this.config, sink.name),
+      deadLetters: this.deadLetters,
+      topics: this.topics,
+      fromBeginning: this.config.kafka.fromBeginning,
+      retry: this.config.retry,
+      metrics: this.metrics,
+      logger: this.logger,
+    });
+    this.pipelines[index] = pipeline;
+    pipeline.start().catch(async (error: unknown) => {
+      this.logger.error(
+        { sink: sink.name, error: errorMessage(error) },
+        'pipeline failed to start; retrying',
+      );
+      await pipeline.stop().catch(() => undefined);
+      setTimeout(() => {
+        if (!this.stopping && this.pipelines[index] === pipeline) this.launch(sink, index);
+      }, RESTART_DELAY_MS).unref();
+    });
+  }
+
+  /**
+   * kafkajs subscribes to a fixed topic list, so a table whose topic appears later (a table added
+   * to the publication) needs the pipelines to subscribe again. New topics are read from their
+   * start when KAFKA_FROM_BEGINNING is true, so nothing of the new table is missed.
+   */
+  private async refreshTopics(): Promise<void> {
+    if (this.refreshing || this.stopping) return;
+    this.refreshing = true;
+    try {
+      const pattern = tableTopicPattern(this.config.kafka.topicPrefix);
+      const found = (await this.kafka.listTopics()).filter((topic) => pattern.test(topic)).sort();
+      const added = found.filter((topic) => !this.topics.includes(topic));
+      if (added.length === 0 || this.stopping) return;
+      this.logger.info({ added }, 'new table topics: resubscribing');
+      this.topics = [...new Set([...this.topics, ...found])].sort();
+      for (const [index, sink] of this.sinks.entries()) {
+        await this.pipelines[index]?.stop();
+        if (!this.stopping) this.launch(sink, index);
+      }
+    } catch (error) {
+      this.logger.warn({ error: errorMessage(error) }, 'cannot list Kafka topics');
+    } finally {
+      this.refreshing = false;
+    }
   }
 
   private pingSinks(): void {
@@ -158,6 +195,7 @@ export class Service {
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.pinger) clearInterval(this.pinger);
+    if (this.topicWatcher) clearInterval(this.topicWatcher);
     await Promise.allSettled(this.pipelines.map((pipeline) => pipeline.stop()));
     await Promise.allSettled([...this.sinks.map((sink) => sink.close()), this.producer?.disconnect()]);
     await this.http.close();

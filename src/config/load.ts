@@ -21,6 +21,7 @@ export interface Config {
     readonly groupIdBase: string;
     readonly topicPrefix: string;
     readonly topics: readonly string[];
+    readonly topicRefreshMs: number;
     readonly fromBeginning: boolean;
     readonly partitionsConcurrency: number;
     readonly sessionTimeoutMs: number;

@@ -115,6 +115,12 @@ export const schema = {
       default: [] as string[],
       env: 'KAFKA_TOPICS',
     },
+    topicRefreshMs: {
+      doc: 'How often, in milliseconds, to look for new table topics when KAFKA_TOPICS is empty; 0 turns it off.',
+      format: 'nat',
+      default: 30000,
+      env: 'KAFKA_TOPIC_REFRESH_MS',
+    },
     fromBeginning: {
       doc: 'Where a new consumer group starts: true for the earliest offset (a full load), false for the latest.',
       format: 'strict-boolean',

@@ -130,13 +130,24 @@ export class SinkPipeline {
     this.updateReadiness();
   }
 
+  /**
+   * Stops this pipeline for good: no further batch is taken, and the consumer leaves its group
+   * once the batch in hand has unwound (disconnecting waits for it, so it cannot happen inline).
+   */
   private fail(reason: string): void {
+    if (this.state === 'failed') return;
     this.state = 'failed';
     this.failure = reason;
     this.updateReadiness();
+    setImmediate(() => {
+      this.options.consumer.disconnect().catch((error: unknown) => {
+        this.log.warn({ error: errorMessage(error) }, 'consumer did not disconnect cleanly');
+      });
+    });
   }
 
   private async handleBatch(batch: ConsumedBatch, control: BatchControl): Promise<void> {
+    if (!this.keepGoing()) throw new BatchAbandonedError(`pipeline ${this.state}`);
     const { metrics, router } = this.options;
     const events: ChangeEvent[] = [];
     const letters: DeadLetter[] = [];
