@@ -42,6 +42,11 @@ export class PipelineHaltedError extends CdcFanoutError {
   }
 }
 
+/** "<schema>.<table>" of a Debezium table topic, for metric labels of events that did not decode. */
+function topicTable(topic: string): string {
+  return topic.split('.').slice(-2).join('.');
+}
+
 function eventTable(event: ChangeEvent): string {
   return event.kind === 'tombstone' ? 'tombstone' : tableName(event.table);
 }
@@ -164,7 +169,7 @@ export class SinkPipeline {
         });
       } else {
         letters.push({ record, error: decoded.error, sink: this.sinkName });
-        metrics.eventsConsumed.inc({ sink: this.sinkName, table: batch.topic, op: 'undecodable' });
+        metrics.eventsConsumed.inc({ sink: this.sinkName, table: topicTable(batch.topic), op: 'undecodable' });
         this.log.warn(
           {
             topic: record.topic,
@@ -293,7 +298,7 @@ export class SinkPipeline {
     await this.retrying(control, batch, () => deadLetters.send(letters), 'dead-letter');
     for (const letter of letters) {
       metrics.deadLetters.inc({ sink: this.sinkName, topic: letter.record.topic, error: letter.error.name });
-      metrics.sinkWrites.inc({ sink: this.sinkName, table: letter.record.topic, result: 'dead_lettered' });
+      metrics.sinkWrites.inc({ sink: this.sinkName, table: topicTable(letter.record.topic), result: 'dead_lettered' });
     }
   }
 
