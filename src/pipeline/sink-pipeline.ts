@@ -48,7 +48,7 @@ function topicTable(topic: string): string {
 }
 
 function eventTable(event: ChangeEvent): string {
-  return event.kind === 'tombstone' ? 'tombstone' : tableName(event.table);
+  return event.kind === 'tombstone' ? topicTable(event.record.topic) : tableName(event.table);
 }
 
 function eventOp(event: ChangeEvent): string {
