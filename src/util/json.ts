@@ -1,15 +1,32 @@
 // JSON text with bigint values written as exact integer literals. JSON.stringify refuses bigint,
 // and Number() would round anything above 2^53; Postgres text cannot hold NUL, so a NUL-fenced
-// marker can never collide with real data.
-const MARK = '\u0000cdc-fanout-bigint:';
-const MARKED = /"\\u0000cdc-fanout-bigint:(-?\d+)\\u0000"/g;
+// marker practically never collides with real data. A `json` column can still carry "\u0000"
+// escapes, so a text whose markers outnumber its bigints is redone with another marker.
+const marker = (n: number) => ({
+  mark: `\u0000cdc-fanout-bigint${n || ''}:`,
+  pattern: new RegExp(`"\\\\u0000cdc-fanout-bigint${n || ''}:(-?\\d+)\\\\u0000"`, 'g'),
+});
+const FIRST = marker(0);
 
-export function stringifyJson(value: unknown): string {
-  let sawBigInt = false;
+function stringifyMarked(value: unknown, { mark, pattern }: ReturnType<typeof marker>): string | null {
+  let bigints = 0;
   const text = JSON.stringify(value, (_key, item: unknown) => {
     if (typeof item !== 'bigint') return item;
-    sawBigInt = true;
-    return `${MARK}${item.toString()}\u0000`;
+    bigints++;
+    return `${mark}${item.toString()}\u0000`;
   });
-  return sawBigInt ? text.replace(MARKED, '$1') : text;
+  if (bigints === 0) return text;
+  let replaced = 0;
+  const result = text.replace(pattern, (_match, digits: string) => {
+    replaced++;
+    return digits;
+  });
+  return replaced === bigints ? result : null;
+}
+
+export function stringifyJson(value: unknown): string {
+  for (let n = 0; ; n++) {
+    const text = stringifyMarked(value, n === 0 ? FIRST : marker(n));
+    if (text !== null) return text;
+  }
 }
