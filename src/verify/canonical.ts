@@ -15,7 +15,8 @@ export function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   const object = value as Record<string, unknown> & { _bsontype?: string };
   if (object._bsontype === 'Decimal128') return String(object);
-  if (object._bsontype === 'Long' || object._bsontype === 'Int32' || object._bsontype === 'Double') {
+  if (object._bsontype === 'Long') return String(object); // exact decimal digits, not via a double
+  if (object._bsontype === 'Int32' || object._bsontype === 'Double') {
     return canonical(Number(object.valueOf()));
   }
   const keys = Object.keys(object).sort();
