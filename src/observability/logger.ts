@@ -35,10 +35,13 @@ export function secretValues(values: readonly string[]): string[] {
 
 function scrubbing(target: DestinationStream, secrets: readonly string[]): DestinationStream {
   if (secrets.length === 0) return target;
+  // Lines are JSON: a secret with a quote, a backslash or a control character appears escaped.
+  const forms = [...new Set(secrets.flatMap((secret) => [secret, JSON.stringify(secret).slice(1, -1)]))];
+  forms.sort((a, b) => b.length - a.length);
   return {
     write(line: string) {
       let clean = line;
-      for (const secret of secrets) clean = clean.split(secret).join('[redacted]');
+      for (const secret of forms) clean = clean.split(secret).join('[redacted]');
       target.write(clean);
     },
   };
