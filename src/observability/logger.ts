@@ -20,14 +20,22 @@ export function secretValues(values: readonly string[]): string[] {
   const secrets = new Set<string>();
   for (const value of values) {
     if (!value) continue;
+    let password: string | undefined;
     try {
-      const url = new URL(value);
-      if (url.password) {
-        secrets.add(url.password);
-        secrets.add(decodeURIComponent(url.password));
-      }
+      password = new URL(value).password;
     } catch {
+      // Not a URL as a whole: a plain secret, or a multi-host mongodb:// string whose
+      // "scheme://user:password@" prefix still holds a password.
       secrets.add(value);
+      password = /^[a-z][a-z0-9+.-]*:\/\/[^:/@]*:([^/@]*)@/i.exec(value)?.[1];
+    }
+    if (password) {
+      secrets.add(password);
+      try {
+        secrets.add(decodeURIComponent(password));
+      } catch {
+        // Not valid percent-encoding: the password is used as written.
+      }
     }
   }
   return [...secrets].filter((secret) => secret.length >= 3);
