@@ -65,15 +65,17 @@ test('docker-compose.yml is valid against the Compose specification schema', () 
   assert.ok(validate(compose), ajv.errorsText(validate.errors, { separator: '\n' }));
 });
 
-test('the topology is the local stack one, on the versions stack/lib.sh pins', () => {
+test('the topology is the local stack one (plus Prometheus and Grafana), on the versions stack/lib.sh pins', () => {
   assert.deepEqual(Object.keys(services).sort(), [
     'cdc-fanout',
     'connect',
     'connector-init',
     'elasticsearch',
+    'grafana',
     'kafka',
     'mongodb',
     'postgres',
+    'prometheus',
   ]);
   const pinned = (name: string): string => {
     const match = new RegExp(`^${name}=(\\S+)$`, 'm').exec(read('stack/lib.sh'));
@@ -191,4 +193,64 @@ test('every published port binds 127.0.0.1 only', () => {
     const hostIp = typeof port === 'object' ? port.host_ip : String(port).split(':')[0];
     assert.equal(hostIp, '127.0.0.1', `${name} publishes ${JSON.stringify(port)} beyond loopback`);
   }
+});
+
+test('prometheus mounts ./prometheus/prometheus.yml, which scrapes cdc-fanout on its HTTP_PORT', () => {
+  assert.match(String(service('prometheus').image), /^prom\/prometheus:v\d+\.\d+\.\d+$/);
+  assert.ok(volumes('prometheus').includes('./prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro'));
+  const config = parseDocument(read('prometheus/prometheus.yml')).toJS() as {
+    scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+  };
+  const job = config.scrape_configs.find((c) => c.job_name === 'cdc-fanout');
+  assert.ok(job, 'prometheus/prometheus.yml has no cdc-fanout job');
+  assert.deepEqual(
+    job.static_configs.flatMap((c) => c.targets),
+    [`cdc-fanout:${String(environment('cdc-fanout').HTTP_PORT)}`],
+  );
+});
+
+test('grafana mounts the provisioning and the dashboards, and reads the compose Prometheus', () => {
+  assert.match(String(service('grafana').image), /^grafana\/grafana:\d+\.\d+\.\d+$/);
+  const mounts = volumes('grafana');
+  assert.ok(mounts.includes('./grafana/provisioning:/etc/grafana/provisioning:ro'));
+  const dashboardsMount = mounts.find((m) => m.startsWith('./grafana/dashboards:'));
+  assert.ok(dashboardsMount, 'grafana does not mount ./grafana/dashboards');
+  const dashboardsDir = dashboardsMount.split(':')[1];
+
+  const providers = (
+    parseDocument(read('grafana/provisioning/dashboards/dashboards.yml')).toJS() as {
+      providers: { type: string; options: { path: string } }[];
+    }
+  ).providers;
+  assert.deepEqual(
+    providers.map((p) => [p.type, p.options.path]),
+    [['file', dashboardsDir]],
+  );
+  assert.equal(
+    environment('grafana').GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH,
+    `${dashboardsDir}/cdc-fanout.json`,
+  );
+  assert.ok(existsSync(new URL('grafana/dashboards/cdc-fanout.json', root)));
+
+  const datasources = (
+    parseDocument(read('grafana/provisioning/datasources/prometheus.yml')).toJS() as {
+      datasources: { type: string; url: string; jsonData?: { timeInterval?: string } }[];
+    }
+  ).datasources;
+  assert.equal(datasources.length, 1);
+  const [datasource] = datasources;
+  assert.equal(datasource?.type, 'prometheus');
+  const published = (service('prometheus').ports ?? []).map(String);
+  assert.deepEqual(published, ['127.0.0.1:9090:9090']);
+  assert.equal(datasource?.url, 'http://prometheus:9090');
+  // $__rate_interval is only right when Grafana knows the scrape interval.
+  const scrapeInterval = (
+    parseDocument(read('prometheus/prometheus.yml')).toJS() as { global: { scrape_interval: string } }
+  ).global.scrape_interval;
+  assert.equal(datasource?.jsonData?.timeInterval, scrapeInterval);
+
+  const grafanaEnv = environment('grafana');
+  assert.equal(grafanaEnv.GF_AUTH_ANONYMOUS_ENABLED, 'true');
+  assert.equal(grafanaEnv.GF_AUTH_ANONYMOUS_ORG_ROLE, 'Viewer');
+  assert.deepEqual((service('grafana').ports ?? []).map(String), ['127.0.0.1:3000:3000']);
 });
