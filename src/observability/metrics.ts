@@ -16,6 +16,11 @@ export interface Metrics {
 
 export function createMetrics(registry: Registry): Metrics {
   collectDefaultMetrics({ register: registry, prefix: 'cdc_fanout_' });
+  // prom-client also exports these gauges with a `_total` suffix, which promtool rejects for
+  // non-counters; the same values remain as cdc_fanout_nodejs_active_{handles,requests,resources}.
+  for (const name of ['active_handles_total', 'active_requests_total', 'active_resources_total']) {
+    registry.removeSingleMetric(`cdc_fanout_nodejs_${name}`);
+  }
   const registers = [registry];
   return {
     eventsConsumed: new Counter({
