@@ -117,7 +117,7 @@ export const schema = {
     },
     topicRefreshMs: {
       doc: 'How often, in milliseconds, to look for new table topics when KAFKA_TOPICS is empty; 0 turns it off.',
-      format: 'nat',
+      format: 'whole-number',
       default: 30000,
       env: 'KAFKA_TOPIC_REFRESH_MS',
     },
