@@ -15,12 +15,36 @@ const digitsOnly = (value: unknown) =>
   typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
 
 // convict looks custom formats up by name; registering them here keeps them beside their use.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 convict.addFormats({
   'whole-number': {
     coerce: digitsOnly,
     validate: (value: unknown) => {
       if (!Number.isSafeInteger(value) || (value as number) < 0)
         throw new Error('must be a whole number (digits only, 0 or more)');
+    },
+  },
+  // Node's timers fire at once for delays above 2^31 - 1 ms, so longer ones are refused.
+  'duration-ms': {
+    coerce: digitsOnly,
+    validate: (value: unknown) => {
+      if (!Number.isSafeInteger(value) || (value as number) < 1 || (value as number) > MAX_TIMER_MS)
+        throw new Error(`must be milliseconds, digits only, from 1 to ${MAX_TIMER_MS}`);
+    },
+  },
+  'duration-ms-or-off': {
+    coerce: digitsOnly,
+    validate: (value: unknown) => {
+      if (!Number.isSafeInteger(value) || (value as number) < 0 || (value as number) > MAX_TIMER_MS)
+        throw new Error(`must be milliseconds, digits only, from 0 (off) to ${MAX_TIMER_MS}`);
+    },
+  },
+  'positive-count': {
+    coerce: digitsOnly,
+    validate: (value: unknown) => {
+      if (!Number.isSafeInteger(value) || (value as number) < 1 || (value as number) > 10_000)
+        throw new Error('must be a whole number from 1 to 10000');
     },
   },
   'port-number': {
@@ -117,7 +141,7 @@ export const schema = {
     },
     topicRefreshMs: {
       doc: 'How often, in milliseconds, to look for new table topics when KAFKA_TOPICS is empty; 0 turns it off.',
-      format: 'whole-number',
+      format: 'duration-ms-or-off',
       default: 30000,
       env: 'KAFKA_TOPIC_REFRESH_MS',
     },
@@ -129,13 +153,13 @@ export const schema = {
     },
     partitionsConcurrency: {
       doc: 'How many partitions one sink pipeline writes at once.',
-      format: 'whole-number',
+      format: 'positive-count',
       default: 3,
       env: 'KAFKA_PARTITIONS_CONCURRENCY',
     },
     sessionTimeoutMs: {
       doc: 'Consumer group session timeout in milliseconds.',
-      format: 'whole-number',
+      format: 'duration-ms',
       default: 30000,
       env: 'KAFKA_SESSION_TIMEOUT_MS',
     },
@@ -157,13 +181,13 @@ export const schema = {
   retry: {
     minTimeoutMs: {
       doc: 'First retry delay for transient sink errors, in milliseconds; it grows exponentially with jitter.',
-      format: 'whole-number',
+      format: 'duration-ms',
       default: 200,
       env: 'RETRY_MIN_TIMEOUT_MS',
     },
     maxTimeoutMs: {
       doc: 'Longest delay between retries, in milliseconds. Retries go on until the write succeeds.',
-      format: 'whole-number',
+      format: 'duration-ms',
       default: 30000,
       env: 'RETRY_MAX_TIMEOUT_MS',
     },
@@ -210,7 +234,7 @@ export const schema = {
     },
     requestTimeoutMs: {
       doc: 'Timeout of one Elasticsearch request, in milliseconds.',
-      format: 'whole-number',
+      format: 'duration-ms',
       default: 30000,
       env: 'ELASTICSEARCH_REQUEST_TIMEOUT_MS',
     },

@@ -98,17 +98,17 @@ describe('loadConfig refuses bad values, naming the env var and what was expecte
     [
       'KAFKA_SESSION_TIMEOUT_MS=30s (a unit)',
       { KAFKA_SESSION_TIMEOUT_MS: '30s' },
-      /KAFKA_SESSION_TIMEOUT_MS: must be a whole number \(digits only/,
+      /KAFKA_SESSION_TIMEOUT_MS: must be milliseconds, digits only/,
     ],
     [
       'RETRY_MAX_TIMEOUT_MS=1e3',
       { RETRY_MAX_TIMEOUT_MS: '1e3' },
-      /RETRY_MAX_TIMEOUT_MS: must be a whole number \(digits only/,
+      /RETRY_MAX_TIMEOUT_MS: must be milliseconds, digits only/,
     ],
     [
       'ELASTICSEARCH_REQUEST_TIMEOUT_MS=2.5',
       { ELASTICSEARCH_REQUEST_TIMEOUT_MS: '2.5' },
-      /ELASTICSEARCH_REQUEST_TIMEOUT_MS: must be a whole number/,
+      /ELASTICSEARCH_REQUEST_TIMEOUT_MS: must be milliseconds/,
     ],
     ['SINKS=es', { SINKS: 'es' }, /SINKS: .*"es" is not a sink; expected elasticsearch and\/or mongodb/],
     ['SINKS empty', { SINKS: ' , ' }, /SINKS: must name at least one sink/],
@@ -193,6 +193,23 @@ describe('loadConfig refuses bad values, naming the env var and what was expecte
     });
   }
 
+  test('durations beyond what a Node timer can wait, and zero counts, are refused', () => {
+    for (const env of [
+      'RETRY_MIN_TIMEOUT_MS',
+      'RETRY_MAX_TIMEOUT_MS',
+      'KAFKA_SESSION_TIMEOUT_MS',
+      'KAFKA_TOPIC_REFRESH_MS',
+    ]) {
+      assert.match(configError({ [env]: '2147483648' }), new RegExp(`^${env}: must be milliseconds`, 'm'));
+    }
+    assert.match(configError({ RETRY_MIN_TIMEOUT_MS: '0' }), /^RETRY_MIN_TIMEOUT_MS: must be milliseconds/m);
+    assert.match(
+      configError({ KAFKA_PARTITIONS_CONCURRENCY: '0' }),
+      /^KAFKA_PARTITIONS_CONCURRENCY: must be a whole number from 1/m,
+    );
+    assert.equal(loadConfig({ KAFKA_TOPIC_REFRESH_MS: '0' }).kafka.topicRefreshMs, 0);
+  });
+
   test('every numeric setting refuses a unit, a fraction or trailing text (no parseInt leniency)', () => {
     const numeric = schemaLeaves().filter((leaf) => typeof leaf.default === 'number');
     assert.ok(numeric.length >= 5);
@@ -201,7 +218,7 @@ describe('loadConfig refuses bad values, naming the env var and what was expecte
         const message = configError({ [leaf.env!]: bad });
         assert.match(
           message,
-          new RegExp(`^${leaf.env}: must be a (whole|port) number`, 'm'),
+          new RegExp(`^${leaf.env}: must be (a (whole|port) number|milliseconds, digits only)`, 'm'),
           `${leaf.env}=${bad}`,
         );
       }
