@@ -5,6 +5,7 @@ import pino from 'pino';
 import { loadConfig } from '../config/load.js';
 import { CdcFanoutError } from '../errors.js';
 import { createLogger, secretValues } from '../observability/logger.js';
+import { runGenerate } from './generate.js';
 import { runResync } from './resync.js';
 import { runStart } from './start.js';
 import { runVerify } from './verify.js';
@@ -15,6 +16,9 @@ commands:
   start                                   run the service (configured by environment variables, see .env.example)
   verify [--table S.T]... [--sink S]...   compare Postgres with each sink; exit 1 on any drift
   resync --table S.T [--sink S]...        rebuild a table in the sinks from Postgres, safe while the service runs
+  generate [--rate N] [--duration D]      inserts, updates and deletes on the demo schema at N changes/s (default 100)
+           [--tables T,...] [--seed S]    for D (30s, 2m, 500ms; default 30s), on customers, orders, hard_types
+           [--connections N] [--json]
 `;
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -43,6 +47,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return runVerify(config, logger, argv.slice(1));
     case 'resync':
       return runResync(config, logger, argv.slice(1));
+    case 'generate':
+      return runGenerate(config, logger, argv.slice(1));
     default:
       process.stderr.write(`unknown command "${command}"\n${USAGE}`);
       return 2;
