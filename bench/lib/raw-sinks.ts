@@ -1,0 +1,233 @@
+// The sinks' own ceiling: documents of the demo tables, built from Postgres rows by the same code
+// the service and verify use (toDocument, toStoredForm), written straight to Elasticsearch with
+// _bulk (the sink's NDJSON lines and size chunks) and to MongoDB/FerretDB with bulkWrite of guarded
+// replaceOne upserts, in batches like the ones the service gets from Kafka. No Kafka, no decoding.
+import type { Client as EsClient } from '@elastic/elasticsearch';
+import type { MongoClient } from 'mongodb';
+import type pg from 'pg';
+import { loadConfig } from '../../src/config/load.js';
+import { withTableSnapshot } from '../../src/postgres/table-reader.js';
+import { toDocument, type Document } from '../../src/router/document.js';
+import { Router } from '../../src/router/router.js';
+import { bulkLines, chunkBySize } from '../../src/sinks/elasticsearch/bulk-body.js';
+import { POSITION_FIELD } from '../../src/sinks/mongodb/sink.js';
+import { toStoredForm } from '../../src/sinks/mongodb/stored-form.js';
+import type { SinkOp } from '../../src/sinks/sink.js';
+import { DEMO_TABLES } from './source.js';
+
+/** Share of the documents per table: the generator's table weights. */
+const TABLE_SHARE: Record<string, number> = { customers: 0.3, orders: 0.5, hard_types: 0.2 };
+const MAX_BULK_BYTES = 8 * 1024 * 1024;
+
+export interface SampleDocument {
+  readonly table: string;
+  readonly id: string;
+  readonly document: Document;
+}
+
+export interface RawPass {
+  readonly pass: 'insert' | 'overwrite';
+  readonly docs: number;
+  readonly seconds: number;
+  readonly docsPerSecond: number;
+  readonly failed: number;
+}
+
+export interface RawSinkResult {
+  readonly sink: 'elasticsearch' | 'mongodb';
+  readonly docs: number;
+  readonly seconds: number;
+  /** Over both passes: the ceiling the service is compared with. */
+  readonly docsPerSecond: number;
+  readonly batchSize: number;
+  readonly concurrency: number;
+  readonly passes: RawPass[];
+}
+
+/** Up to `total` rows of the demo tables, in the generator's table proportions. */
+export async function loadSampleRows(
+  client: pg.Client,
+  total: number,
+): Promise<Array<{ table: string; id: string; row: Parameters<typeof toDocument>[0] }>> {
+  const rows: Array<{ table: string; id: string; row: Parameters<typeof toDocument>[0] }> = [];
+  for (const table of DEMO_TABLES) {
+    const want = Math.round(total * (TABLE_SHARE[table] ?? 0.3));
+    await withTableSnapshot(client, 'inventory', table, async (snapshot) => {
+      let taken = 0;
+      for await (const page of snapshot.pages(1000)) {
+        for (const source of page) {
+          if (taken >= want) break;
+          rows.push({ table, id: source.id, row: source.row });
+          taken++;
+        }
+        if (taken >= want) break;
+      }
+    });
+  }
+  return rows;
+}
+
+function batches<T extends { table: string }>(items: readonly T[], size: number): T[][] {
+  const byTable = new Map<string, T[]>();
+  for (const item of items) {
+    const list = byTable.get(item.table) ?? [];
+    list.push(item);
+    byTable.set(item.table, list);
+  }
+  // One table per batch, as one Kafka partition's batch is; tables interleaved.
+  const perTable = [...byTable.values()].map((list) => {
+    const chunks: T[][] = [];
+    for (let start = 0; start < list.length; start += size) chunks.push(list.slice(start, start + size));
+    return chunks;
+  });
+  const result: T[][] = [];
+  for (let index = 0; perTable.some((chunks) => index < chunks.length); index++) {
+    for (const chunks of perTable) if (chunks[index]) result.push(chunks[index]!);
+  }
+  return result;
+}
+
+async function withConcurrency<T>(
+  items: readonly T[],
+  concurrency: number,
+  work: (item: T) => Promise<void>,
+) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+      while (next < items.length) await work(items[next++]!);
+    }),
+  );
+}
+
+export interface RawOptions {
+  readonly rows: Awaited<ReturnType<typeof loadSampleRows>>;
+  readonly runId: string;
+  readonly batchSize: number;
+  readonly concurrency: number;
+}
+
+function routerFor(sink: 'elasticsearch' | 'mongodb', runId: string): Router {
+  const config = loadConfig({
+    ...process.env,
+    ELASTICSEARCH_INDEX_PREFIX: `${runId}-raw-`,
+    MONGODB_DATABASE: `${runId}_raw`.replace(/-/g, '_'),
+  });
+  return new Router(config, sink);
+}
+
+/** Index name the raw run writes a table to. */
+export function rawTargets(runId: string): { indices: string[]; mongoDatabase: string } {
+  const router = routerFor('elasticsearch', runId);
+  return {
+    indices: DEMO_TABLES.map(
+      (table) => router.routeFor({ database: 'inventory', schema: 'inventory', table })!.target,
+    ),
+    mongoDatabase: `${runId}_raw`.replace(/-/g, '_'),
+  };
+}
+
+export async function rawElasticsearch(es: EsClient, options: RawOptions): Promise<RawSinkResult> {
+  const router = routerFor('elasticsearch', options.runId);
+  const docs = options.rows.map(({ table, id, row }) => {
+    const route = router.routeFor({ database: 'inventory', schema: 'inventory', table })!;
+    return { table, id, target: route.target, document: toDocument(row, route) };
+  });
+  for (const index of new Set(docs.map((doc) => doc.target))) {
+    // The settings the sink gives the indices it creates.
+    await es.indices.create({
+      index,
+      settings: { index: { gc_deletes: '1h' } },
+      mappings: {
+        dynamic_templates: [{ doubles: { match_mapping_type: 'double', mapping: { type: 'double' } } }],
+      },
+    });
+  }
+  const passes: RawPass[] = [];
+  for (const [pass, base] of [
+    ['insert', 1_000_000n],
+    ['overwrite', 2_000_000n],
+  ] as const) {
+    let failed = 0;
+    const started = performance.now();
+    await withConcurrency(batches(docs, options.batchSize), options.concurrency, async (batch) => {
+      const lines = batch.map((doc, index) =>
+        bulkLines(
+          {
+            kind: 'upsert',
+            target: doc.target,
+            id: doc.id,
+            position: base + BigInt(index),
+          } as unknown as SinkOp,
+          doc.document,
+        ),
+      );
+      for (const chunk of chunkBySize(lines, MAX_BULK_BYTES)) {
+        const response = await es.bulk({ body: chunk.map((index) => lines[index]).join('') } as never);
+        for (const item of response.items) {
+          const status = Object.values(item)[0]?.status ?? 500;
+          if (status >= 300) failed++;
+        }
+      }
+    });
+    const seconds = (performance.now() - started) / 1000;
+    passes.push({ pass, docs: docs.length, seconds, docsPerSecond: docs.length / seconds, failed });
+  }
+  const seconds = passes.reduce((sum, pass) => sum + pass.seconds, 0);
+  return {
+    sink: 'elasticsearch',
+    docs: docs.length * passes.length,
+    seconds,
+    docsPerSecond: (docs.length * passes.length) / seconds,
+    batchSize: options.batchSize,
+    concurrency: options.concurrency,
+    passes,
+  };
+}
+
+export async function rawMongo(mongo: MongoClient, options: RawOptions): Promise<RawSinkResult> {
+  const router = routerFor('mongodb', options.runId);
+  const db = mongo.db(rawTargets(options.runId).mongoDatabase);
+  const docs = options.rows.map(({ table, id, row }) => {
+    const route = router.routeFor({ database: 'inventory', schema: 'inventory', table })!;
+    return { table, id, target: route.target, stored: toStoredForm(toDocument(row, route)) };
+  });
+  const passes: RawPass[] = [];
+  for (const [pass, base] of [
+    ['insert', 1_000_000n],
+    ['overwrite', 2_000_000n],
+  ] as const) {
+    let failed = 0;
+    const started = performance.now();
+    await withConcurrency(batches(docs, options.batchSize), options.concurrency, async (batch) => {
+      // The sink's model of an upsert: replace only a document stored at a smaller position.
+      const models = batch.map((doc, index) => {
+        const position = base + BigInt(index);
+        return {
+          replaceOne: {
+            filter: { _id: doc.id, [POSITION_FIELD]: { $lt: position } },
+            replacement: { ...doc.stored, [POSITION_FIELD]: position },
+            upsert: true,
+          },
+        };
+      });
+      try {
+        await db.collection<{ _id: string }>(batch[0]!.target).bulkWrite(models as never, { ordered: false });
+      } catch (error) {
+        failed += (error as { writeErrors?: unknown[] }).writeErrors?.length ?? batch.length;
+      }
+    });
+    const seconds = (performance.now() - started) / 1000;
+    passes.push({ pass, docs: docs.length, seconds, docsPerSecond: docs.length / seconds, failed });
+  }
+  const seconds = passes.reduce((sum, pass) => sum + pass.seconds, 0);
+  return {
+    sink: 'mongodb',
+    docs: docs.length * passes.length,
+    seconds,
+    docsPerSecond: (docs.length * passes.length) / seconds,
+    batchSize: options.batchSize,
+    concurrency: options.concurrency,
+    passes,
+  };
+}
