@@ -285,10 +285,14 @@ export class FakeData {
     );
   }
 
-  /** Text: short, or (when `large`) tens to hundreds of kilobytes, which Postgres keeps out of line. */
+  /**
+   * Text: short, or (when `large`) 4 to 40 kB, which Postgres keeps out of line (TOAST) beyond
+   * TOAST_THRESHOLD; an update that leaves it alone then reaches Debezium without it. Kept modest:
+   * every change event of the row carries it, and Kafka keeps them all.
+   */
   text(large: boolean): string {
     if (!large) return this.faker.lorem.sentence();
-    const size = this.faker.number.int({ min: 8_000, max: 200_000 });
+    const size = this.faker.number.int({ min: 4_000, max: 40_000 });
     const chunk = `${this.faker.lorem.paragraphs(3)}\n`;
     return chunk.repeat(Math.ceil(size / chunk.length)).slice(0, size);
   }

@@ -1,6 +1,7 @@
 // The load generator: row changes on the demo schema at a set rate, paced by a token bucket that
-// ticks every 10-50 ms, run as small transactions on a few pooled connections. Postgres errors are
-// counted and the change retried with new values; nothing a statement does can stop the run.
+// ticks every 10-50 ms, run as small transactions (each sent as one query) on a few pooled
+// connections. Postgres errors are counted and the change retried with new values; nothing a
+// statement does can stop the run.
 //
 // It only touches rows it can tell it made, so seed rows and other tools' rows stay as they are:
 // customers with an address at an .example domain, their orders, and hard_types rows of tenants
@@ -8,6 +9,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { ConfigError } from '../errors.js';
+import { inlineTransaction } from './inline.js';
 import { FakeData, GENERATED_EMAIL_LIKE, TENANT_COUNT, TENANT_MIN, TOAST_THRESHOLD } from './data.js';
 import {
   GeneratorState,
@@ -292,12 +294,15 @@ class Generator {
   }
 
   /**
-   * Runs the ops in one transaction. When a statement fails the transaction is rolled back, the
-   * failing op gets new values (or is given up after a few tries) and the batch runs again.
+   * Runs the ops in one transaction, first as a single query (one round trip). When it fails the
+   * transaction is rolled back and the batch runs again statement by statement, which tells which
+   * op Postgres refused: that op gets new values (or is given up after a few tries) and the batch
+   * runs again.
    */
   private async runBatch(ops: readonly Op[]): Promise<void> {
     let pending = [...ops];
     let failures = 0;
+    let oneQuery = true;
     try {
       while (pending.length > 0) {
         let client: pg.PoolClient;
@@ -309,29 +314,55 @@ class Generator {
           await sleep(Math.min(100 * 2 ** failures, 2000));
           continue;
         }
-        // One statement needs no transaction of its own; a customer's delete is two statements.
-        const transaction =
-          pending.length > 1 || pending.some((op) => op.table === 'customers' && op.kind === 'delete');
         let failed: Op | undefined;
         let broken = false;
+        const statements = pending.map((op) => op.statements());
         try {
-          if (transaction) await client.query('BEGIN');
-          const commits = [];
-          for (const op of pending) {
-            failed = op;
-            commits.push(await op.run(client));
+          const results: pg.QueryResult[][] = [];
+          if (oneQuery) {
+            const text = inlineTransaction(statements.flat(), (value) => client.escapeLiteral(value));
+            // One result per statement, BEGIN and COMMIT included.
+            const all = (await client.query(text)) as unknown as pg.QueryResult[];
+            let next = 1;
+            for (const list of statements) {
+              results.push(all.slice(next, next + list.length));
+              next += list.length;
+            }
+          } else {
+            await client.query('BEGIN');
+            for (const [index, op] of pending.entries()) {
+              failed = op;
+              const opResults: pg.QueryResult[] = [];
+              for (const statement of statements[index]!) {
+                opResults.push(
+                  await client.query({
+                    name: statement.name,
+                    text: statement.text,
+                    values: [...statement.values],
+                  }),
+                );
+              }
+              results.push(opResults);
+            }
+            failed = undefined;
+            await client.query('COMMIT');
           }
-          failed = undefined;
-          if (transaction) await client.query('COMMIT');
           let changed = 0;
-          for (const commit of commits) changed += commit();
+          pending.forEach((op, index) => {
+            changed += op.apply(results[index]!)();
+          });
           this.debt += Math.max(0, changed - pending.length);
           pending = [];
         } catch (error) {
-          this.recordError(error);
           // Not an error Postgres answered with: the connection itself may be gone.
           broken = !isSqlState(error);
-          if (transaction && !broken) await client.query('ROLLBACK').catch(() => (broken = true));
+          if (!broken) await client.query('ROLLBACK').catch(() => (broken = true));
+          if (oneQuery && !broken) {
+            // Not counted yet: the statement-by-statement run meets the same refusal and counts it.
+            oneQuery = false;
+            continue;
+          }
+          this.recordError(error);
           if (failed) {
             failed.attempts++;
             if (failed.attempts >= MAX_OP_ATTEMPTS || !failed.refresh(error)) {

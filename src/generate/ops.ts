@@ -103,17 +103,25 @@ export class GeneratorState {
   }
 }
 
-type Client = Pick<pg.PoolClient, 'query'>;
-
 /** Applies a committed change to the state and the counts; returns how many rows it changed. */
 export type Commit = () => number;
+
+/** A statement with its parameters; `name` makes pg prepare it once per connection. */
+export interface Statement {
+  readonly name: string;
+  readonly text: string;
+  readonly values: readonly unknown[];
+}
 
 export interface Op {
   readonly table: TableName;
   readonly kind: OpKind;
   /** Failed attempts so far. */
   attempts: number;
-  run(client: Client): Promise<Commit>;
+  /** The statements of this attempt, run in order in the batch's transaction. */
+  statements(): Statement[];
+  /** What their results mean, applied once the transaction has committed. */
+  apply(results: readonly pg.QueryResult[]): Commit;
   /** New values after Postgres refused these; false when the change cannot be made any more. */
   refresh(error: unknown): boolean;
   /** Gives back the leases taken when it was planned; called once, after the last attempt. */
@@ -184,6 +192,7 @@ const SQL = {
 } as const;
 
 const sqlState = (error: unknown) => (error as { code?: unknown } | null)?.code;
+const result = (results: readonly pg.QueryResult[], index = 0) => results[index]!;
 
 interface Lease {
   readonly pool: KeyPool<unknown>;
@@ -215,12 +224,11 @@ export class OpFactory {
       table: 'customers',
       kind: 'insert',
       attempts: 0,
-      async run(client) {
-        const { rows } = await client.query<{ id: number }>({
-          ...SQL.insertCustomer,
-          values: [values.firstName, values.lastName, values.email],
-        });
-        const id = rows[0]!.id;
+      statements: () => [
+        { ...SQL.insertCustomer, values: [values.firstName, values.lastName, values.email] },
+      ],
+      apply(results) {
+        const id = (result(results).rows[0] as { id: number }).id;
         return () => {
           state.customers.add(id);
           state.stats.tables.customers.inserts++;
@@ -248,10 +256,13 @@ export class OpFactory {
       table: 'customers',
       kind: 'update',
       attempts: 0,
-      async run(client) {
-        const { rowCount } = email
-          ? await client.query({ ...SQL.emailCustomer, values: [id, values.email] })
-          : await client.query({ ...SQL.renameCustomer, values: [id, values.firstName, values.lastName] });
+      statements: () => [
+        email
+          ? { ...SQL.emailCustomer, values: [id, values.email] }
+          : { ...SQL.renameCustomer, values: [id, values.firstName, values.lastName] },
+      ],
+      apply(results) {
+        const { rowCount } = result(results);
         return () => {
           if (!rowCount) {
             state.stats.tables.customers.missed++;
@@ -289,9 +300,13 @@ export class OpFactory {
       table: 'customers',
       kind: 'delete',
       attempts: 0,
-      async run(client) {
-        const orders = await client.query<{ id: number }>({ ...SQL.deleteCustomerOrders, values: [id] });
-        const { rowCount } = await client.query({ ...SQL.deleteCustomer, values: [id] });
+      statements: () => [
+        { ...SQL.deleteCustomerOrders, values: [id] },
+        { ...SQL.deleteCustomer, values: [id] },
+      ],
+      apply(results) {
+        const orders = result(results, 0) as pg.QueryResult<{ id: number }>;
+        const { rowCount } = result(results, 1);
         return () => {
           for (const order of orders.rows) state.removeOrder(order.id);
           state.removeCustomer(id);
@@ -327,13 +342,15 @@ export class OpFactory {
       table: 'orders',
       kind: 'insert',
       attempts: 0,
-      async run(client) {
-        const customer = purchaser!;
-        const { rows } = await client.query<{ id: number }>({
+      statements: () => [
+        {
           ...SQL.insertOrder,
-          values: [values.orderDate, customer, values.quantity, values.product, values.amount],
-        });
-        const id = rows[0]!.id;
+          values: [values.orderDate, purchaser!, values.quantity, values.product, values.amount],
+        },
+      ],
+      apply(results) {
+        const customer = purchaser!;
+        const id = (result(results).rows[0] as { id: number }).id;
         return () => {
           state.addOrder({ id, purchaser: customer });
           state.stats.tables.orders.inserts++;
@@ -365,10 +382,13 @@ export class OpFactory {
       table: 'orders',
       kind: 'update',
       attempts: 0,
-      async run(client) {
-        const { rowCount } = reprice
-          ? await client.query({ ...SQL.repriceOrder, values: [order.id, values.quantity, values.amount] })
-          : await client.query({ ...SQL.reviseOrder, values: [order.id, values.product, values.orderDate] });
+      statements: () => [
+        reprice
+          ? { ...SQL.repriceOrder, values: [order.id, values.quantity, values.amount] }
+          : { ...SQL.reviseOrder, values: [order.id, values.product, values.orderDate] },
+      ],
+      apply(results) {
+        const { rowCount } = result(results);
         return () => {
           if (!rowCount) {
             state.stats.tables.orders.missed++;
@@ -397,8 +417,9 @@ export class OpFactory {
       table: 'orders',
       kind: 'delete',
       attempts: 0,
-      async run(client) {
-        const { rowCount } = await client.query({ ...SQL.deleteOrder, values: [order.id] });
+      statements: () => [{ ...SQL.deleteOrder, values: [order.id] }],
+      apply(results) {
+        const { rowCount } = result(results);
         return () => {
           state.removeOrder(order.id);
           if (!rowCount) {
@@ -427,36 +448,40 @@ export class OpFactory {
       table: 'hard_types',
       kind: 'insert',
       attempts: 0,
-      async run(client) {
+      statements() {
         const v = values;
+        return [
+          {
+            ...SQL.insertHardTypes,
+            values: [
+              key.tenantId,
+              key.itemId.toString(),
+              v.big,
+              v.exact,
+              v.loose,
+              v.price,
+              v.realNum,
+              v.tsTz,
+              v.ts,
+              v.day,
+              v.tod,
+              v.todTz,
+              v.span,
+              v.uid,
+              v.doc,
+              v.tags,
+              v.blob,
+              v.feeling,
+              v.flag,
+              v.bigText,
+            ],
+          },
+        ];
+      },
+      apply() {
         const row = { ...key };
-        await client.query({
-          ...SQL.insertHardTypes,
-          values: [
-            row.tenantId,
-            row.itemId.toString(),
-            v.big,
-            v.exact,
-            v.loose,
-            v.price,
-            v.realNum,
-            v.tsTz,
-            v.ts,
-            v.day,
-            v.tod,
-            v.todTz,
-            v.span,
-            v.uid,
-            v.doc,
-            v.tags,
-            v.blob,
-            v.feeling,
-            v.flag,
-            v.bigText,
-          ],
-        });
+        const largeText = (values.bigText?.length ?? 0) > TOAST_THRESHOLD;
         return () => {
-          const largeText = (v.bigText?.length ?? 0) > TOAST_THRESHOLD;
           state.hardTypes.add({ ...row, largeText });
           state.stats.tables.hard_types.inserts++;
           if (largeText) state.stats.largeTextInserts++;
@@ -519,12 +544,10 @@ export class OpFactory {
       table: 'hard_types',
       kind: 'update',
       attempts: 0,
-      async run(client) {
+      statements: () => [{ ...statement, values: [row.tenantId, row.itemId.toString(), ...params] }],
+      apply(results) {
         const text = variant === 'text' ? (params[0] as string) : null;
-        const { rowCount } = await client.query({
-          ...statement,
-          values: [row.tenantId, row.itemId.toString(), ...params],
-        });
+        const { rowCount } = result(results);
         return () => {
           if (!rowCount) {
             state.stats.tables.hard_types.missed++;
@@ -555,11 +578,9 @@ export class OpFactory {
       table: 'hard_types',
       kind: 'delete',
       attempts: 0,
-      async run(client) {
-        const { rowCount } = await client.query({
-          ...SQL.deleteHardTypes,
-          values: [row.tenantId, row.itemId.toString()],
-        });
+      statements: () => [{ ...SQL.deleteHardTypes, values: [row.tenantId, row.itemId.toString()] }],
+      apply(results) {
+        const { rowCount } = result(results);
         return () => {
           state.hardTypes.remove(hardTypesId(row));
           if (!rowCount) {

@@ -81,6 +81,16 @@ describe('cdc-fanout generate', () => {
   });
 
   after(async () => {
+    // The rows made here are of no use to the other tests, which compare whole tables.
+    await client.query(
+      `DELETE FROM inventory.orders o USING inventory.customers c WHERE c.id = o.purchaser AND c.email LIKE $1`,
+      [GENERATED_EMAIL_LIKE],
+    );
+    await client.query('DELETE FROM inventory.customers WHERE email LIKE $1', [GENERATED_EMAIL_LIKE]);
+    await client.query('DELETE FROM inventory.hard_types WHERE tenant_id >= $1 AND tenant_id < $2', [
+      TENANT_MIN,
+      TENANT_MIN + TENANT_COUNT,
+    ]);
     await client.end();
   });
 
