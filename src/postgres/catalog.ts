@@ -12,6 +12,8 @@ export interface ColumnInfo {
   readonly elementType: string | null;
   /** The type as SQL can cast to it (format_type), e.g. "timestamp with time zone", "inventory.mood". */
   readonly sqlType: string;
+  /** pg_attribute.atttypmod: -1 for a numeric without precision and scale (a variable-scale decimal). */
+  readonly typmod: number;
 }
 
 export interface TableInfo {
@@ -32,9 +34,10 @@ export async function describeTable(
     kind: string;
     element: string | null;
     sql_type: string;
+    typmod: number;
   }>(
     `SELECT a.attname AS name, t.typname AS type, t.typtype AS kind, e.typname AS element,
-            format_type(a.atttypid, NULL) AS sql_type
+            format_type(a.atttypid, NULL) AS sql_type, a.atttypmod AS typmod
        FROM pg_attribute a
        JOIN pg_class c ON c.oid = a.attrelid
        JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -67,6 +70,7 @@ export async function describeTable(
       typeKind: row.kind,
       elementType: row.element,
       sqlType: row.sql_type,
+      typmod: row.typmod,
     })),
     primaryKey: key.rows.map((row) => row.name),
   };

@@ -28,8 +28,7 @@ export function selectExpression(column: ColumnInfo): string {
     case 'timestamptz':
       return `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
     case 'interval':
-      // Debezium prints every component: P0Y0M-1DT0H0M0S.
-      return `CASE WHEN ${col} IS NULL THEN NULL ELSE concat('P', extract(year FROM ${col}), 'Y', extract(month FROM ${col}), 'M', extract(day FROM ${col}), 'DT', extract(hour FROM ${col}), 'H', extract(minute FROM ${col}), 'M', trim_scale(extract(second FROM ${col})), 'S') END`;
+      return `CASE WHEN ${col} IS NULL THEN NULL ELSE concat_ws(' ', extract(year FROM ${col}), extract(month FROM ${col}), extract(day FROM ${col}), extract(hour FROM ${col}), extract(minute FROM ${col}), extract(second FROM ${col})) END`;
     case 'bytea':
       return `translate(encode(${col}, 'base64'), E'\\n', '')`;
     default:
@@ -37,8 +36,46 @@ export function selectExpression(column: ColumnInfo): string {
   }
 }
 
+/**
+ * Debezium (precise mode) strips the trailing zeros of a numeric without declared scale, never
+ * going below scale 0: 1.2436200 arrives as 1.24362, 100 stays 100.
+ */
+export function variableScaleText(text: string): string {
+  if (!text.includes('.')) return text;
+  return text.replace(/0+$/, '').replace(/\.$/, '');
+}
+
+/**
+ * Seconds of an interval the way Debezium prints them. The driver (pgjdbc's PGInterval) keeps
+ * whole seconds and microseconds and hands them over as the double `whole + micros / 1e6`;
+ * Debezium turns that into BigDecimal.valueOf (the shortest decimal that reads back as the same
+ * double), truncates it to 9 decimals and strips trailing zeros. So 6.789 prints as 6.789 but
+ * 21.965973 as 21.965972999 (21 + 0.965973 is the double 21.965972999999998). Checked against
+ * the connector's own output.
+ */
+export function debeziumIntervalSeconds(text: string): string {
+  const trimmed = text.trim();
+  const sign = trimmed.startsWith('-') ? -1 : 1;
+  const [wholeText = '0', fractionText = ''] = trimmed.replace(/^[-+]/, '').split('.');
+  const seconds =
+    sign * Number(wholeText) + (sign * Number(fractionText.padEnd(6, '0').slice(0, 6))) / 1_000_000;
+  // Seconds of an interval are below 60 and at least a microsecond apart: never exponent notation.
+  const [integer = '0', decimals = ''] = String(seconds).split('.');
+  const kept = decimals.slice(0, 9).replace(/0+$/, '');
+  const result = kept ? `${integer}.${kept}` : integer;
+  return result === '-0' ? '0' : result;
+}
+
+/** Debezium's io.debezium.time.Interval string: every component, P0Y0M-1DT0H0M0S. */
+function intervalText(text: string): string {
+  const [years, months, days, hours, minutes, seconds = '0'] = text.split(' ');
+  return `P${years}Y${months}M${days}DT${hours}H${minutes}M${debeziumIntervalSeconds(seconds)}S`;
+}
+
 function scalar(type: string, text: string): ColumnValue {
   switch (type) {
+    case 'interval':
+      return intervalText(text);
     case 'bool':
       return text === 't' || text === 'true';
     case 'int2':
@@ -82,6 +119,7 @@ export function columnValue(column: ColumnInfo, text: string | null): ColumnValu
     const items = parseJson(text);
     return Array.isArray(items) ? items.map((item) => arrayElement(column.elementType!, item)) : null;
   }
+  if (column.type === 'numeric' && column.typmod === -1) return new Decimal(variableScaleText(text));
   return scalar(column.type, text);
 }
 
