@@ -26,7 +26,10 @@ export function createSink(name: SinkName, config: Config, logger: Logger): Sink
     const options = { ...config.elasticsearch, logger };
     return new ElasticsearchSink(createElasticsearchClient(options), options);
   }
-  return new MongoSink(createMongoClient(config.mongodb.url), { ...config.mongodb, logger });
+  return new MongoSink(createMongoClient(config.mongodb.url, config.mongodb.requestTimeoutMs), {
+    ...config.mongodb,
+    logger,
+  });
 }
 
 export class Service {

@@ -26,6 +26,13 @@ export class ConfigError extends CdcFanoutError {
   }
 }
 
+/** A command-line tool was called with arguments it cannot use. */
+export class UsageError extends CdcFanoutError {
+  constructor(message: string) {
+    super(message, { retriable: false });
+  }
+}
+
 /** The sink refused this one document for good: mapping rejection, too large, invalid field name. */
 export class PermanentSinkError extends CdcFanoutError {
   constructor(message: string, cause?: unknown) {

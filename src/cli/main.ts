@@ -55,14 +55,24 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+/** Typed errors and usage mistakes explain themselves in one line; anything else shows its stack. */
+function describeFailure(error: unknown): string {
+  if (error instanceof CdcFanoutError) return error.message;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))
+    return `${(error as Error).message}\n${USAGE}`;
+  return String((error as Error | null)?.stack ?? error);
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
+    // The service may leave sockets to an unresponsive sink open after its shutdown deadline:
+    // exit explicitly rather than wait for them.
+    if (process.argv[2] === 'start') process.exit(code);
     process.exitCode = code;
   },
   (error: unknown) => {
-    const message =
-      error instanceof CdcFanoutError ? error.message : String((error as Error)?.stack ?? error);
-    process.stderr.write(`cdc-fanout: ${message}\n`);
+    process.stderr.write(`cdc-fanout: ${describeFailure(error)}\n`);
     process.exitCode = 1;
   },
 );

@@ -5,13 +5,14 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { createSink } from '../app.js';
 import type { Config } from '../config/load.js';
-import { SINK_NAMES, type SinkName } from '../config/tables.js';
+import { UsageError } from '../errors.js';
 import { resyncTable } from '../resync/resync.js';
 import { Router } from '../router/router.js';
 import { createElasticsearchClient } from '../sinks/elasticsearch/sink.js';
 import { createMongoClient } from '../sinks/mongodb/sink.js';
 import { elasticsearchReader, mongoReader } from '../verify/sink-readers.js';
 import { createProgress } from './progress.js';
+import { selectSinks } from './tables.js';
 
 export async function runResync(config: Config, logger: Logger, argv: readonly string[]): Promise<number> {
   const { values } = parseArgs({
@@ -19,11 +20,8 @@ export async function runResync(config: Config, logger: Logger, argv: readonly s
     options: { table: { type: 'string' }, sink: { type: 'string', multiple: true, default: [] } },
   });
   const table = values.table;
-  if (!table || !/^[^.]+\.[^.]+$/.test(table)) throw new Error('resync needs --table <schema>.<table>');
-  const sinks = (values.sink.length > 0 ? values.sink : config.sinks) as SinkName[];
-  for (const sink of sinks) {
-    if (!SINK_NAMES.includes(sink)) throw new Error(`--sink ${sink}: expected ${SINK_NAMES.join(' or ')}`);
-  }
+  if (!table || !/^[^.]+\.[^.]+$/.test(table)) throw new UsageError('resync needs --table <schema>.<table>');
+  const sinks = selectSinks(config, values.sink);
   const [schema = '', name = ''] = table.split('.');
   const client = new pg.Client({ connectionString: config.postgres.url });
   await client.connect();
@@ -38,7 +36,10 @@ export async function runResync(config: Config, logger: Logger, argv: readonly s
       const sink = createSink(sinkName, config, logger);
       const es =
         sinkName === 'elasticsearch' ? createElasticsearchClient({ ...config.elasticsearch, logger }) : null;
-      const mongo = sinkName === 'mongodb' ? createMongoClient(config.mongodb.url) : null;
+      const mongo =
+        sinkName === 'mongodb'
+          ? createMongoClient(config.mongodb.url, config.mongodb.requestTimeoutMs)
+          : null;
       try {
         await sink.connect();
         const reader = es ? elasticsearchReader(es) : mongoReader(mongo!.db(config.mongodb.database));

@@ -19,17 +19,32 @@ export async function runStart(config: Config, logger: Logger): Promise<number> 
       }
       stopping = true;
       logger.info({ signal }, 'stopping');
-      service.stop().then(
-        () => resolve(0),
-        (error: unknown) => {
-          logger.error({ err: error }, 'error while stopping');
-          resolve(1);
-        },
-      );
+      // A sink that stopped answering can hold a batch forever; past the deadline it is abandoned.
+      // That is safe: nothing past what was written was committed, and the next run redoes it.
+      const deadline = setTimeout(() => {
+        logger.warn(
+          { shutdownTimeoutMs: config.shutdownTimeoutMs },
+          'in-flight batches did not finish in time: abandoned uncommitted, they will be redone',
+        );
+        resolve(0);
+      }, config.shutdownTimeoutMs);
+      service
+        .stop()
+        .then(
+          () => resolve(0),
+          (error: unknown) => {
+            logger.error({ err: error }, 'error while stopping');
+            resolve(1);
+          },
+        )
+        .finally(() => clearTimeout(deadline));
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
   });
   await service.start();
-  return stopped;
+  const code = await stopped;
+  // main() exits the process right after: write out what the logger still buffers.
+  await new Promise<void>((resolve) => logger.flush(() => resolve()));
+  return code;
 }

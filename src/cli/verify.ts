@@ -4,7 +4,6 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
-import { SINK_NAMES, type SinkName } from '../config/tables.js';
 import { createKafkajsClient } from '../kafka/kafkajs.js';
 import { Router } from '../router/router.js';
 import { createElasticsearchClient } from '../sinks/elasticsearch/sink.js';
@@ -13,7 +12,7 @@ import { toStoredForm } from '../sinks/mongodb/stored-form.js';
 import { elasticsearchReader, mongoReader, type SinkReader } from '../verify/sink-readers.js';
 import { verifyTable, type TableReport } from '../verify/verify.js';
 import { formatReports } from './verify-report.js';
-import { selectTables } from './tables.js';
+import { selectSinks, selectTables } from './tables.js';
 
 export async function runVerify(config: Config, logger: Logger, argv: readonly string[]): Promise<number> {
   const { values } = parseArgs({
@@ -24,16 +23,13 @@ export async function runVerify(config: Config, logger: Logger, argv: readonly s
       json: { type: 'boolean', default: false },
     },
   });
-  const sinks = (values.sink.length > 0 ? values.sink : config.sinks) as SinkName[];
-  for (const sink of sinks) {
-    if (!SINK_NAMES.includes(sink)) throw new Error(`--sink ${sink}: expected ${SINK_NAMES.join(' or ')}`);
-  }
+  const sinks = selectSinks(config, values.sink);
   const kafka = createKafkajsClient({ ...config.kafka, logger });
   const tables = await selectTables(config, kafka, values.table);
   const client = new pg.Client({ connectionString: config.postgres.url });
   await client.connect();
   const es = createElasticsearchClient({ ...config.elasticsearch, logger });
-  const mongo = createMongoClient(config.mongodb.url);
+  const mongo = createMongoClient(config.mongodb.url, config.mongodb.requestTimeoutMs);
   const reports: TableReport[] = [];
   try {
     for (const sink of sinks) {

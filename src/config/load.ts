@@ -14,6 +14,7 @@ import {
 
 export interface Config {
   readonly logLevel: string;
+  readonly shutdownTimeoutMs: number;
   readonly http: { readonly host: string; readonly port: number };
   readonly kafka: {
     readonly brokers: readonly string[];
@@ -38,7 +39,7 @@ export interface Config {
     readonly requestTimeoutMs: number;
     readonly gcDeletes: string;
   };
-  readonly mongodb: { readonly url: string; readonly database: string };
+  readonly mongodb: { readonly url: string; readonly database: string; readonly requestTimeoutMs: number };
   readonly postgres: { readonly url: string; readonly slotName: string };
   readonly defaults: { readonly decimal: DecimalMode; readonly truncate: TruncateMode };
   readonly tables: TableOverrides;

@@ -94,6 +94,12 @@ export const schema = {
     default: 'info',
     env: 'LOG_LEVEL',
   },
+  shutdownTimeoutMs: {
+    doc: 'On SIGTERM/SIGINT, how long in-flight batches may take to finish; after that they are abandoned uncommitted (and redone by the next run).',
+    format: 'duration-ms',
+    default: 30000,
+    env: 'SHUTDOWN_TIMEOUT_MS',
+  },
   http: {
     host: {
       doc: 'Address the /metrics, /healthz and /readyz server binds to (0.0.0.0 inside a container).',
@@ -252,6 +258,12 @@ export const schema = {
       default: 'mongodb://127.0.0.1:27017',
       env: 'MONGODB_URL',
       sensitive: true,
+    },
+    requestTimeoutMs: {
+      doc: 'How long one MongoDB request may take before it fails (and is retried), in milliseconds.',
+      format: 'duration-ms',
+      default: 30000,
+      env: 'MONGODB_REQUEST_TIMEOUT_MS',
     },
     database: {
       doc: 'MongoDB database the collections are written to.',

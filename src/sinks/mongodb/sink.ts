@@ -33,10 +33,12 @@ export interface MongoSinkOptions {
 type StoredDocument = { _id: string } & Record<string, unknown>;
 type Model = AnyBulkWriteOperation<StoredDocument>;
 
-export function createMongoClient(url: string): MongoClient {
+export function createMongoClient(url: string, requestTimeoutMs = 30_000): MongoClient {
   return new MongoClient(url, {
     serverSelectionTimeoutMS: 5000,
     connectTimeoutMS: 5000,
+    // A server that stops answering must fail the request (then retried), not hang the pipeline.
+    socketTimeoutMS: requestTimeoutMs,
     // Our pipeline owns retries; the driver's single retry would only duplicate the attempt.
     retryWrites: false,
     useBigInt64: true,

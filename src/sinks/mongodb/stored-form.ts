@@ -3,8 +3,8 @@
 //   stored with the full-width characters MongoDB's documentation recommends (＄ U+FF04, ． U+FF0E),
 //   so the data is kept and can never act as an operator or a path.
 // - Integers beyond int64 (possible inside JSON columns) cannot be BSON int64; they are stored as
-//   Decimal128, which holds up to 34 digits exactly, and as a string beyond that.
-import { Decimal128 } from 'mongodb';
+//   their exact decimal digits in a string. Decimal128 would hold up to 34 digits, but FerretDB
+//   drops the connection on it, which would turn one document into an endless retry.
 import type { Document, DocumentValue } from '../../router/document.js';
 import { setOwn } from '../../decoder/own.js';
 
@@ -20,21 +20,15 @@ function needsEscape(name: string): boolean {
   return name.startsWith('$') || name.includes('.');
 }
 
-type StoredValue = DocumentValue | Decimal128;
-
-function storedValue(value: DocumentValue): StoredValue {
-  if (typeof value === 'bigint') {
-    if (value >= INT64_MIN && value <= INT64_MAX) return value;
-    const digits = value.toString();
-    return digits.replace('-', '').length <= 34 ? Decimal128.fromString(digits) : digits;
-  }
-  if (Array.isArray(value)) return value.map(storedValue) as DocumentValue[];
-  if (value !== null && typeof value === 'object') return storedObject(value) as unknown as DocumentValue;
+function storedValue(value: DocumentValue): DocumentValue {
+  if (typeof value === 'bigint') return value >= INT64_MIN && value <= INT64_MAX ? value : value.toString();
+  if (Array.isArray(value)) return value.map(storedValue);
+  if (value !== null && typeof value === 'object') return storedObject(value);
   return value;
 }
 
-function storedObject(object: Record<string, DocumentValue>): Record<string, StoredValue> {
-  const stored: Record<string, StoredValue> = {};
+function storedObject(object: Record<string, DocumentValue>): Record<string, DocumentValue> {
+  const stored: Record<string, DocumentValue> = {};
   for (const key of Object.keys(object)) {
     setOwn(stored, needsEscape(key) ? escapeFieldName(key) : key, storedValue(object[key]!));
   }
@@ -42,5 +36,5 @@ function storedObject(object: Record<string, DocumentValue>): Record<string, Sto
 }
 
 export function toStoredForm(document: Document): Document {
-  return storedObject(document) as unknown as Document;
+  return storedObject(document);
 }
