@@ -97,8 +97,8 @@ function settingsFrom(argv: readonly string[]) {
     steadyRates: smoke ? [200] : [1000, 5000],
     steadySeconds: smoke ? 15 : 30,
     profileSeconds: smoke ? 15 : 60,
-    catchUpTimeoutMs: smoke ? 5 * 60_000 : 40 * 60_000,
-    peerTimeoutMs: smoke ? 5 * 60_000 : 15 * 60_000,
+    catchUpTimeoutMs: smoke ? 5 * 60_000 : 30 * 60_000,
+    peerTimeoutMs: smoke ? 5 * 60_000 : 10 * 60_000,
     phases,
   };
   const sourceMode = (values.source ?? 'isolated') as 'isolated' | 'shared';
@@ -288,6 +288,7 @@ async function main(): Promise<number> {
           runId: rawId.runId,
           batchSize: settings.batchSize,
           concurrency: settings.concurrency,
+          passBudgetMs: settings.mode === 'smoke' ? 30_000 : 90_000,
         };
         results.raw = { results: [], load, error: null };
         if (sinks.includes('elasticsearch')) {

@@ -89,6 +89,8 @@ export interface CatchUpSink {
   readonly secondsFromSpawn: number;
   readonly eventsPerSecondFromSpawn: number;
   readonly drained: boolean;
+  /** Its counters stopped moving (the sink stopped answering): not waited for further. */
+  readonly stalled: boolean;
 }
 
 export interface CatchUpResult {
@@ -111,8 +113,13 @@ export interface CatchUpResult {
 interface Watch {
   firstEvent: Partial<Record<BenchSink, number>>;
   drainedAt: Partial<Record<BenchSink, number>>;
+  /** Sinks given up on: neither their consumed count nor their lag moved for STALL_MS. */
+  stalled: Partial<Record<BenchSink, number>>;
   lastSamples: Sample[];
 }
+
+/** A pipeline whose counters do not move for this long is reported as stalled, not waited for. */
+const STALL_MS = 180_000;
 
 /** Polls /metrics and the groups' lag every `intervalMs` until both groups are drained. */
 async function watchUntilDrained(
@@ -126,9 +133,10 @@ async function watchUntilDrained(
   intervalMs = 250,
   onProgress?: (line: string) => void,
 ): Promise<Watch> {
-  const watch: Watch = { firstEvent: {}, drainedAt: {}, lastSamples: [] };
+  const watch: Watch = { firstEvent: {}, drainedAt: {}, stalled: {}, lastSamples: [] };
   const deadline = Date.now() + timeoutMs;
   let nextLog = Date.now() + 10_000;
+  const progress = new Map<BenchSink, { key: string; at: number }>();
   while (Date.now() < deadline && service.running) {
     const samples = await service.metrics().catch(() => null);
     const now = performance.now();
@@ -143,11 +151,19 @@ async function watchUntilDrained(
       }
     }
     for (const sink of sinks) {
-      if (watch.drainedAt[sink] !== undefined) continue;
+      if (watch.drainedAt[sink] !== undefined || watch.stalled[sink] !== undefined) continue;
       const lag = await groupLag(admin, `${ids.groupBase}.${sink}`, source.topics, ends).catch(() => -1);
       if (lag === 0) watch.drainedAt[sink] = performance.now();
+      const key = `${lag}/${sumOf(watch.lastSamples, 'cdc_fanout_events_consumed_total', { sink })}`;
+      const last = progress.get(sink);
+      if (!last || last.key !== key) progress.set(sink, { key, at: Date.now() });
+      else if (Date.now() - last.at > STALL_MS) {
+        watch.stalled[sink] = performance.now();
+        onProgress?.(`${sink} made no progress for ${STALL_MS / 1000} s: given up on`);
+      }
     }
-    if (sinks.every((sink) => watch.drainedAt[sink] !== undefined)) break;
+    if (sinks.every((sink) => watch.drainedAt[sink] !== undefined || watch.stalled[sink] !== undefined))
+      break;
     if (onProgress && Date.now() >= nextLog) {
       nextLog += 10_000;
       onProgress(
@@ -212,13 +228,15 @@ export async function catchUp(options: {
       secondsFromSpawn: ((drained ?? done) - spawned) / 1000,
       eventsPerSecondFromSpawn: events / Math.max(((drained ?? done) - spawned) / 1000, 1e-3),
       drained: drained !== undefined,
+      stalled: watch.stalled[sink] !== undefined,
     };
   });
   const firstAny = Math.min(...active.map((sink) => watch.firstEvent[sink] ?? Infinity));
   const wallSeconds = (done - spawned) / 1000;
   const busySeconds = (done - (Number.isFinite(firstAny) ? firstAny : spawned)) / 1000;
   log(`  catch-up done in ${wallSeconds.toFixed(1)} s; verifying both sinks against Postgres`);
-  const verify = sinks.every((sink) => sink.drained) ? await verifyStores(options.stores, env, active) : null;
+  const drainedSinks = sinks.filter((sink) => sink.drained).map((sink) => sink.sink);
+  const verify = drainedSinks.length > 0 ? await verifyStores(options.stores, env, drainedSinks) : null;
   return {
     service,
     result: {

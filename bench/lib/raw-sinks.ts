@@ -18,6 +18,8 @@ import { DEMO_TABLES } from './source.js';
 /** Share of the documents per table: the generator's table weights. */
 const TABLE_SHARE: Record<string, number> = { customers: 0.3, orders: 0.5, hard_types: 0.2 };
 const MAX_BULK_BYTES = 8 * 1024 * 1024;
+/** A batch that takes longer means the server stopped answering (FerretDB has wedged here). */
+const BATCH_TIMEOUT_MS = 120_000;
 
 export interface SampleDocument {
   readonly table: string;
@@ -87,15 +89,17 @@ function batches<T extends { table: string }>(items: readonly T[], size: number)
   return result;
 }
 
+/** Runs `work` over the items, `concurrency` at a time, taking no new item past `deadline`. */
 async function withConcurrency<T>(
   items: readonly T[],
   concurrency: number,
+  deadline: number,
   work: (item: T) => Promise<void>,
-) {
+): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-      while (next < items.length) await work(items[next++]!);
+      while (next < items.length && performance.now() < deadline) await work(items[next++]!);
     }),
   );
 }
@@ -105,6 +109,8 @@ export interface RawOptions {
   readonly runId: string;
   readonly batchSize: number;
   readonly concurrency: number;
+  /** Longest a pass may take: past it no new batch starts, and the pass counts what was written. */
+  readonly passBudgetMs: number;
 }
 
 function routerFor(sink: 'elasticsearch' | 'mongodb', runId: string): Router {
@@ -149,8 +155,11 @@ export async function rawElasticsearch(es: EsClient, options: RawOptions): Promi
     ['overwrite', 2_000_000n],
   ] as const) {
     let failed = 0;
+    let written = 0;
     const started = performance.now();
-    await withConcurrency(batches(docs, options.batchSize), options.concurrency, async (batch) => {
+    const deadline = started + options.passBudgetMs;
+    await withConcurrency(batches(docs, options.batchSize), options.concurrency, deadline, async (batch) => {
+      written += batch.length;
       const lines = batch.map((doc, index) =>
         bulkLines(
           {
@@ -171,14 +180,15 @@ export async function rawElasticsearch(es: EsClient, options: RawOptions): Promi
       }
     });
     const seconds = (performance.now() - started) / 1000;
-    passes.push({ pass, docs: docs.length, seconds, docsPerSecond: docs.length / seconds, failed });
+    passes.push({ pass, docs: written, seconds, docsPerSecond: written / seconds, failed });
   }
   const seconds = passes.reduce((sum, pass) => sum + pass.seconds, 0);
+  const total = passes.reduce((sum, pass) => sum + pass.docs, 0);
   return {
     sink: 'elasticsearch',
-    docs: docs.length * passes.length,
+    docs: total,
     seconds,
-    docsPerSecond: (docs.length * passes.length) / seconds,
+    docsPerSecond: total / seconds,
     batchSize: options.batchSize,
     concurrency: options.concurrency,
     passes,
@@ -198,8 +208,11 @@ export async function rawMongo(mongo: MongoClient, options: RawOptions): Promise
     ['overwrite', 2_000_000n],
   ] as const) {
     let failed = 0;
+    let written = 0;
     const started = performance.now();
-    await withConcurrency(batches(docs, options.batchSize), options.concurrency, async (batch) => {
+    const deadline = started + options.passBudgetMs;
+    await withConcurrency(batches(docs, options.batchSize), options.concurrency, deadline, async (batch) => {
+      written += batch.length;
       // The sink's model of an upsert: replace only a document stored at a smaller position.
       const models = batch.map((doc, index) => {
         const position = base + BigInt(index);
@@ -211,21 +224,40 @@ export async function rawMongo(mongo: MongoClient, options: RawOptions): Promise
           },
         };
       });
+      let timer: NodeJS.Timeout | undefined;
+      const stalled = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              new Error(
+                `mongodb bulkWrite of ${batch.length} documents did not answer within ${BATCH_TIMEOUT_MS / 1000} s`,
+              ),
+            ),
+          BATCH_TIMEOUT_MS,
+        );
+      });
       try {
-        await db.collection<{ _id: string }>(batch[0]!.target).bulkWrite(models as never, { ordered: false });
+        await Promise.race([
+          db.collection<{ _id: string }>(batch[0]!.target).bulkWrite(models as never, { ordered: false }),
+          stalled,
+        ]);
       } catch (error) {
-        failed += (error as { writeErrors?: unknown[] }).writeErrors?.length ?? batch.length;
+        if (!(error as { writeErrors?: unknown[] }).writeErrors) throw error;
+        failed += (error as { writeErrors: unknown[] }).writeErrors.length;
+      } finally {
+        clearTimeout(timer);
       }
     });
     const seconds = (performance.now() - started) / 1000;
-    passes.push({ pass, docs: docs.length, seconds, docsPerSecond: docs.length / seconds, failed });
+    passes.push({ pass, docs: written, seconds, docsPerSecond: written / seconds, failed });
   }
   const seconds = passes.reduce((sum, pass) => sum + pass.seconds, 0);
+  const total = passes.reduce((sum, pass) => sum + pass.docs, 0);
   return {
     sink: 'mongodb',
-    docs: docs.length * passes.length,
+    docs: total,
     seconds,
-    docsPerSecond: (docs.length * passes.length) / seconds,
+    docsPerSecond: total / seconds,
     batchSize: options.batchSize,
     concurrency: options.concurrency,
     passes,

@@ -194,7 +194,7 @@ export function renderMarkdown(results: Results): string {
   if (results.raw?.error) out.push(`Failed: ${results.raw.error}`);
   if (results.raw && results.raw.results.length > 0) {
     out.push(
-      `Documents built from the bench database's rows with the service's own code (toDocument; toStoredForm for MongoDB), one table per batch like one Kafka partition's batch, ${results.raw.results[0]!.batchSize} documents per batch, ${results.raw.results[0]!.concurrency} batches in flight (the service's KAFKA_PARTITIONS_CONCURRENCY). Elasticsearch: \`_bulk\` with the sink's NDJSON lines (external versions) and 8 MiB chunks; FerretDB: \`bulkWrite\` (unordered) of guarded \`replaceOne\` upserts. Pass 1 inserts into empty targets, pass 2 overwrites every document at a higher position.`,
+      `Documents built from the bench database's rows with the service's own code (toDocument; toStoredForm for MongoDB), one table per batch like one Kafka partition's batch, ${results.raw.results[0]!.batchSize} documents per batch, ${results.raw.results[0]!.concurrency} batches in flight (the service's KAFKA_PARTITIONS_CONCURRENCY). Elasticsearch: \`_bulk\` with the sink's NDJSON lines (external versions) and 8 MiB chunks; FerretDB: \`bulkWrite\` (unordered) of guarded \`replaceOne\` upserts. Pass 1 inserts into empty targets, pass 2 overwrites the documents at a higher position; a pass starts no new batch after 90 s (30 s in smoke) and counts what it wrote.`,
     );
     out.push('');
     out.push(
@@ -254,7 +254,7 @@ export function renderMarkdown(results: Results): string {
           formatNumber(sink.writes),
           formatNumber(sink.writesPerSecond),
           formatNumber(sink.eventsPerSecondFromSpawn),
-          sink.drained ? 'yes' : 'NO (timed out)',
+          sink.drained ? 'yes' : sink.stalled ? 'NO (stalled: the sink stopped answering)' : 'NO (timed out)',
         ]),
       ),
     );
@@ -282,7 +282,7 @@ export function renderMarkdown(results: Results): string {
           ['dead letters', formatNumber(c.deadLetters)],
           ['load average start → end', `${formatLoad(c.load.start)} → ${formatLoad(c.load.end)}`],
           [
-            'verify (both sinks equal Postgres)',
+            'verify (drained sinks equal Postgres)',
             c.verify
               ? c.verify.ok
                 ? `**ok** (${c.verify.seconds.toFixed(0)} s)`
