@@ -33,6 +33,8 @@ export interface RawPass {
   readonly seconds: number;
   readonly docsPerSecond: number;
   readonly failed: number;
+  /** Why the pass stopped early (the server stopped answering a batch). */
+  readonly note?: string;
 }
 
 export interface RawSinkResult {
@@ -89,17 +91,17 @@ function batches<T extends { table: string }>(items: readonly T[], size: number)
   return result;
 }
 
-/** Runs `work` over the items, `concurrency` at a time, taking no new item past `deadline`. */
+/** Runs `work` over the items, `concurrency` at a time, taking no new item once `keepGoing` says no. */
 async function withConcurrency<T>(
   items: readonly T[],
   concurrency: number,
-  deadline: number,
+  keepGoing: () => boolean,
   work: (item: T) => Promise<void>,
 ): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-      while (next < items.length && performance.now() < deadline) await work(items[next++]!);
+      while (next < items.length && keepGoing()) await work(items[next++]!);
     }),
   );
 }
@@ -158,7 +160,8 @@ export async function rawElasticsearch(es: EsClient, options: RawOptions): Promi
     let written = 0;
     const started = performance.now();
     const deadline = started + options.passBudgetMs;
-    await withConcurrency(batches(docs, options.batchSize), options.concurrency, deadline, async (batch) => {
+    const keepGoing = () => performance.now() < deadline;
+    await withConcurrency(batches(docs, options.batchSize), options.concurrency, keepGoing, async (batch) => {
       written += batch.length;
       const lines = batch.map((doc, index) =>
         bulkLines(
@@ -211,8 +214,9 @@ export async function rawMongo(mongo: MongoClient, options: RawOptions): Promise
     let written = 0;
     const started = performance.now();
     const deadline = started + options.passBudgetMs;
-    await withConcurrency(batches(docs, options.batchSize), options.concurrency, deadline, async (batch) => {
-      written += batch.length;
+    let stall: string | null = null;
+    const keepGoing = () => performance.now() < deadline && stall === null;
+    await withConcurrency(batches(docs, options.batchSize), options.concurrency, keepGoing, async (batch) => {
       // The sink's model of an upsert: replace only a document stored at a smaller position.
       const models = batch.map((doc, index) => {
         const position = base + BigInt(index);
@@ -241,15 +245,29 @@ export async function rawMongo(mongo: MongoClient, options: RawOptions): Promise
           db.collection<{ _id: string }>(batch[0]!.target).bulkWrite(models as never, { ordered: false }),
           stalled,
         ]);
+        written += batch.length;
       } catch (error) {
-        if (!(error as { writeErrors?: unknown[] }).writeErrors) throw error;
-        failed += (error as { writeErrors: unknown[] }).writeErrors.length;
+        if ((error as { writeErrors?: unknown[] }).writeErrors) {
+          failed += (error as { writeErrors: unknown[] }).writeErrors.length;
+          written += batch.length;
+        } else {
+          // Not answering: what was acknowledged so far is the measurement; no new batch starts.
+          stall ??= error instanceof Error ? error.message : String(error);
+        }
       } finally {
         clearTimeout(timer);
       }
     });
     const seconds = (performance.now() - started) / 1000;
-    passes.push({ pass, docs: written, seconds, docsPerSecond: written / seconds, failed });
+    passes.push({
+      pass,
+      docs: written,
+      seconds,
+      docsPerSecond: written / seconds,
+      failed,
+      ...(stall ? { note: stall } : {}),
+    });
+    if (stall) break;
   }
   const seconds = passes.reduce((sum, pass) => sum + pass.seconds, 0);
   const total = passes.reduce((sum, pass) => sum + pass.docs, 0);

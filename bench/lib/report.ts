@@ -207,7 +207,7 @@ export function renderMarkdown(results: Results): string {
             formatNumber(pass.docs),
             pass.seconds.toFixed(1),
             formatNumber(pass.docsPerSecond),
-            formatNumber(pass.failed),
+            `${formatNumber(pass.failed)}${pass.note ? ` (stopped: ${pass.note})` : ''}`,
             formatLoad(results.raw!.load),
           ]),
           [
