@@ -400,22 +400,26 @@ describe('chaos: faults under a sustained workload lose nothing', { timeout: 900
   }
 
   before(async () => {
+    // Other runs share the stack and stop components too: wait until everything is up.
+    for (const component of ['elasticsearch', 'ferretdb', 'kafka', 'connect'] as const)
+      await pollUntil(`${component} to be healthy before the run`, () => componentHealthy(component), {
+        timeoutMs: 180_000,
+        intervalMs: 2000,
+      });
     mongo = await mongodbWithTimeouts();
     stores = { pg: await postgres(), es: elasticsearch(), mongo };
     admin = await connectAdmin();
     producer = kafka().producer();
     await producer.connect();
-    for (const component of ['elasticsearch', 'ferretdb', 'kafka', 'connect'] as const)
-      assert.ok(await componentHealthy(component), `${component} is healthy before the run`);
   });
 
   after(async () => {
-    // Whatever happened, every component is left running for everyone else.
-    for (const component of ['kafka', 'connect', 'elasticsearch', 'ferretdb'] as const) {
-      if (stopped.has(component) || !(await componentHealthy(component)))
-        await startComponent(component).catch((error: unknown) =>
-          console.warn(`# restarting ${component}: ${String(error)}`),
-        );
+    // Whatever happened, what this run stopped is started again (only that: another run may be
+    // holding a component down on purpose).
+    for (const component of stopped) {
+      await startComponent(component).catch((error: unknown) =>
+        console.warn(`# restarting ${component}: ${String(error)}`),
+      );
     }
     if (generator.running) {
       const report = await generator.stop().catch(() => null);
@@ -425,6 +429,7 @@ describe('chaos: faults under a sustained workload lose nothing', { timeout: 900
     for (const [index, instance] of instances.entries()) {
       console.log(`# service log: ${await instance.saveOutput(`${run}-${index}`)}`);
     }
+    if (!stores) return;
     await writeSummary().catch((error: unknown) => console.warn(`# summary: ${String(error)}`));
     // Rows the run made itself.
     await stores.pg
