@@ -22,10 +22,12 @@ export async function verifyAll(
   stores: Stores,
   serviceEnv: Record<string, string>,
   tables: readonly string[] = DEMO_TABLES,
+  sinks?: readonly SinkName[],
 ): Promise<TableReport[]> {
   const config = loadConfig({ ...process.env, ...serviceEnv });
   const reports: TableReport[] = [];
   for (const sink of config.sinks as SinkName[]) {
+    if (sinks && !sinks.includes(sink)) continue;
     const router = new Router(config, sink);
     const reader =
       sink === 'elasticsearch'
@@ -51,16 +53,19 @@ export function describeReports(reports: readonly TableReport[]): string {
     .join('\n');
 }
 
-/** Polls verify until every table agrees in every sink; fails with the last report otherwise. */
+/**
+ * Polls verify until every table agrees in every sink (or only in `sinks`, e.g. while the other
+ * one is down); fails with the last report otherwise.
+ */
 export async function waitForConvergence(
   stores: Stores,
   serviceEnv: Record<string, string>,
-  options: { timeoutMs?: number; tables?: readonly string[] } = {},
+  options: { timeoutMs?: number; tables?: readonly string[]; sinks?: readonly SinkName[] } = {},
 ): Promise<TableReport[]> {
   const deadline = Date.now() + (options.timeoutMs ?? 90_000);
   let reports: TableReport[] = [];
   for (;;) {
-    reports = await verifyAll(stores, serviceEnv, options.tables);
+    reports = await verifyAll(stores, serviceEnv, options.tables, options.sinks);
     if (reports.length > 0 && reports.every((report) => report.ok)) return reports;
     if (Date.now() > deadline) throw new Error(`sinks did not converge:\n${describeReports(reports)}`);
     await new Promise((resolve) => setTimeout(resolve, 1000));

@@ -1,6 +1,9 @@
 // Runs the real service (`src/cli/main.ts start`) as a child process, as a user would, and reads
 // its JSON log lines, so tests can kill it, restart it and scrape its HTTP surface.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -10,6 +13,18 @@ export interface LogLine {
   readonly level: number;
   readonly msg: string;
   readonly [field: string]: unknown;
+}
+
+export interface ReadinessCheck {
+  readonly name: string;
+  readonly ready: boolean;
+  readonly reason: string | null;
+}
+
+export interface Readiness {
+  readonly status: number;
+  readonly ready: boolean;
+  readonly checks: readonly ReadinessCheck[];
 }
 
 export class ServiceProcess {
@@ -70,6 +85,30 @@ export class ServiceProcess {
   async get(path: string): Promise<{ status: number; body: string }> {
     const response = await fetch(`http://127.0.0.1:${this.port}${path}`);
     return { status: response.status, body: await response.text() };
+  }
+
+  /** /readyz, parsed. */
+  async readiness(): Promise<Readiness> {
+    const { status, body } = await this.get('/readyz');
+    const parsed = JSON.parse(body) as { ready: boolean; checks: ReadinessCheck[] };
+    return { status, ready: parsed.ready, checks: parsed.checks };
+  }
+
+  /**
+   * Writes everything the process printed (over all its starts) to
+   * $TMPDIR/cdc-fanout-it/<name>.log, for reading after a failed run; answers the path.
+   */
+  async saveOutput(name: string): Promise<string> {
+    const dir = join(tmpdir(), 'cdc-fanout-it');
+    await mkdir(dir, { recursive: true });
+    const file = join(dir, `${name}.log`);
+    await writeFile(file, `${this.rawOutput.join('\n')}\n`);
+    return file;
+  }
+
+  /** True while the child process runs. */
+  get running(): boolean {
+    return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
   }
 
   /** Sends the signal and resolves with the exit code. */

@@ -1,0 +1,150 @@
+// A sink outage, end to end: Elasticsearch is stopped while rows change in Postgres. MongoDB keeps
+// converging meanwhile (its own consumer group), the service reports not-ready naming Elasticsearch
+// and retries; once Elasticsearch is back, both sinks converge and nothing is lost.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Admin } from 'kafkajs';
+import type { MongoClient } from 'mongodb';
+import { deleteGroupsAndTopics, deleteIndices, dropDatabases } from '../support/cleanup.js';
+import { waitForConvergence, type Stores } from '../support/converge.js';
+import { connectAdmin } from '../support/kafka-tools.js';
+import { sampleSum, sampleValue } from '../support/metrics.js';
+import { pollUntil } from '../support/poll.js';
+import { createRunTables, dropRunTables, runTableNames } from '../support/run-tables.js';
+import { ServiceProcess } from '../support/service.js';
+import { mongodbWithTimeouts } from '../support/stores.js';
+import { elasticsearch, postgres, uniqueRunId } from '../support/stack.js';
+import { componentHealthy, startComponent, stopComponent } from '../support/stack-control.js';
+
+describe('an Elasticsearch outage', { timeout: 300_000 }, () => {
+  const run = uniqueRunId('outage');
+  const tables = runTableNames(run);
+  const { customers, orders, hard_types: hardTypes } = tables.names;
+  const env = {
+    KAFKA_GROUP_ID_BASE: run,
+    ELASTICSEARCH_INDEX_PREFIX: `${run}-`,
+    MONGODB_DATABASE: run,
+    DEAD_LETTER_TOPIC: `${run}.dead-letter`,
+    KAFKA_TOPICS: tables.topics.join(','),
+    // Backoff capped low, so the first attempt after the restart comes within seconds.
+    RETRY_MAX_TIMEOUT_MS: '2000',
+  };
+  const converge = (sinks?: Array<'elasticsearch' | 'mongodb'>) =>
+    waitForConvergence(stores, env, { tables: tables.tables, ...(sinks ? { sinks } : {}) });
+  const service = new ServiceProcess(env);
+  let stores: Stores;
+  let mongo: MongoClient;
+  let admin: Admin;
+  let beforeOutage = '';
+  const changed = { inserted: [] as number[], deleted: [] as number[], updated: [] as number[] };
+
+  const metrics = async () => (await service.get('/metrics')).body;
+  const esRetries = (text: string) => sampleSum(text, 'cdc_fanout_retries_total', { sink: 'elasticsearch' });
+
+  before(async () => {
+    mongo = await mongodbWithTimeouts();
+    stores = { pg: await postgres(), es: elasticsearch(), mongo };
+    admin = await connectAdmin();
+    await createRunTables(stores.pg, admin, run);
+    await service.start();
+  });
+
+  after(async () => {
+    // Whatever happened, Elasticsearch is left running and healthy for everyone else.
+    if (!(await componentHealthy('elasticsearch'))) await startComponent('elasticsearch');
+    await service.kill('SIGTERM');
+    await service.saveOutput(run);
+    await deleteIndices(stores.es, `${run}-*`);
+    await dropDatabases(mongo, [run]);
+    await deleteGroupsAndTopics(admin, [`${run}.elasticsearch`, `${run}.mongodb`], [env.DEAD_LETTER_TOPIC]);
+    await dropRunTables(stores.pg, admin, tables);
+    await admin.disconnect();
+    await mongo.close();
+    await stores.pg.end();
+  });
+
+  test('both sinks converge before the outage', async () => {
+    await converge();
+    await service.waitUntilReady();
+    beforeOutage = await metrics();
+  });
+
+  test('with Elasticsearch stopped, MongoDB converges, /readyz names Elasticsearch, retries grow', async () => {
+    await stopComponent('elasticsearch');
+    assert.equal(await componentHealthy('elasticsearch'), false);
+    const { pg } = stores;
+    const { rows } = await pg.query<{ id: number }>(
+      `INSERT INTO inventory.${customers} (first_name, last_name, email)
+       SELECT 'Outage' || g, 'During', '${run}-' || g || '@example.com' FROM generate_series(1, 12) g RETURNING id`,
+    );
+    changed.inserted = rows.map((row) => row.id);
+    changed.updated = changed.inserted.slice(0, 6);
+    changed.deleted = changed.inserted.slice(9);
+    await pg.query(
+      `UPDATE inventory.${customers} SET last_name = 'Updated during outage' WHERE id = ANY($1)`,
+      [changed.updated],
+    );
+    await pg.query(`DELETE FROM inventory.${customers} WHERE id = ANY($1)`, [changed.deleted]);
+    await pg.query(
+      `INSERT INTO inventory.${orders} (order_date, purchaser, quantity, product, amount) VALUES ('2026-11-23', $1, 1, 'outage lamp', 42.42)`,
+      [changed.inserted[0]],
+    );
+    await pg.query(`UPDATE inventory.${hardTypes} SET flag = NOT flag WHERE tenant_id = 2`);
+
+    await converge(['mongodb']);
+
+    const readiness = await pollUntil('/readyz to name Elasticsearch as not ready', async () => {
+      const current = await service.readiness();
+      const check = current.checks.find((entry) => entry.name === 'elasticsearch');
+      return check && !check.ready ? current : null;
+    });
+    assert.equal(readiness.status, 503);
+    const esCheck = readiness.checks.find((entry) => entry.name === 'elasticsearch')!;
+    assert.match(esCheck.reason ?? '', /elasticsearch|retrying/i);
+    const mongoCheck = readiness.checks.find((entry) => entry.name === 'mongodb');
+    assert.equal(mongoCheck?.ready, true, 'MongoDB stays ready: its pipeline is not held back');
+
+    const first = await pollUntil('Elasticsearch retries to be counted', async () => {
+      const value = esRetries(await metrics());
+      return value > esRetries(beforeOutage) ? value : null;
+    });
+    await pollUntil(
+      'Elasticsearch retries to keep growing while it is down',
+      async () => esRetries(await metrics()) > first,
+      { timeoutMs: 30_000 },
+    );
+    const during = await metrics();
+    assert.equal(sampleValue(during, 'cdc_fanout_sink_up', { sink: 'elasticsearch' }), 0);
+    assert.equal(sampleValue(during, 'cdc_fanout_sink_up', { sink: 'mongodb' }), 1);
+    assert.equal(sampleValue(during, 'cdc_fanout_pipeline_ready', { sink: 'elasticsearch' }), 0);
+  });
+
+  test('once Elasticsearch is back, both sinks converge and nothing was lost', async () => {
+    await startComponent('elasticsearch');
+    await converge();
+    await service.waitUntilReady();
+
+    const index = `${run}-inventory.${customers}`;
+    const kept = changed.inserted.filter((id) => !changed.deleted.includes(id));
+    const found = await stores.es.mget<{ last_name: string }>({ index, ids: changed.inserted.map(String) });
+    for (const doc of found.docs) {
+      const id = Number(doc._id);
+      const present = 'found' in doc && doc.found;
+      assert.equal(present, kept.includes(id), `customer ${id} in Elasticsearch`);
+      if (present && changed.updated.includes(id))
+        assert.equal(doc._source?.last_name, 'Updated during outage');
+    }
+
+    // An outage is transient: retried, never dead-lettered.
+    const now = await metrics();
+    for (const sink of ['elasticsearch', 'mongodb']) {
+      assert.equal(
+        sampleSum(now, 'cdc_fanout_dead_letters_total', { sink }) -
+          sampleSum(beforeOutage, 'cdc_fanout_dead_letters_total', { sink }),
+        0,
+        `${sink}: nothing dead-lettered during the outage`,
+      );
+    }
+    assert.equal(sampleValue(now, 'cdc_fanout_sink_up', { sink: 'elasticsearch' }), 1);
+  });
+});
