@@ -169,7 +169,11 @@ export class SinkPipeline {
         });
       } else {
         letters.push({ record, error: decoded.error, sink: this.sinkName });
-        metrics.eventsConsumed.inc({ sink: this.sinkName, table: topicTable(batch.topic), op: 'undecodable' });
+        metrics.eventsConsumed.inc({
+          sink: this.sinkName,
+          table: topicTable(batch.topic),
+          op: 'undecodable',
+        });
         this.log.warn(
           {
             topic: record.topic,
@@ -298,7 +302,11 @@ export class SinkPipeline {
     await this.retrying(control, batch, () => deadLetters.send(letters), 'dead-letter');
     for (const letter of letters) {
       metrics.deadLetters.inc({ sink: this.sinkName, topic: letter.record.topic, error: letter.error.name });
-      metrics.sinkWrites.inc({ sink: this.sinkName, table: topicTable(letter.record.topic), result: 'dead_lettered' });
+      metrics.sinkWrites.inc({
+        sink: this.sinkName,
+        table: topicTable(letter.record.topic),
+        result: 'dead_lettered',
+      });
     }
   }
 
