@@ -75,6 +75,8 @@ function settingsFrom(argv: readonly string[]) {
       peers: { type: 'boolean', default: false },
       out: { type: 'string' },
       'drop-source': { type: 'boolean', default: false },
+      merge: { type: 'boolean', default: false },
+      render: { type: 'boolean', default: false },
     },
   });
   const smoke = values.smoke;
@@ -105,7 +107,14 @@ function settingsFrom(argv: readonly string[]) {
   if (!['isolated', 'shared'].includes(sourceMode)) throw new Error('--source: isolated or shared');
   const source = describeSource(sourceMode === 'shared' ? 'shared' : smoke ? 'smoke' : 'isolated');
   const out = values.out ?? join(ROOT, 'bench', 'results', ...(smoke ? ['smoke'] : []));
-  return { settings, source, out, dropSource: values['drop-source'] };
+  return {
+    settings,
+    source,
+    out,
+    dropSource: values['drop-source'],
+    merge: values.merge,
+    render: values.render,
+  };
 }
 
 const started = performance.now();
@@ -205,8 +214,61 @@ async function findProfile(dir: string): Promise<string | null> {
   return best?.file ?? null;
 }
 
+function chartData(results: Results): { throughput: ThroughputBar[]; latency: LatencyBar[] } {
+  const throughput: ThroughputBar[] = [];
+  for (const raw of results.raw?.results ?? []) {
+    throughput.push({
+      system: `raw ${raw.sink} limit (docs/s)`,
+      sink: raw.sink,
+      perSecond: raw.docsPerSecond,
+    });
+  }
+  for (const sink of results.catchUp?.sinks ?? []) {
+    throughput.push({
+      system: `cdc-fanout → ${sink.sink} (events/s)`,
+      sink: sink.sink,
+      perSecond: sink.eventsPerSecond,
+    });
+  }
+  for (const outcome of results.peers?.outcomes ?? []) {
+    if (outcome.result)
+      throughput.push({
+        system: `${outcome.peer} → ${outcome.sink} (events/s)`,
+        sink: outcome.sink,
+        perSecond: outcome.result.eventsPerSecond,
+      });
+  }
+  const latency: LatencyBar[] = results.steady.flatMap((run) =>
+    run.sinks.flatMap((sink) =>
+      (['p50', 'p95', 'p99'] as const).flatMap((name) =>
+        sink[name]
+          ? [{ series: `${sink.sink} @ ${run.targetRate}/s`, quantile: name, ms: sink[name]!.value * 1000 }]
+          : [],
+      ),
+    ),
+  );
+  return { throughput, latency };
+}
+
+/** Re-renders results.md and chart.png from results.json, without touching the stack. */
+async function renderOnly(out: string): Promise<number> {
+  const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as Results;
+  results.ratios = computeRatios(results);
+  const { throughput, latency } = chartData(results);
+  const title = `cdc-fanout ${results.mode} bench, ${results.machine.nproc} cores, load ${formatLoad(results.machine.loadAverage)} at start`;
+  const chart = await renderChart(join(out, 'chart.png'), title, throughput, latency);
+  results.chart = { ok: chart.ok, error: chart.error };
+  await writeFile(join(out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(join(out, 'results.md'), renderMarkdown(results));
+  await log(
+    `rendered ${join(out, 'results.md')}${chart.ok ? ' and chart.png' : `; chart failed: ${chart.error}`}`,
+  );
+  return 0;
+}
+
 async function main(): Promise<number> {
-  const { settings, source, out, dropSource: drop } = settingsFrom(process.argv.slice(2));
+  const { settings, source, out, dropSource: drop, merge, render } = settingsFrom(process.argv.slice(2));
+  if (render) return renderOnly(out);
   await mkdir(out, { recursive: true });
   const machine = await describeMachine();
   const results: Results = {
@@ -229,6 +291,18 @@ async function main(): Promise<number> {
     notes: [],
     ratios: [],
   };
+  if (merge) {
+    // Re-runs some phases into an earlier run's results (e.g. one a stack outage spoiled).
+    try {
+      const previous = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as Results;
+      Object.assign(results, previous, { finishedAt: '' });
+      results.notes.push(
+        `Phases ${[...settings.phases].join(', ')} re-run at ${new Date().toISOString()} (load ${formatLoad(machine.loadAverage)}) and merged into this run's results.`,
+      );
+    } catch {
+      await log('merge: no earlier results.json; starting fresh');
+    }
+  }
   const save = async () => {
     results.finishedAt = new Date().toISOString();
     results.ratios = computeRatios(results);
@@ -263,17 +337,18 @@ async function main(): Promise<number> {
     );
     const fill = await topUp(admin, source, settings);
     const backlog = await countMessages(admin, source.topics);
-    results.source = {
-      mode: source.mode,
-      database: source.database,
-      topics: source.topics,
-      target: settings.backlog,
-      foundAtStart: fill.found,
-      backlog: backlog.total,
-      byTopic: backlog.byTopic,
-      topUps: fill.runs,
-      topUpSeconds: fill.seconds,
-    };
+    if (!merge || !results.source)
+      results.source = {
+        mode: source.mode,
+        database: source.database,
+        topics: source.topics,
+        target: settings.backlog,
+        foundAtStart: fill.found,
+        backlog: backlog.total,
+        byTopic: backlog.byTopic,
+        topUps: fill.runs,
+        topUpSeconds: fill.seconds,
+      };
     await log(`backlog: ${formatNumber(backlog.total)} messages`);
     await save();
 
@@ -565,44 +640,7 @@ async function main(): Promise<number> {
     }
 
     if (settings.phases.has('chart')) {
-      const throughput: ThroughputBar[] = [];
-      for (const raw of results.raw?.results ?? []) {
-        throughput.push({
-          system: `raw ${raw.sink} limit (docs/s)`,
-          sink: raw.sink,
-          perSecond: raw.docsPerSecond,
-        });
-      }
-      for (const sink of results.catchUp?.sinks ?? []) {
-        throughput.push({
-          system: `cdc-fanout → ${sink.sink} (events/s)`,
-          sink: sink.sink,
-          perSecond: sink.eventsPerSecond,
-        });
-      }
-      for (const outcome of results.peers?.outcomes ?? []) {
-        if (outcome.result)
-          throughput.push({
-            system: `${outcome.peer} → ${outcome.sink} (events/s)`,
-            sink: outcome.sink,
-            perSecond: outcome.result.eventsPerSecond,
-          });
-      }
-      const latency: LatencyBar[] = results.steady.flatMap((run) =>
-        run.sinks.flatMap((sink) =>
-          (['p50', 'p95', 'p99'] as const).flatMap((name) =>
-            sink[name]
-              ? [
-                  {
-                    series: `${sink.sink} @ ${run.targetRate}/s`,
-                    quantile: name,
-                    ms: sink[name]!.value * 1000,
-                  },
-                ]
-              : [],
-          ),
-        ),
-      );
+      const { throughput, latency } = chartData(results);
       const title = `cdc-fanout ${settings.mode} bench, ${machine.nproc} cores, load ${formatLoad(machine.loadAverage)} at start`;
       const chart = await renderChart(join(out, 'chart.png'), title, throughput, latency);
       results.chart = { ok: chart.ok, error: chart.error };

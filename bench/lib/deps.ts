@@ -80,7 +80,12 @@ export async function ensurePackages(
 export function summariseNpmFailure(output: string): string {
   // ANSI colour and charset escapes, which npm's build output is full of.
   const escapes = new RegExp(`${String.fromCharCode(27)}(?:\\[[0-9;]*m|\\(B)`, 'g');
-  const lines = output.split('\n').map((line) => line.replace(escapes, '').trim());
+  const lines = output.split('\n').map((line) =>
+    line
+      .replace(escapes, '')
+      .replace(/\^\[\(B/g, '')
+      .trim(),
+  );
   const telling = lines.filter((line) =>
     /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|Download of|failed, reason|No rule to make target|Configure failed|Failed to install dependency|EBADENGINE|npm error code|npm error command|gyp ERR! stack Error/.test(
       line,

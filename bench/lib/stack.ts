@@ -23,6 +23,8 @@ export function withDatabase(url: string, database: string): string {
 
 export async function postgres(url: string): Promise<pg.Client> {
   const client = new pg.Client({ connectionString: url, application_name: 'cdc-fanout bench' });
+  // A server shut down under the run (another session's stack:down) fails the next query, not the process.
+  client.on('error', (error) => console.error(`[bench] postgres connection lost: ${error.message}`));
   await client.connect();
   return client;
 }
@@ -43,7 +45,9 @@ export async function mongodb(): Promise<MongoClient> {
     serverSelectionTimeoutMS: 5000,
     socketTimeoutMS: 180_000,
   });
-  await client.connect();
+  // A server that is down now (another session's outage test) may be back later: the driver
+  // connects on first use, and the run checks reachability itself.
+  await client.connect().catch(() => undefined);
   return client;
 }
 
