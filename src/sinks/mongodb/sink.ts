@@ -174,13 +174,12 @@ export class MongoSink implements Sink {
       const writeErrors = Array.isArray(error.writeErrors)
         ? error.writeErrors
         : Object.values(error.writeErrors);
-      const code = writeErrors[0]?.code ?? error.code;
-      const message = writeErrors[0]?.errmsg ?? error.message;
-      if (code === DUPLICATE_KEY && op.kind === 'upsert') return { status: 'stale' };
-      return {
-        status: 'failed',
-        error: classifyWriteError(typeof code === 'number' ? code : undefined, message),
-      };
+      const first = writeErrors[0];
+      // No error about the document itself: the request failed (connection, write concern), so
+      // it is retried like any unreachable server, never dead-lettered.
+      if (!first) return { status: 'failed', error: classifyRequestError(error) };
+      if (first.code === DUPLICATE_KEY && op.kind === 'upsert') return { status: 'stale' };
+      return { status: 'failed', error: classifyWriteError(first.code, first.errmsg ?? error.message) };
     }
   }
 
