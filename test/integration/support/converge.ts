@@ -54,6 +54,12 @@ export function describeReports(reports: readonly TableReport[]): string {
 }
 
 /**
+ * How long a fresh consumer group may take to catch up with the table topics. A new CI machine's
+ * topics hold a few thousand events; a developer's may hold the history of many runs.
+ */
+export const DEFAULT_CONVERGENCE_MS = Number(process.env.IT_CONVERGENCE_TIMEOUT_MS ?? 90_000);
+
+/**
  * Polls verify until every table agrees in every sink (or only in `sinks`, e.g. while the other
  * one is down); fails with the last report otherwise.
  */
@@ -62,7 +68,7 @@ export async function waitForConvergence(
   serviceEnv: Record<string, string>,
   options: { timeoutMs?: number; tables?: readonly string[]; sinks?: readonly SinkName[] } = {},
 ): Promise<TableReport[]> {
-  const deadline = Date.now() + (options.timeoutMs ?? 90_000);
+  const deadline = Date.now() + (options.timeoutMs ?? DEFAULT_CONVERGENCE_MS);
   let reports: TableReport[] = [];
   for (;;) {
     reports = await verifyAll(stores, serviceEnv, options.tables, options.sinks);
