@@ -1,72 +1,23 @@
-// Helpers for the chaos suite, built only on committed code (stack.ts, converge.ts, service.ts):
-// polling with a deadline, stopping and starting stack components, Kafka offsets, reading the
-// dead-letter topic, Prometheus counters and cleanup of what a run created.
-import { execFile } from 'node:child_process';
+// Helpers for the chaos suite on top of the integration-test support (polling, stack control):
+// service instances, Kafka offsets, reading the dead-letter topic, Prometheus counters and
+// cleanup of what a run created.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import type { Client as EsClient } from '@elastic/elasticsearch';
 import type { Admin, IHeaders } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 import { ServiceProcess } from '../integration/support/service.js';
 import { kafka, stack } from '../integration/support/stack.js';
+import { pollUntil } from '../integration/support/poll.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const run = promisify(execFile);
-
-export async function pollUntil<T>(
-  what: string,
-  probe: () => Promise<T | undefined | null | false>,
-  options: { timeoutMs?: number; intervalMs?: number; describe?: () => string | Promise<string> } = {},
-): Promise<T> {
-  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
-  let lastError: unknown = null;
-  for (;;) {
-    try {
-      const result = await probe();
-      if (result !== undefined && result !== null && result !== false) return result;
-      lastError = null;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline) {
-      const detail = options.describe ? await options.describe() : '';
-      const cause = lastError ? ` (last error: ${String((lastError as Error).message ?? lastError)})` : '';
-      throw new Error(
-        `timed out after ${options.timeoutMs ?? 60_000} ms waiting for ${what}${cause}\n${detail}`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 250));
-  }
-}
-
-export type Component = 'elasticsearch' | 'ferretdb' | 'kafka' | 'connect' | 'postgres';
-
-export async function stopComponent(name: Component): Promise<void> {
-  await run('bash', ['-c', `source stack/lib.sh; source stack/components.sh; ${name}_stop`], {
-    cwd: ROOT,
-    timeout: 120_000,
-  });
-}
-
-/** Starts the component if it is not running and waits until it reports healthy (stack/up.sh). */
-export async function startComponent(name: Component): Promise<void> {
-  await run('bash', ['stack/up.sh', name], { cwd: ROOT, timeout: 300_000 });
-}
-
-export async function componentHealthy(name: Component): Promise<boolean> {
-  try {
-    await run('bash', ['-c', `source stack/lib.sh; source stack/components.sh; ${name}_healthy`], {
-      cwd: ROOT,
-      timeout: 30_000,
-    });
-    return true;
-  } catch {
-    return false;
-  }
-}
+export { pollUntil };
+export {
+  componentHealthy,
+  startComponent,
+  stopComponent,
+  type Component,
+} from '../integration/support/stack-control.js';
 
 /** A service instance that knows whether it runs and keeps the output of all its starts. */
 export class Instance {
