@@ -5,6 +5,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
 import { createKafkajsClient } from '../kafka/kafkajs.js';
+import { TableNotFoundError } from '../postgres/catalog.js';
 import { Router } from '../router/router.js';
 import { createElasticsearchClient } from '../sinks/elasticsearch/sink.js';
 import { createMongoClient } from '../sinks/mongodb/sink.js';
@@ -40,9 +41,14 @@ export async function runVerify(config: Config, logger: Logger, argv: readonly s
         const [schema = '', name = ''] = table.split('.');
         const route = router.routeFor({ database: '', schema, table: name });
         if (!route) continue;
-        reports.push(
-          await verifyTable(client, reader, route, sink === 'mongodb' ? { storedForm: toStoredForm } : {}),
-        );
+        try {
+          reports.push(
+            await verifyTable(client, reader, route, sink === 'mongodb' ? { storedForm: toStoredForm } : {}),
+          );
+        } catch (error) {
+          if (!(error instanceof TableNotFoundError)) throw error;
+          process.stderr.write(`skipped ${table}: it has a topic but no longer exists in Postgres\n`);
+        }
       }
     }
   } finally {

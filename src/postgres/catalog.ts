@@ -2,6 +2,14 @@
 // primary key in key order (the order Debezium puts in the message key).
 import type pg from 'pg';
 
+/** The table has a topic (Debezium topics outlive their tables) but no longer exists in Postgres. */
+export class TableNotFoundError extends Error {
+  constructor(readonly table: string) {
+    super(`table ${table} does not exist in Postgres`);
+    this.name = 'TableNotFoundError';
+  }
+}
+
 export interface ColumnInfo {
   readonly name: string;
   /** pg_type.typname: int8, numeric, timestamptz, _text (arrays start with _), ... */
@@ -47,7 +55,7 @@ export async function describeTable(
       ORDER BY a.attnum`,
     [schema, table],
   );
-  if (columns.rows.length === 0) throw new Error(`table ${schema}.${table} does not exist in Postgres`);
+  if (columns.rows.length === 0) throw new TableNotFoundError(`${schema}.${table}`);
   const key = await client.query<{ name: string }>(
     `SELECT a.attname AS name
        FROM pg_index i
