@@ -36,6 +36,8 @@ describe('an Elasticsearch outage', { timeout: 300_000 }, () => {
   let mongo: MongoClient;
   let admin: Admin;
   let beforeOutage = '';
+  // Set while this test has Elasticsearch stopped: only then does the after hook start it again.
+  let stoppedHere = false;
   const changed = { inserted: [] as number[], deleted: [] as number[], updated: [] as number[] };
 
   const metrics = async () => (await service.get('/metrics')).body;
@@ -50,8 +52,9 @@ describe('an Elasticsearch outage', { timeout: 300_000 }, () => {
   });
 
   after(async () => {
-    // Whatever happened, Elasticsearch is left running and healthy for everyone else.
-    if (!(await componentHealthy('elasticsearch'))) await startComponent('elasticsearch');
+    // Whatever happened, Elasticsearch is left running and healthy for everyone else (but a stack
+    // someone else took down is theirs to bring up).
+    if (stoppedHere) await startComponent('elasticsearch');
     await service.kill('SIGTERM');
     await service.saveOutput(run);
     await deleteIndices(stores.es, `${run}-*`);
@@ -70,6 +73,7 @@ describe('an Elasticsearch outage', { timeout: 300_000 }, () => {
   });
 
   test('with Elasticsearch stopped, MongoDB converges, /readyz names Elasticsearch, retries grow', async () => {
+    stoppedHere = true;
     await stopComponent('elasticsearch');
     assert.equal(await componentHealthy('elasticsearch'), false);
     const { pg } = stores;
@@ -121,6 +125,7 @@ describe('an Elasticsearch outage', { timeout: 300_000 }, () => {
 
   test('once Elasticsearch is back, both sinks converge and nothing was lost', async () => {
     await startComponent('elasticsearch');
+    stoppedHere = false;
     await converge();
     await service.waitUntilReady();
 
