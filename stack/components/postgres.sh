@@ -64,16 +64,16 @@ postgres_healthy() {
   PGPASSWORD="$STACK_PG_PASSWORD" "$(pg_bindir)/pg_isready" -h "$STACK_HOST" -p "$STACK_PG_PORT" -q
 }
 
-# Loads postgres/*.sql once, at first start (a marker records it), into $STACK_PG_DB.
+# Loads postgres/*.sql once, when $STACK_PG_DB does not exist yet (a fresh or wiped data folder).
 postgres_seed() {
-  local marker="$STACK_DIR/postgres/.seeded"
-  [[ -f "$marker" ]] && return 0
+  local exists
+  exists="$(postgres_psql -d postgres -tA -c "SELECT 1 FROM pg_database WHERE datname = '$STACK_PG_DB'")"
+  [[ "$exists" == 1 ]] && return 0
   postgres_psql -d postgres -c "CREATE DATABASE $STACK_PG_DB" >/dev/null
   local f
   for f in "$STACK_ROOT"/postgres/*.sql; do
     postgres_psql -d "$STACK_PG_DB" -f "$f" >/dev/null || stack_die "loading $f failed"
   done
-  touch "$marker"
 }
 
 postgres_stop() {

@@ -117,8 +117,11 @@ describe('an Elasticsearch outage', { timeout: 300_000 }, () => {
       async () => esRetries(await metrics()) > first,
       { timeoutMs: 30_000 },
     );
-    const during = await metrics();
-    assert.equal(sampleValue(during, 'cdc_fanout_sink_up', { sink: 'elasticsearch' }), 0);
+    // Reachability is probed every few seconds, apart from the writes: wait for a probe after the stop.
+    const during = await pollUntil('cdc_fanout_sink_up{sink="elasticsearch"} to fall to 0', async () => {
+      const text = await metrics();
+      return sampleValue(text, 'cdc_fanout_sink_up', { sink: 'elasticsearch' }) === 0 ? text : null;
+    });
     assert.equal(sampleValue(during, 'cdc_fanout_sink_up', { sink: 'mongodb' }), 1);
     assert.equal(sampleValue(during, 'cdc_fanout_pipeline_ready', { sink: 'elasticsearch' }), 0);
   });
@@ -150,6 +153,9 @@ describe('an Elasticsearch outage', { timeout: 300_000 }, () => {
         `${sink}: nothing dead-lettered during the outage`,
       );
     }
-    assert.equal(sampleValue(now, 'cdc_fanout_sink_up', { sink: 'elasticsearch' }), 1);
+    await pollUntil(
+      'cdc_fanout_sink_up{sink="elasticsearch"} back to 1',
+      async () => sampleValue(await metrics(), 'cdc_fanout_sink_up', { sink: 'elasticsearch' }) === 1,
+    );
   });
 });
