@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import type { MongoClient } from 'mongodb';
 import { parseDocument } from 'yaml';
+import { deleteIndices, dropDatabases } from '../support/cleanup.js';
 import { ServiceProcess } from '../support/service.js';
 import { elasticsearch, mongodb, uniqueRunId } from '../support/stack.js';
 
@@ -249,13 +250,8 @@ describe('Prometheus scrapes the service', () => {
     await prometheus?.stop();
     process.removeListener('exit', killPrometheus);
     await service.kill('SIGTERM');
-    await elasticsearch()
-      .indices.delete({ index: `${runId}-*` })
-      .catch(() => undefined);
-    await mongo
-      ?.db(runId)
-      .dropDatabase()
-      .catch(() => undefined);
+    await deleteIndices(elasticsearch(), `${runId}-*`);
+    if (mongo) await dropDatabases(mongo, [runId]);
     await mongo?.close();
   });
 

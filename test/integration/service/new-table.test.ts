@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { MongoClient } from 'mongodb';
 import { waitForConvergence, type Stores } from '../support/converge.js';
+import { deleteIndices, dropDatabases } from '../support/cleanup.js';
 import { ServiceProcess } from '../support/service.js';
 import { elasticsearch, mongodb, postgres, uniqueRunId } from '../support/stack.js';
 
@@ -58,11 +59,8 @@ before(async () => {
 after(async () => {
   await service.kill('SIGTERM');
   await stores.pg.query(`DROP TABLE IF EXISTS inventory.${table}`);
-  await stores.es.indices.delete({ index: `${run}-*` }).catch(() => undefined);
-  await mongo
-    .db(run)
-    .dropDatabase()
-    .catch(() => undefined);
+  await deleteIndices(stores.es, `${run}-*`);
+  await dropDatabases(mongo, [run]);
   await mongo.close();
   await stores.pg.end();
 });

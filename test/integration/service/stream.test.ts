@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { MongoClient } from 'mongodb';
+import { deleteIndices, dropDatabases } from '../support/cleanup.js';
 import { ServiceProcess } from '../support/service.js';
 import { elasticsearch, mongodb, postgres, uniqueRunId } from '../support/stack.js';
 import { waitForConvergence, type Stores } from '../support/converge.js';
@@ -28,11 +29,8 @@ describe('streaming into both sinks', () => {
 
   after(async () => {
     await service.kill('SIGTERM');
-    await stores.es.indices.delete({ index: `${run}-*` }).catch(() => undefined);
-    await mongo
-      .db(run)
-      .dropDatabase()
-      .catch(() => undefined);
+    await deleteIndices(stores.es, `${run}-*`);
+    await dropDatabases(mongo, [run]);
     await mongo.close();
     await stores.pg.end();
   });
