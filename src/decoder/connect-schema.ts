@@ -3,7 +3,7 @@
 // whose schema is unusable compiles to a converter that always fails, naming the problem: the
 // error then surfaces with the field and table of the message that hits it.
 import { isJsonObject } from './json.js';
-import { type Convert, PRIMITIVES, logicalConverter } from './logical-types.js';
+import { type Convert, PRIMITIVES, logicalConverter, logicalValueKind } from './logical-types.js';
 import { countOwnKeys, hasOwn, setOwn } from './own.js';
 import {
   isArrayPlaceholder,
@@ -11,7 +11,7 @@ import {
   isMapPlaceholder,
   isStringOrBase64Placeholder,
 } from './toast.js';
-import type { ColumnValue } from './types.js';
+import type { ColumnType, ColumnTypes, ColumnValue, ConnectType, ValueKind } from './types.js';
 import { ValueError, asValueError, expected } from './value-error.js';
 
 export interface CompiledField {
@@ -24,12 +24,74 @@ export interface CompiledField {
 
 export interface CompiledStruct {
   readonly fields: readonly CompiledField[];
+  /** The fields' declared types by name: built once with the struct, shared by its events. */
+  readonly columns: ColumnTypes;
 }
 
 interface Compiled {
   readonly optional: boolean;
   readonly convert: Convert;
   readonly type: string;
+  readonly describe: ColumnType;
+}
+
+/** Connect type names as JsonConverter writes them (and Connect's own) to ConnectType. */
+const CONNECT_TYPES: ReadonlyMap<string, ConnectType> = new Map<string, ConnectType>([
+  ['int8', 'int8'],
+  ['int16', 'int16'],
+  ['int32', 'int32'],
+  ['int64', 'int64'],
+  ['float', 'float32'],
+  ['float32', 'float32'],
+  ['double', 'float64'],
+  ['float64', 'float64'],
+  ['boolean', 'boolean'],
+  ['string', 'string'],
+  ['bytes', 'bytes'],
+  ['array', 'array'],
+  ['map', 'map'],
+  ['struct', 'struct'],
+]);
+
+const BASE_KINDS: Readonly<Record<ConnectType, ValueKind>> = {
+  int8: 'integer',
+  int16: 'integer',
+  int32: 'integer',
+  int64: 'int64',
+  float32: 'float',
+  float64: 'float',
+  boolean: 'boolean',
+  string: 'string',
+  bytes: 'bytes',
+  array: 'array',
+  map: 'map',
+  struct: 'struct',
+};
+
+interface Parts {
+  readonly items?: ColumnType;
+  readonly keys?: ColumnType;
+  readonly values?: ColumnType;
+  readonly fields?: ColumnTypes;
+}
+
+/**
+ * The declared type of a schema node. `usable` false: its converter always fails, so whatever the
+ * schema claims, no value of it is ever produced.
+ */
+function describe(
+  type: string | null,
+  name: unknown,
+  optional: boolean,
+  usable: boolean,
+  parts?: Parts,
+): ColumnType {
+  const connect = type === null ? null : (CONNECT_TYPES.get(type) ?? null);
+  const logical = typeof name === 'string' ? name : null;
+  let value: ValueKind = 'unknown';
+  if (usable && connect !== null)
+    value = (logical === null ? undefined : logicalValueKind(logical)) ?? BASE_KINDS[connect];
+  return { type: connect, logical, optional, value, ...(value === 'unknown' ? {} : parts) };
 }
 
 function failing(message: string): Convert {
@@ -55,39 +117,73 @@ function placeholderTest(type: string): ((value: unknown) => boolean) | null {
 }
 
 function compile(schema: unknown, depth: number): Compiled {
-  if (!isJsonObject(schema))
-    return { optional: true, type: '?', convert: failing('a schema must be an object') };
+  if (!isJsonObject(schema)) {
+    return {
+      optional: true,
+      type: '?',
+      convert: failing('a schema must be an object'),
+      describe: describe(null, null, true, false),
+    };
+  }
   const optional = schema['optional'] === true;
   const type = schema['type'];
-  if (typeof type !== 'string') return { optional, type: '?', convert: failing('a schema has no "type"') };
-  if (depth > 64) return { optional, type, convert: failing('schema nesting is too deep') };
   const name = schema['name'];
+  if (typeof type !== 'string') {
+    return {
+      optional,
+      type: '?',
+      convert: failing('a schema has no "type"'),
+      describe: describe(null, name, optional, false),
+    };
+  }
+  const fails = (message: string): Compiled => ({
+    optional,
+    type,
+    convert: failing(message),
+    describe: describe(type, name, optional, false),
+  });
+  if (depth > 64) return fails('schema nesting is too deep');
   if (typeof name === 'string') {
     const logical = logicalConverter(name, type, schema['parameters']);
-    if (typeof logical === 'string') return { optional, type, convert: failing(logical) };
-    if (logical !== undefined) return { optional, type, convert: logical };
+    if (typeof logical === 'string') return fails(logical);
+    if (logical !== undefined)
+      return { optional, type, convert: logical, describe: describe(type, name, optional, true) };
   }
   const primitive = PRIMITIVES.get(type);
-  if (primitive !== undefined) return { optional, type, convert: primitive };
+  if (primitive !== undefined)
+    return { optional, type, convert: primitive, describe: describe(type, name, optional, true) };
   switch (type) {
     case 'struct': {
       const struct = compileStructAt(schema, depth);
+      if (typeof struct === 'string') return fails(struct);
       return {
         optional,
         type,
-        convert: typeof struct === 'string' ? failing(struct) : structConverter(struct),
+        convert: structConverter(struct),
+        describe: describe(type, name, optional, true, { fields: struct.columns }),
       };
     }
-    case 'array':
-      return { optional, type, convert: arrayConverter(compile(schema['items'], depth + 1)) };
-    case 'map':
+    case 'array': {
+      const items = compile(schema['items'], depth + 1);
       return {
         optional,
         type,
-        convert: mapConverter(compile(schema['keys'], depth + 1), compile(schema['values'], depth + 1)),
+        convert: arrayConverter(items),
+        describe: describe(type, name, optional, true, { items: items.describe }),
       };
+    }
+    case 'map': {
+      const keys = compile(schema['keys'], depth + 1);
+      const values = compile(schema['values'], depth + 1);
+      return {
+        optional,
+        type,
+        convert: mapConverter(keys, values),
+        describe: describe(type, name, optional, true, { keys: keys.describe, values: values.describe }),
+      };
+    }
     default:
-      return { optional, type, convert: failing(`unknown type ${JSON.stringify(type)}`) };
+      return fails(`unknown type ${JSON.stringify(type)}`);
   }
 }
 
@@ -98,12 +194,11 @@ function compileStructAt(schema: unknown, depth: number): CompiledStruct | strin
   const fields = schema['fields'];
   if (!Array.isArray(fields)) return 'a struct schema has no "fields" array';
   const compiled: CompiledField[] = [];
-  const names = new Set<string>();
+  const columns = new Map<string, ColumnType>();
   for (const field of fields) {
     const name = isJsonObject(field) ? field['field'] : undefined;
     if (typeof name !== 'string') return 'a struct field has no "field" name';
-    if (names.has(name)) return `struct field ${JSON.stringify(name)} is declared twice`;
-    names.add(name);
+    if (columns.has(name)) return `struct field ${JSON.stringify(name)} is declared twice`;
     const node = compile(field, depth + 1);
     compiled.push({
       name,
@@ -111,8 +206,9 @@ function compileStructAt(schema: unknown, depth: number): CompiledStruct | strin
       convert: node.convert,
       isPlaceholder: placeholderTest(node.type),
     });
+    columns.set(name, node.describe);
   }
-  return { fields: compiled };
+  return { fields: compiled, columns };
 }
 
 /** Compiles a struct schema (a row, a key, the envelope); a message when it is not one. */

@@ -8,7 +8,15 @@ import { decodeKey } from './key.js';
 import { hasOwn } from './own.js';
 import { convertRowWithSchema, convertRowWithoutSchema } from './row.js';
 import { SchemaCache } from './schema-cache.js';
-import type { ChangeEvent, RawRecord, RecordCoordinates, Row, RowOp, TableRef } from './types.js';
+import type {
+  ChangeEvent,
+  ColumnTypes,
+  RawRecord,
+  RecordCoordinates,
+  Row,
+  RowOp,
+  TableRef,
+} from './types.js';
 import { asValueError } from './value-error.js';
 
 export type DecodeResult = { ok: true; event: ChangeEvent } | { ok: false; error: DecodeError };
@@ -66,6 +74,12 @@ function image(
   }
 }
 
+/** The image's declared column types (shared with the cached schema, never copied). */
+function columnTypesOf(schema: CompiledEnvelope | null, name: 'before' | 'after'): ColumnTypes | null {
+  const struct = schema?.[name];
+  return struct === undefined || typeof struct === 'string' ? null : struct.columns;
+}
+
 const OP_NAMES: Record<RowOp, string> = { r: 'snapshot read', c: 'insert', u: 'update', d: 'delete' };
 
 function eventName(op: RowOp, table: TableRef): string {
@@ -98,13 +112,26 @@ function decode(raw: RawRecord): ChangeEvent {
     if (hasOwn(payload, 'after') && payload['after'] !== null) {
       throw new DecodeError(`The ${eventName(op, table)} has an after image, which a delete cannot have`);
     }
-    return { kind: 'row', op, table, key, before, after: null, unchangedColumns: [], position, record };
+    const columnTypes = columnTypesOf(schema, 'before');
+    return {
+      kind: 'row',
+      op,
+      table,
+      key,
+      before,
+      after: null,
+      unchangedColumns: [],
+      columnTypes,
+      position,
+      record,
+    };
   }
   const unchangedColumns: string[] = [];
   const after = image(payload, 'after', schema, table, unchangedColumns);
   if (after === null) throw new DecodeError(`The ${eventName(op, table)} has no after image`);
   const before = image(payload, 'before', schema, table, null);
-  return { kind: 'row', op, table, key, before, after, unchangedColumns, position, record };
+  const columnTypes = columnTypesOf(schema, 'after');
+  return { kind: 'row', op, table, key, before, after, unchangedColumns, columnTypes, position, record };
 }
 
 /** Decodes one Kafka record. Never throws. */

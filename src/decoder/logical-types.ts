@@ -17,7 +17,7 @@ import {
   normaliseZonedTime,
   normaliseZonedTimestamp,
 } from './time.js';
-import type { ColumnValue } from './types.js';
+import type { ColumnValue, ValueKind } from './types.js';
 import { ValueError, expected } from './value-error.js';
 
 /** Converts one non-null JSON value as its schema says; throws ValueError when it does not fit. */
@@ -154,11 +154,12 @@ function decimalConverter(parameters: unknown): Convert | string {
 
 interface Logical {
   readonly type: string;
+  readonly kind: ValueKind;
   readonly make: (parameters: unknown) => Convert | string;
 }
 
-function fixed(type: string, convert: Convert): Logical {
-  return { type, make: () => convert };
+function fixed(type: string, convert: Convert, kind: ValueKind = 'temporal'): Logical {
+  return { type, kind, make: () => convert };
 }
 
 /**
@@ -180,9 +181,9 @@ const LOGICAL: ReadonlyMap<string, Logical> = new Map([
   ['io.debezium.time.ZonedTimestamp', fixed('string', zonedTimestamp)],
   ['io.debezium.time.ZonedTime', fixed('string', zonedTime)],
   ['io.debezium.time.MicroDuration', fixed('int64', microDuration)],
-  ['io.debezium.data.Json', fixed('string', json)],
-  ['io.debezium.data.VariableScaleDecimal', fixed('struct', variableScaleDecimal)],
-  ['org.apache.kafka.connect.data.Decimal', { type: 'bytes', make: decimalConverter }],
+  ['io.debezium.data.Json', fixed('string', json, 'json')],
+  ['io.debezium.data.VariableScaleDecimal', fixed('struct', variableScaleDecimal, 'decimal')],
+  ['org.apache.kafka.connect.data.Decimal', { type: 'bytes', kind: 'decimal', make: decimalConverter }],
 ]);
 
 /**
@@ -199,4 +200,9 @@ export function logicalConverter(
   if (logical.type !== type)
     return `logical type ${name} must have type ${logical.type}, the schema says ${type}`;
   return logical.make(parameters);
+}
+
+/** What a logical type's converter produces; undefined when the name is not one we convert. */
+export function logicalValueKind(name: string): ValueKind | undefined {
+  return LOGICAL.get(name)?.kind;
 }

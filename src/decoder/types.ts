@@ -46,6 +46,72 @@ export interface RecordCoordinates {
 
 export type RowOp = 'r' | 'c' | 'u' | 'd';
 
+/** Kafka Connect's schema types, with JsonConverter's "float"/"double" named float32/float64. */
+export type ConnectType =
+  | 'int8'
+  | 'int16'
+  | 'int32'
+  | 'int64'
+  | 'float32'
+  | 'float64'
+  | 'boolean'
+  | 'string'
+  | 'bytes'
+  | 'array'
+  | 'map'
+  | 'struct';
+
+/**
+ * What a decoded value of a column is, as far as a consumer (e.g. a sink choosing a mapping)
+ * needs to know: the ColumnValue form the decoder produces for it.
+ */
+export type ValueKind =
+  /** int8, int16, int32: a number. */
+  | 'integer'
+  /** int64: a bigint. */
+  | 'int64'
+  /** float32, float64: a number (NaN and the infinities included), integer-valued or not. */
+  | 'float'
+  | 'boolean'
+  | 'string'
+  /** bytes: base64 text. */
+  | 'bytes'
+  /** Decimal and VariableScaleDecimal: a Decimal. */
+  | 'decimal'
+  /** Date, Time, Timestamp, ZonedTimestamp, ...: ISO-8601 text; MicroDuration: its ISO text. */
+  | 'temporal'
+  /** io.debezium.data.Json: any parsed JSON value. */
+  | 'json'
+  | 'array'
+  | 'map'
+  | 'struct'
+  /** The schema is unusable: any non-null value fails to decode. */
+  | 'unknown';
+
+/** One column's (or struct field's, array item's) type as the message schema declares it. */
+export interface ColumnType {
+  /** The Connect type; null when the schema names none (unusable). */
+  readonly type: ConnectType | null;
+  /** The schema `name` (a logical type such as io.debezium.time.MicroTimestamp), or null. */
+  readonly logical: string | null;
+  readonly optional: boolean;
+  readonly value: ValueKind;
+  /** value 'array': the item type. */
+  readonly items?: ColumnType;
+  /** value 'map': the key and value types. */
+  readonly keys?: ColumnType;
+  readonly values?: ColumnType;
+  /** value 'struct': the fields, in schema order. */
+  readonly fields?: ColumnTypes;
+}
+
+/**
+ * The columns of a row image by name, in schema order. Built once per compiled schema and shared
+ * by every event of that schema version, so a consumer may cache by its identity: a new object
+ * means a new schema (e.g. after ALTER TABLE ADD COLUMN).
+ */
+export type ColumnTypes = ReadonlyMap<string, ColumnType>;
+
 export interface RowChange {
   readonly kind: 'row';
   readonly op: RowOp;
@@ -56,6 +122,12 @@ export interface RowChange {
   readonly after: Row | null;
   /** ...and named here, so a sink keeps its stored value for them. */
   readonly unchangedColumns: readonly string[];
+  /**
+   * The declared types of the image's columns (after for r/c/u, before for d), from the message
+   * schema; null when the message has none (schemas.enable=false) or for events not made from a
+   * message (resync). Shared by all events of one schema version: compare by identity.
+   */
+  readonly columnTypes: ColumnTypes | null;
   readonly position: SourcePosition;
   readonly record: RecordCoordinates;
 }

@@ -26,6 +26,7 @@ function toOp(event: RowChange, route: TableRoute): SinkOp {
     kind: 'upsert',
     document: toDocument(event.after, route),
     unchangedColumns: event.unchangedColumns.filter((column) => columnSelected(route, column)),
+    decimal: route.decimal,
   };
 }
 

@@ -66,6 +66,7 @@ function snapshotEvent(route: TableRoute, source: SourceRow | null, id: string, 
     before: null,
     after: source?.row ?? null,
     unchangedColumns: [],
+    columnTypes: null,
     position: { lsn: position, commitTsMs: Date.now(), txId: null, snapshot: true },
     record: { topic: 'resync', partition: -1, offset: '-1' },
   };

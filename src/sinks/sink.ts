@@ -1,6 +1,6 @@
 // The one interface every sink implements. A batch write answers per operation, so that only the
 // operations that failed are retried (transient) or dead-lettered (permanent).
-import type { SinkName } from '../config/tables.js';
+import type { DecimalMode, SinkName } from '../config/tables.js';
 import type { RowChange } from '../decoder/types.js';
 import type { CdcFanoutError } from '../errors.js';
 import type { Document } from '../router/document.js';
@@ -21,6 +21,8 @@ export interface UpsertOp extends OpBase {
   readonly document: Document;
   /** Columns Debezium could not read (unchanged TOAST): the sink keeps their stored values. */
   readonly unchangedColumns: readonly string[];
+  /** How the route writes decimals ('string' when unset): a sink may map the fields by it. */
+  readonly decimal?: DecimalMode;
 }
 
 export interface DeleteOp extends OpBase {

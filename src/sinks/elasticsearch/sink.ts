@@ -3,13 +3,25 @@
 // (Elasticsearch answers 409, which means "already newer": done).
 import { Client } from '@elastic/elasticsearch';
 import type { Logger } from 'pino';
-import { PermanentSinkError } from '../../errors.js';
+import type { DecimalMode } from '../../config/tables.js';
+import type { ColumnTypes } from '../../decoder/types.js';
+import { type CdcFanoutError, PermanentSinkError, TransientSinkError } from '../../errors.js';
 import type { Document } from '../../router/document.js';
+import { tableName } from '../../router/router.js';
 import type { Sink, SinkOp, SinkOpResult, UpsertOp } from '../sink.js';
 import { bulkLines, chunkBySize } from './bulk-body.js';
 import { classifyItem, classifyRequestError, type BulkItemError } from './classify.js';
+import {
+  type Conflict,
+  type KnownMapping,
+  diffMapping,
+  knownMapping,
+  mappingProperties,
+  recordMapped,
+  wantedFields,
+} from './mapping.js';
 import { LosslessSerializer } from './serializer.js';
-import { setOwn } from '../../decoder/own.js';
+import { hasOwn, setOwn } from '../../decoder/own.js';
 
 export interface ElasticsearchSinkOptions {
   readonly url: string;
@@ -30,6 +42,37 @@ interface BulkResponseItem {
 
 const VERSION_CONFLICT = 409;
 
+/** The outcome of mapping one schema version's fields in one index. */
+interface MappingCheck {
+  /** Columns whose field the index maps incompatibly, with the error for documents that fill them. */
+  readonly conflicts: ReadonlyMap<string, PermanentSinkError>;
+}
+
+const NO_CONFLICTS: MappingCheck = { conflicts: new Map() };
+
+/** What the sink knows of one index's mapping. */
+interface IndexMapping {
+  /** Its fields by dotted path; null: not read yet (or to be read again). */
+  known: KnownMapping | null;
+  /** Schema versions (by identity) and decimal modes whose fields are mapped without conflict. */
+  readonly mapped: WeakMap<ColumnTypes, Set<DecimalMode>>;
+}
+
+function errorType(error: unknown): string | undefined {
+  return (error as { body?: { error?: { type?: string } } }).body?.error?.type;
+}
+
+/** "type: reason" of an Elasticsearch error response, else the error's message. */
+function errorDetail(error: unknown): string {
+  const body = (error as { body?: { error?: { type?: string; reason?: string } } }).body?.error;
+  if (body?.type) return body.reason ? `${body.type}: ${body.reason}` : body.type;
+  return error instanceof Error ? error.message : String(error);
+}
+
+function statusOf(error: unknown): number | undefined {
+  return (error as { statusCode?: number }).statusCode;
+}
+
 export function createElasticsearchClient(options: ElasticsearchSinkOptions): Client {
   let auth: { apiKey: string } | { username: string; password: string } | undefined;
   if (options.apiKey) auth = { apiKey: options.apiKey };
@@ -48,6 +91,7 @@ export function createElasticsearchClient(options: ElasticsearchSinkOptions): Cl
 export class ElasticsearchSink implements Sink {
   readonly name = 'elasticsearch' as const;
   private readonly preparedIndices = new Set<string>();
+  private readonly indexMappings = new Map<string, IndexMapping>();
   private readonly log: Logger;
   private readonly maxBulkBytes: number;
 
@@ -83,9 +127,12 @@ export class ElasticsearchSink implements Sink {
   /**
    * Creates the index the first time it is written, with deletes remembered long enough to
    * guard against late events, and floats mapped as double (a dynamic float would reject 1e300).
+   * Columns with a declared type get explicit mappings before their first document (see
+   * ensureMappings); the dynamic template covers messages without a schema.
    */
   private async prepareIndex(index: string): Promise<void> {
     if (this.preparedIndices.has(index)) return;
+    let known: KnownMapping | null = null;
     try {
       await this.client.indices.create({
         index,
@@ -95,33 +142,204 @@ export class ElasticsearchSink implements Sink {
         },
       });
       this.log.info({ index }, 'index created');
+      known = new Map();
     } catch (error) {
-      const type = (error as { body?: { error?: { type?: string } } }).body?.error?.type;
-      if (type !== 'resource_already_exists_exception') throw classifyRequestError(error);
+      if (errorType(error) !== 'resource_already_exists_exception') throw classifyRequestError(error);
     }
+    this.indexMappings.set(index, { known, mapped: new WeakMap() });
     this.preparedIndices.add(index);
   }
 
-  async write(ops: readonly SinkOp[]): Promise<SinkOpResult[]> {
-    const results: SinkOpResult[] = new Array(ops.length);
+  /** Forgets an index that turned out not to exist (deleted by hand): the next write recreates it. */
+  private forgetIndex(index: string): void {
+    this.preparedIndices.delete(index);
+    this.indexMappings.delete(index);
+  }
+
+  private async readMapping(index: string): Promise<KnownMapping> {
     try {
-      for (const index of new Set(ops.map((op) => op.target))) await this.prepareIndex(index);
+      return knownMapping(await this.client.indices.getMapping({ index }));
     } catch (error) {
-      const failure: SinkOpResult = { status: 'failed', error: error as PermanentSinkError };
-      return ops.map(() => failure);
+      throw this.mappingRequestError(index, error);
     }
+  }
+
+  private mappingRequestError(index: string, error: unknown): CdcFanoutError {
+    if (statusOf(error) === 404) {
+      this.forgetIndex(index);
+      return new TransientSinkError(`elasticsearch index ${index} disappeared; it is created again`, error);
+    }
+    return classifyRequestError(error);
+  }
+
+  /**
+   * Puts explicit mappings for the fields of one schema version (PUT _mapping adds fields and is
+   * idempotent) unless this index already has them. Fields the index maps otherwise (an index
+   * made by an older version, by hand or by a template) are not touched: the check names them,
+   * and documents with a value there fail for good instead of being refused or truncated by
+   * Elasticsearch. Only conflict-free outcomes are cached, so a fixed index is seen at once.
+   */
+  private async ensureMappings(index: string, op: UpsertOp, columns: ColumnTypes): Promise<MappingCheck> {
+    const decimal = op.decimal ?? 'string';
+    const state = this.indexMappings.get(index);
+    if (state === undefined) throw new TransientSinkError(`elasticsearch index ${index} is not prepared`);
+    if (state.mapped.get(columns)?.has(decimal)) return NO_CONFLICTS;
+    const wanted = wantedFields(
+      columns,
+      decimal,
+      (column) => hasOwn(op.document, column) || op.unchangedColumns.includes(column),
+    );
+    let check = NO_CONFLICTS;
+    if (wanted.length > 0) {
+      state.known ??= await this.readMapping(index);
+      let { missing, conflicts } = diffMapping(wanted, state.known);
+      if (missing.length > 0) {
+        try {
+          await this.client.indices.putMapping({ index, properties: mappingProperties(missing) as never });
+          recordMapped(state.known, missing);
+          this.log.info(
+            { index, fields: Object.fromEntries(missing.map((field) => [field.path, field.type])) },
+            'fields mapped',
+          );
+        } catch (error) {
+          if (statusOf(error) !== 400) throw this.mappingRequestError(index, error);
+          // Most likely a document mapped the field first (another writer): read what it is now.
+          state.known = await this.readMapping(index);
+          ({ missing, conflicts } = diffMapping(wanted, state.known));
+          if (missing.length > 0) {
+            throw new PermanentSinkError(
+              `elasticsearch index ${index} refused mappings for ${missing.map((f) => `${f.path} (${f.type})`).join(', ')}: ${errorDetail(error)}`,
+              error,
+            );
+          }
+        }
+      }
+      if (conflicts.length > 0) check = this.conflictCheck(index, op, conflicts);
+    }
+    if (check === NO_CONFLICTS) {
+      let modes = state.mapped.get(columns);
+      if (modes === undefined) state.mapped.set(columns, (modes = new Set()));
+      modes.add(decimal);
+    } else {
+      state.known = null;
+    }
+    return check;
+  }
+
+  private conflictCheck(index: string, op: UpsertOp, conflicts: readonly Conflict[]): MappingCheck {
+    const byColumn = new Map<string, PermanentSinkError>();
+    const table = tableName(op.event.table);
+    for (const { field, path, existing } of conflicts) {
+      if (byColumn.has(field.column)) continue;
+      const declared = op.event.columnTypes?.get(field.column);
+      const what = declared?.type
+        ? `${declared.type}${declared.logical ? ` (${declared.logical})` : ''}`
+        : 'typed';
+      const where = path === field.path ? `field "${path}"` : `field "${path}" (enclosing "${field.path}")`;
+      byColumn.set(
+        field.column,
+        new PermanentSinkError(
+          `elasticsearch index ${index} maps ${where} as ${existing}, but column ${field.column} of table ${table} is ${what} and needs ${field.type} at "${field.path}": the document would be refused or its value truncated. Reindex into an index that maps "${field.path}" as ${field.type} (or delete the index and resync the table).`,
+        ),
+      );
+    }
+    this.log.error(
+      {
+        index,
+        table,
+        conflicts: conflicts.map((c) => ({ field: c.field.path, mapped: c.existing, needs: c.field.type })),
+      },
+      'index maps fields incompatibly with the table schema; documents with values there are dead-lettered',
+    );
+    return { conflicts: byColumn };
+  }
+
+  /** The mapping error for this document, or null when it may be written. */
+  private static conflictFor(op: UpsertOp, check: MappingCheck): PermanentSinkError | null {
+    if (check.conflicts.size === 0) return null;
+    for (const [column, error] of check.conflicts) {
+      const value = hasOwn(op.document, column) ? op.document[column] : undefined;
+      if ((value !== undefined && value !== null) || op.unchangedColumns.includes(column)) return error;
+    }
+    return null;
+  }
+
+  async write(all: readonly SinkOp[]): Promise<SinkOpResult[]> {
+    const results: SinkOpResult[] = new Array(all.length);
+    const failed = await this.prepare(all);
+    const ops: SinkOp[] = [];
+    const positions: number[] = [];
+    all.forEach((op, index) => {
+      const error = failed.get(index);
+      if (error) {
+        results[index] = { status: 'failed', error };
+      } else {
+        ops.push(op);
+        positions.push(index);
+      }
+    });
+    if (ops.length === 0) return results;
     let documents: Array<Document | null>;
     try {
       documents = await this.withStoredColumns(ops);
     } catch (error) {
       const failure: SinkOpResult = { status: 'failed', error: classifyRequestError(error) };
-      return ops.map(() => failure);
+      for (const index of positions) results[index] = failure;
+      return results;
     }
     const lines = ops.map((op, index) => bulkLines(op, documents[index] ?? null));
+    const written: SinkOpResult[] = new Array(ops.length);
     for (const chunk of chunkBySize(lines, this.maxBulkBytes)) {
-      await this.sendChunk(chunk, lines, results);
+      await this.sendChunk(chunk, lines, written);
     }
+    positions.forEach((index, position) => (results[index] = written[position]!));
     return results;
+  }
+
+  /**
+   * Creates the batch's indices and maps the fields its documents' schemas declare. Answers the
+   * operations that cannot be written (by position): every operation of an index that could not
+   * be prepared, and documents with a value in a field the index maps incompatibly.
+   */
+  private async prepare(ops: readonly SinkOp[]): Promise<Map<number, CdcFanoutError>> {
+    const failed = new Map<number, CdcFanoutError>();
+    const indexErrors = new Map<string, CdcFanoutError>();
+    for (const index of new Set(ops.map((op) => op.target))) {
+      try {
+        await this.prepareIndex(index);
+      } catch (error) {
+        indexErrors.set(index, error as CdcFanoutError);
+      }
+    }
+    // One check per index and schema version (and decimal mode) in the batch.
+    const checks = new Map<string, WeakMap<ColumnTypes, Map<DecimalMode, MappingCheck | CdcFanoutError>>>();
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i]!;
+      const indexError = indexErrors.get(op.target);
+      if (indexError) {
+        failed.set(i, indexError);
+        continue;
+      }
+      const columns = op.event.columnTypes;
+      if (op.kind !== 'upsert' || !columns) continue;
+      const decimal = op.decimal ?? 'string';
+      let byColumns = checks.get(op.target);
+      if (byColumns === undefined) checks.set(op.target, (byColumns = new WeakMap()));
+      let byMode = byColumns.get(columns);
+      if (byMode === undefined) byColumns.set(columns, (byMode = new Map()));
+      let check = byMode.get(decimal);
+      if (check === undefined) {
+        try {
+          check = await this.ensureMappings(op.target, op, columns);
+        } catch (error) {
+          check = error as CdcFanoutError;
+        }
+        byMode.set(decimal, check);
+      }
+      const error = 'conflicts' in check ? ElasticsearchSink.conflictFor(op, check) : check;
+      if (error) failed.set(i, error);
+    }
+    return failed;
   }
 
   private async sendChunk(chunk: number[], lines: readonly string[], results: SinkOpResult[]): Promise<void> {

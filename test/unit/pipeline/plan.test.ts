@@ -27,6 +27,7 @@ function change(
     before: null,
     after,
     unchangedColumns: options.unchanged ?? [],
+    columnTypes: null,
     position: position(lsn),
     record: coordinates(),
   };

@@ -1,0 +1,173 @@
+// Explicit Elasticsearch field mappings from the columns' declared (Connect) types. Dynamic mapping
+// types a field by the first value it sees: a float64 column whose first row holds 1 (JSON `1`)
+// becomes `long`, and later rows with 0.5 or 1e300 are refused or truncated. The schema says what
+// the column is, so its field is mapped before the first document arrives.
+//
+// Only types whose dynamic mapping can be wrong for later values get an explicit mapping:
+//   float32/float64 (and arrays of them, struct fields such as a geometry's x/y)  -> double
+//   decimals written as numbers (decimal mode "double")                             -> double
+// Integers map to long dynamically, which holds every int8..int64; strings, times, bytes and JSON
+// columns keep the dynamic mapping they always had. Documents are not changed in any way.
+import type { ColumnType, ColumnTypes } from '../../decoder/types.js';
+import type { DecimalMode } from '../../config/tables.js';
+
+export type LeafType = 'double';
+
+/** A field the schema wants mapped: its dotted path in the document and the column it is in. */
+export interface WantedField {
+  readonly column: string;
+  /** Dotted path as Elasticsearch expands it ("geo.x"; a column named "a.b" is "a.b" as well). */
+  readonly path: string;
+  readonly type: LeafType;
+}
+
+/** What a type needs explicitly; the path's fields are appended to `out`. */
+function collect(
+  type: ColumnType,
+  column: string,
+  path: string,
+  decimal: DecimalMode,
+  out: WantedField[],
+): void {
+  switch (type.value) {
+    case 'float':
+      out.push({ column, path, type: 'double' });
+      return;
+    case 'decimal':
+      if (decimal === 'double') out.push({ column, path, type: 'double' });
+      return;
+    case 'array':
+      // Elasticsearch has no array type: an array's field is mapped as its items are.
+      if (type.items) collect(type.items, column, path, decimal, out);
+      return;
+    case 'struct':
+      if (type.fields)
+        for (const [name, field] of type.fields) collect(field, column, `${path}.${name}`, decimal, out);
+      return;
+    default:
+      // Maps are keyed by data, not by schema; everything else is left to dynamic mapping.
+      return;
+  }
+}
+
+/** The fields of the selected columns that need an explicit mapping. */
+export function wantedFields(
+  columns: ColumnTypes,
+  decimal: DecimalMode,
+  selected: (column: string) => boolean,
+): WantedField[] {
+  const out: WantedField[] = [];
+  for (const [column, type] of columns) if (selected(column)) collect(type, column, column, decimal, out);
+  return out;
+}
+
+/** Known field types of an index by dotted path ("object" for objects without an explicit type). */
+export type KnownMapping = Map<string, string>;
+
+interface MappingNode {
+  readonly type?: unknown;
+  readonly properties?: unknown;
+}
+
+function flattenInto(properties: unknown, prefix: string, known: KnownMapping): void {
+  if (properties === null || typeof properties !== 'object') return;
+  for (const [name, raw] of Object.entries(properties as Record<string, unknown>)) {
+    if (raw === null || typeof raw !== 'object') continue;
+    const node = raw as MappingNode;
+    const path = prefix === '' ? name : `${prefix}.${name}`;
+    const type = typeof node.type === 'string' ? node.type : 'object';
+    const earlier = known.get(path);
+    // An alias over several indices can map one path differently: keep both, so it conflicts.
+    known.set(path, earlier === undefined || earlier === type ? type : `${earlier} or ${type}`);
+    if (node.properties !== undefined) flattenInto(node.properties, path, known);
+  }
+}
+
+/** Flattens a GET _mapping response (one entry per concrete index) into paths and types. */
+export function knownMapping(response: unknown): KnownMapping {
+  const known: KnownMapping = new Map();
+  if (response === null || typeof response !== 'object') return known;
+  for (const entry of Object.values(response as Record<string, unknown>)) {
+    const mappings = (entry as { mappings?: { properties?: unknown } } | null)?.mappings;
+    flattenInto(mappings?.properties, '', known);
+  }
+  return known;
+}
+
+export interface Conflict {
+  readonly field: WantedField;
+  /** The path that is mapped otherwise: the field itself or an enclosing object. */
+  readonly path: string;
+  readonly existing: string;
+}
+
+export interface MappingDiff {
+  readonly missing: WantedField[];
+  readonly conflicts: Conflict[];
+}
+
+const CONTAINERS = new Set(['object', 'nested']);
+
+/** Which wanted fields the index lacks and which it maps incompatibly. */
+export function diffMapping(wanted: readonly WantedField[], known: KnownMapping): MappingDiff {
+  const missing: WantedField[] = [];
+  const conflicts: Conflict[] = [];
+  for (const field of wanted) {
+    const segments = field.path.split('.');
+    let conflict: Conflict | null = null;
+    for (let i = 1; i < segments.length && conflict === null; i++) {
+      const prefix = segments.slice(0, i).join('.');
+      const existing = known.get(prefix);
+      if (existing !== undefined && !CONTAINERS.has(existing)) conflict = { field, path: prefix, existing };
+    }
+    const existing = known.get(field.path);
+    if (conflict === null && existing !== undefined && existing !== field.type)
+      conflict = { field, path: field.path, existing };
+    if (conflict !== null) conflicts.push(conflict);
+    else if (existing === undefined) missing.push(field);
+  }
+  return { missing, conflicts };
+}
+
+export interface PropertyMapping {
+  type?: string;
+  properties?: Record<string, PropertyMapping>;
+}
+
+/** The `properties` of a PUT _mapping request that adds these fields (objects nest by path). */
+export function mappingProperties(fields: readonly WantedField[]): Record<string, PropertyMapping> {
+  const root: Record<string, PropertyMapping> = {};
+  for (const field of fields) {
+    const segments = field.path.split('.');
+    let level = root;
+    for (let i = 0; i < segments.length - 1; i++) {
+      const name = segments[i]!;
+      const node = Object.hasOwn(level, name) ? level[name]! : defineOwn(level, name, {});
+      level = node.properties ??= {};
+    }
+    defineOwn(level, segments[segments.length - 1]!, { type: field.type });
+  }
+  return root;
+}
+
+/** Sets a key as an own data property even when it is "__proto__" (column names are data). */
+function defineOwn(
+  target: Record<string, PropertyMapping>,
+  key: string,
+  value: PropertyMapping,
+): PropertyMapping {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  return value;
+}
+
+/** Records fields as mapped (with their enclosing objects) after a successful PUT _mapping. */
+export function recordMapped(known: KnownMapping, fields: readonly WantedField[]): void {
+  for (const field of fields) {
+    const segments = field.path.split('.');
+    for (let i = 1; i < segments.length; i++) {
+      const prefix = segments.slice(0, i).join('.');
+      if (!known.has(prefix)) known.set(prefix, 'object');
+    }
+    known.set(field.path, field.type);
+  }
+}

@@ -1,0 +1,188 @@
+// Float columns in Elasticsearch, end to end. Dynamic mapping types a field by its first value:
+// a double precision column whose first row holds 1 (JSON `1`) became `long`, and later rows with
+// 0.5 or 1e300 were refused and dead-lettered. The service now maps the columns the schema
+// declares as float32/float64 as double before the first document, and again for a column added
+// later (ALTER TABLE ADD COLUMN). An index that already maps such a field otherwise is not
+// changed: its documents with a value there are dead-lettered, naming the field.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Admin } from 'kafkajs';
+import type { MongoClient } from 'mongodb';
+import { DEAD_LETTER_HEADERS } from '../../../src/pipeline/dead-letter.js';
+import { deleteGroupsAndTopics, deleteIndices, dropDatabases } from '../support/cleanup.js';
+import { waitForConvergence, type Stores } from '../support/converge.js';
+import { connectAdmin, readTopicUntil } from '../support/kafka-tools.js';
+import { sampleSum } from '../support/metrics.js';
+import { pollUntil } from '../support/poll.js';
+import { PUBLICATION } from '../support/run-tables.js';
+import { ServiceProcess } from '../support/service.js';
+import { mongodbWithTimeouts } from '../support/stores.js';
+import { elasticsearch, postgres, tableTopic, uniqueRunId } from '../support/stack.js';
+
+const SINKS = ['elasticsearch', 'mongodb'] as const;
+
+describe('float columns are mapped as double in Elasticsearch', { timeout: 300_000 }, () => {
+  const run = uniqueRunId('esfloat');
+  const prefix = run.replace(/[^a-z0-9]+/g, '_');
+  /** A copy of hard_types whose first row has real_num = 1. */
+  const hard = `${prefix}_hard_types`;
+  /** A table whose index an older version made, with real_num mapped as long. */
+  const legacy = `${prefix}_legacy`;
+  const topics = [tableTopic(hard), tableTopic(legacy)];
+  const env = {
+    KAFKA_GROUP_ID_BASE: run,
+    ELASTICSEARCH_INDEX_PREFIX: `${run}-`,
+    MONGODB_DATABASE: run,
+    DEAD_LETTER_TOPIC: `${run}.dead-letter`,
+    KAFKA_TOPICS: topics.join(','),
+  };
+  const hardIndex = `${run}-inventory.${hard}`;
+  const legacyIndex = `${run}-inventory.${legacy}`;
+  const groups = SINKS.map((sink) => `${run}.${sink}`);
+  const service = new ServiceProcess(env);
+  let stores: Stores;
+  let mongo: MongoClient;
+  let admin: Admin;
+
+  async function deadLetters(topic: string, sink?: string): Promise<number> {
+    const metrics = (await service.get('/metrics')).body;
+    return sampleSum(metrics, 'cdc_fanout_dead_letters_total', sink ? { topic, sink } : { topic });
+  }
+
+  async function fieldTypes(index: string): Promise<Record<string, unknown>> {
+    const response = await stores.es.indices.getMapping({ index });
+    const properties = response[index]?.mappings.properties ?? {};
+    return Object.fromEntries(Object.entries(properties).map(([name, field]) => [name, field.type]));
+  }
+
+  before(async () => {
+    mongo = await mongodbWithTimeouts();
+    stores = { pg: await postgres(), es: elasticsearch(), mongo };
+    admin = await connectAdmin();
+    const { pg } = stores;
+    await pg.query('BEGIN');
+    await pg.query(`CREATE TABLE inventory.${hard} (LIKE inventory.hard_types INCLUDING ALL)`);
+    await pg.query(`CREATE TABLE inventory.${legacy} (id bigint PRIMARY KEY, real_num double precision)`);
+    await pg.query(`ALTER PUBLICATION ${PUBLICATION} ADD TABLE inventory.${hard}, inventory.${legacy}`);
+    await pg.query('COMMIT');
+    // The seed's hard-types rows, staged so their real_num can be set before they are captured.
+    await pg.query(
+      `CREATE TEMP TABLE stage AS SELECT * FROM inventory.hard_types ORDER BY tenant_id, item_id LIMIT 2`,
+    );
+    await pg.query(`UPDATE stage SET real_num = 1`);
+    await pg.query(`INSERT INTO inventory.${hard} SELECT * FROM stage ORDER BY tenant_id, item_id LIMIT 1`);
+    await pg.query(`INSERT INTO inventory.${legacy} VALUES (1, NULL)`);
+    // The index as an older version left it: real_num typed long by a first value of 1.
+    await stores.es.indices.create({
+      index: legacyIndex,
+      mappings: { properties: { id: { type: 'long' }, real_num: { type: 'long' } } },
+    });
+    await pollUntil(
+      `Debezium to create the topics ${topics.join(', ')}`,
+      async () => {
+        const existing = new Set(await admin.listTopics());
+        return topics.every((topic) => existing.has(topic));
+      },
+      { timeoutMs: 90_000, intervalMs: 500 },
+    );
+    await service.start();
+  });
+
+  after(async () => {
+    await service.kill('SIGTERM');
+    await service.saveOutput(run);
+    await deleteIndices(stores.es, `${run}-*`);
+    await dropDatabases(mongo, [run]);
+    for (const table of [hard, legacy]) {
+      await stores.pg
+        .query(`DROP TABLE IF EXISTS inventory.${table}`)
+        .catch((error: unknown) => console.warn(`# cleanup: dropping ${table} failed: ${String(error)}`));
+    }
+    await deleteGroupsAndTopics(admin, groups, [...topics, env.DEAD_LETTER_TOPIC]);
+    await admin.disconnect();
+    await mongo.close();
+    await stores.pg.end();
+  });
+
+  test('a first row with real_num = 1, then 0.5, 1e300 and -1.5e300: no dead letters', async () => {
+    const { pg } = stores;
+    // The first document is in the index before any other value is seen.
+    await waitForConvergence(stores, env, { tables: [hard] });
+    assert.equal((await fieldTypes(hardIndex))['real_num'], 'double');
+    await pg.query(`UPDATE inventory.${hard} SET real_num = 0.5`);
+    await pg.query(
+      `INSERT INTO inventory.${hard} SELECT * FROM stage ORDER BY tenant_id, item_id OFFSET 1 LIMIT 1`,
+    );
+    await pg.query(`UPDATE inventory.${hard} SET real_num = -1.5e300 WHERE tenant_id = 2`);
+    await pg.query(
+      `INSERT INTO inventory.${hard} SELECT tenant_id, item_id + 1, big, exact, loose, price, 1e300, ts_tz, ts, day, tod, tod_tz, span, uid, doc, tags, blob, feeling, flag, big_text FROM stage`,
+    );
+    const reports = await waitForConvergence(stores, env, { tables: [hard] });
+    assert.deepEqual(
+      reports.map((report) => [report.sink, report.sourceRows, report.sinkDocuments]),
+      [
+        ['elasticsearch', 4, 4],
+        ['mongodb', 4, 4],
+      ],
+    );
+    assert.equal(await deadLetters(tableTopic(hard)), 0);
+  });
+
+  test('a float column added later is mapped as double too, whatever its first value', async () => {
+    const { pg } = stores;
+    await pg.query(`ALTER TABLE inventory.${hard} ADD COLUMN ratio real`);
+    // Every row is changed, so every document gets the column (rows not changed since the ALTER
+    // would keep documents without it, which verify counts as a difference); one row's is 2.
+    await pg.query(`UPDATE inventory.${hard} SET ratio = CASE WHEN item_id = 9007199254740993 THEN 2 END`);
+    await waitForConvergence(stores, env, { tables: [hard] });
+    assert.equal((await fieldTypes(hardIndex))['ratio'], 'double');
+    await pg.query(`UPDATE inventory.${hard} SET ratio = 0.25 WHERE tenant_id = 2`);
+    await pg.query(`UPDATE inventory.${hard} SET ratio = 3.4e38 WHERE item_id = 9007199254740994`);
+    await waitForConvergence(stores, env, { tables: [hard] });
+    const es = await stores.es.search<Record<string, unknown>>({
+      index: hardIndex,
+      query: { range: { ratio: { gt: 1e38 } } },
+    });
+    assert.equal(es.hits.hits.length, 1, 'the index holds 3.4e38 as a number, not truncated');
+    assert.equal(await deadLetters(tableTopic(hard)), 0);
+  });
+
+  test('an index that maps a float column as long: its documents are dead-lettered, naming the field', async () => {
+    const { pg } = stores;
+    await pg.query(`INSERT INTO inventory.${legacy} VALUES (2, 0.5), (3, 7)`);
+    const topic = tableTopic(legacy);
+    await pollUntil(
+      'two elasticsearch dead letters',
+      async () => (await deadLetters(topic, 'elasticsearch')) === 2,
+      {
+        timeoutMs: 90_000,
+        intervalMs: 500,
+      },
+    );
+    const letters = await readTopicUntil(
+      env.DEAD_LETTER_TOPIC,
+      (messages) =>
+        messages.filter((message) => message.headers[DEAD_LETTER_HEADERS.topic] === topic).length >= 2,
+    );
+    const ours = letters.filter((message) => message.headers[DEAD_LETTER_HEADERS.topic] === topic);
+    for (const letter of ours) {
+      assert.equal(letter.headers[DEAD_LETTER_HEADERS.sink], 'elasticsearch');
+      assert.equal(letter.headers[DEAD_LETTER_HEADERS.errorClass], 'PermanentSinkError');
+      assert.match(
+        letter.headers[DEAD_LETTER_HEADERS.errorMessage] ?? '',
+        new RegExp(
+          `index ${legacyIndex.replace(/[.-]/g, '\\$&')} maps field "real_num" as long, but column real_num of table inventory\\.${legacy} is float64 and needs double`,
+        ),
+      );
+    }
+    assert.equal((await fieldTypes(legacyIndex))['real_num'], 'long', 'an existing field is never changed');
+    // The row without a value there is written; MongoDB has every row.
+    const stored = await stores.es.search({ index: legacyIndex, query: { match_all: {} } });
+    assert.deepEqual(
+      stored.hits.hits.map((hit) => hit._id),
+      ['1'],
+    );
+    await waitForConvergence(stores, env, { tables: [legacy], sinks: ['mongodb'] });
+    assert.equal(await deadLetters(topic, 'mongodb'), 0);
+  });
+});
