@@ -1,4 +1,4 @@
-// `cdc-fanout generate [--rate N] [--duration D] [--tables T,...] [--seed S]`: inserts, updates and
+// `cdc-fanout generate [--rate N] [--duration D] [--tables T,...] [--seed S] [--mix I:U:D]`: inserts, updates and
 // deletes on the demo schema at a steady rate for a while, progress on stderr, a report on stdout.
 // SIGINT or SIGTERM stops it early, after the transactions in flight, with the report.
 import { parseArgs } from 'node:util';
@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
 import { ConfigError } from '../errors.js';
 import { parseDuration } from '../generate/duration.js';
-import { generate, TABLES, type TableName } from '../generate/generator.js';
+import { generate, TABLES, type OpKind, type TableName } from '../generate/generator.js';
 import { formatProgress, formatReport, reportJson } from '../generate/report.js';
 
 const OPTIONS = {
@@ -16,6 +16,7 @@ const OPTIONS = {
   tables: { type: 'string', default: TABLES.join(',') },
   seed: { type: 'string' },
   connections: { type: 'string', default: '4' },
+  mix: { type: 'string' },
   json: { type: 'boolean', default: false },
 } as const;
 
@@ -29,6 +30,20 @@ function positiveNumber(name: string, text: string): number {
   if (!Number.isFinite(value) || value <= 0)
     throw usageError(`--${name} ${text}: expected a positive number`);
   return value;
+}
+
+/** "I:U:D", the relative weights of inserts, updates and deletes (e.g. 1:2:1 keeps tables at size). */
+export function parseMix(text: string): Record<OpKind, number> {
+  const texts = text.split(':').map((part) => part.trim());
+  const parts = texts.map(Number);
+  const valid =
+    parts.length === 3 &&
+    texts.every((part) => part !== '') &&
+    parts.every((part) => Number.isFinite(part) && part >= 0);
+  if (!valid || parts.every((part) => part === 0))
+    throw usageError(`--mix ${text}: expected insert:update:delete weights such as 1:2:1`);
+  const [insert, update, remove] = parts as [number, number, number];
+  return { insert, update, delete: remove };
 }
 
 export async function runGenerate(config: Config, logger: Logger, argv: readonly string[]): Promise<number> {
@@ -64,6 +79,7 @@ export async function runGenerate(config: Config, logger: Logger, argv: readonly
     if (!Number.isSafeInteger(seed)) throw usageError(`--seed ${values.seed}: expected an integer`);
   }
   const connections = Math.floor(positiveNumber('connections', values.connections));
+  const kindWeights = values.mix === undefined ? undefined : parseMix(values.mix);
 
   const pool = new pg.Pool({
     connectionString: config.postgres.url,
@@ -93,6 +109,7 @@ export async function runGenerate(config: Config, logger: Logger, argv: readonly
       tables: tables as TableName[],
       ...(seed === undefined ? {} : { seed }),
       concurrency: connections,
+      ...(kindWeights ? { kindWeights } : {}),
       signal: abort.signal,
       onProgress: (progress) => process.stderr.write(formatProgress(progress)),
       progressIntervalMs: 2000,

@@ -18,7 +18,7 @@ commands:
   resync --table S.T [--sink S]...        rebuild a table in the sinks from Postgres, safe while the service runs
   generate [--rate N] [--duration D]      inserts, updates and deletes on the demo schema at N changes/s (default 100)
            [--tables T,...] [--seed S]    for D (30s, 2m, 500ms; default 30s), on customers, orders, hard_types
-           [--connections N] [--json]
+           [--connections N] [--mix I:U:D] [--json]  I:U:D weighs inserts, updates, deletes (default 50:35:15)
 `;
 
 async function main(argv: readonly string[]): Promise<number> {

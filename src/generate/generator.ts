@@ -21,7 +21,7 @@ import {
   type TableName,
 } from './ops.js';
 
-export { TABLES, type GenerateStats, type TableName } from './ops.js';
+export { TABLES, type GenerateStats, type OpKind, type TableName } from './ops.js';
 
 export interface GenerateOptions {
   /** Row changes per second. */
@@ -34,6 +34,8 @@ export interface GenerateOptions {
   readonly concurrency?: number;
   /** Most row changes in one transaction. */
   readonly maxBatch?: number;
+  /** Weights of inserts, updates and deletes; equal insert and delete weights keep tables at their size. */
+  readonly kindWeights?: Readonly<Record<OpKind, number>>;
   /** Stops the run early; what is in flight is finished and counted. */
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: Progress) => void;
@@ -244,8 +246,11 @@ class Generator {
     const table = helpers.weightedArrayElement(
       this.options.tables.map((value) => ({ value, weight: TABLE_WEIGHTS[value] })),
     );
+    const weights = this.options.kindWeights ?? KIND_WEIGHTS;
     const kind = helpers.weightedArrayElement(
-      (Object.keys(KIND_WEIGHTS) as OpKind[]).map((value) => ({ value, weight: KIND_WEIGHTS[value] })),
+      (Object.keys(weights) as OpKind[])
+        .filter((value) => weights[value] > 0)
+        .map((value) => ({ value, weight: weights[value] })),
     );
     // An update or delete that finds no free row becomes an insert; an order without any customer
     // to belong to becomes a new customer.

@@ -138,9 +138,29 @@ describe('cdc-fanout generate', () => {
     assertCountsMatch(result, before, await ownedCounts(client));
   });
 
+  test('--mix 0:1:0 only updates: the tables keep their size', async () => {
+    const before = await ownedCounts(client);
+    const run = await runGenerate(['--rate', '100', '--duration', '2s', '--mix', '0:1:0', '--json']);
+    assert.equal(run.code, 0, `exit code; stderr:\n${run.stderr}`);
+    const result = JSON.parse(run.stdout) as GenerateResult;
+    const tables = Object.values(result.stats.tables);
+    assert.ok(tables.reduce((sum, t) => sum + t.updates, 0) > 0, 'some updates');
+    // Inserts happen only where a table had no generated row to update.
+    const after = await ownedCounts(client);
+    assertCountsMatch(result, before, after);
+    assert.equal(
+      tables.reduce((sum, t) => sum + t.deletes, 0),
+      0,
+      'no deletes',
+    );
+  });
+
   test('a bad option fails with a message and no change', async () => {
     const run = await runGenerate(['--duration', 'soon']);
     assert.equal(run.code, 1);
     assert.match(run.stderr, /"soon" is not a duration/);
+    const mix = await runGenerate(['--mix', '1:2']);
+    assert.equal(mix.code, 1);
+    assert.match(mix.stderr, /--mix 1:2: expected insert:update:delete weights/);
   });
 });
