@@ -173,13 +173,13 @@ export const schema = {
     maxBytesPerPartition: {
       doc: 'Largest fetch response per partition, in bytes: about the size of one batch (one bulk request) per partition.',
       format: 'byte-count',
-      default: 1048576,
+      default: 524288,
       env: 'KAFKA_MAX_BYTES_PER_PARTITION',
     },
     maxBytes: {
       doc: 'Largest fetch response over all partitions, in bytes: bounds what one fetch holds in memory.',
       format: 'byte-count',
-      default: 10485760,
+      default: 2097152,
       env: 'KAFKA_MAX_BYTES',
     },
     maxWaitMs: {
