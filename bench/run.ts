@@ -4,8 +4,10 @@
 // database and removes them at the end; the backlog lives in the bench's own source (source.ts).
 //
 //   tsx bench/run.ts [--smoke] [--source isolated|shared] [--backlog N] [--skip a,b] [--peers]
-//                    [--out DIR] [--drop-source]
+//                    [--out DIR] [--drop-source] [--sinks elasticsearch,mongodb] [--compiled]
+//   --compiled runs the service from dist/ (npm run build first), as the image does, not through tsx.
 //   phases for --skip: raw, catchup, steady, peers, profile, clients, chart
+import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,6 +79,8 @@ function settingsFrom(argv: readonly string[]) {
       'drop-source': { type: 'boolean', default: false },
       merge: { type: 'boolean', default: false },
       render: { type: 'boolean', default: false },
+      sinks: { type: 'string' },
+      compiled: { type: 'boolean', default: false },
     },
   });
   const smoke = values.smoke;
@@ -107,7 +111,14 @@ function settingsFrom(argv: readonly string[]) {
   if (!['isolated', 'shared'].includes(sourceMode)) throw new Error('--source: isolated or shared');
   const source = describeSource(sourceMode === 'shared' ? 'shared' : smoke ? 'smoke' : 'isolated');
   const out = values.out ?? join(ROOT, 'bench', 'results', ...(smoke ? ['smoke'] : []));
+  const onlySinks = values.sinks ? values.sinks.split(',').filter(Boolean) : [...SINKS];
+  for (const name of onlySinks) {
+    if (!SINKS.includes(name as BenchSink))
+      throw new Error(`--sinks ${name}: expected some of ${SINKS.join(',')}`);
+  }
   return {
+    compiled: values.compiled,
+    onlySinks: onlySinks as BenchSink[],
     settings,
     source,
     out,
@@ -267,8 +278,21 @@ async function renderOnly(out: string): Promise<number> {
 }
 
 async function main(): Promise<number> {
-  const { settings, source, out, dropSource: drop, merge, render } = settingsFrom(process.argv.slice(2));
+  const {
+    settings,
+    source,
+    out,
+    dropSource: drop,
+    merge,
+    render,
+    onlySinks,
+    compiled,
+  } = settingsFrom(process.argv.slice(2));
   if (render) return renderOnly(out);
+  if (compiled) {
+    execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
+    process.env.BENCH_COMPILED = '1';
+  }
   await mkdir(out, { recursive: true });
   const machine = await describeMachine();
   const results: Results = {
@@ -321,8 +345,10 @@ async function main(): Promise<number> {
   await prepareSource(source, logSync);
   const pg = await postgres(source.postgresUrl);
   const stores = { pg, es, mongo };
-  const sinks = await reachableSinks(es, mongo, settings.mode === 'smoke' ? 30_000 : 5 * 60_000);
-  for (const sink of SINKS.filter((name) => !sinks.includes(name))) {
+  const sinks = (await reachableSinks(es, mongo, settings.mode === 'smoke' ? 30_000 : 5 * 60_000)).filter(
+    (sink) => onlySinks.includes(sink),
+  );
+  for (const sink of onlySinks.filter((name) => !sinks.includes(name))) {
     results.notes.push(
       `${sink} did not answer a ping within 10 s (waited for it before starting): left out of this run.`,
     );

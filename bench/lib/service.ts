@@ -58,7 +58,10 @@ export class BenchService {
 
   async start(): Promise<void> {
     this.port = await freePort();
-    const child = spawn(process.execPath, [...this.nodeArgs, '--import', 'tsx', 'src/cli/main.ts', 'start'], {
+    // BENCH_COMPILED=1 (run.ts --compiled): the built dist/, as the image runs it, without tsx.
+    const entry =
+      process.env.BENCH_COMPILED === '1' ? ['dist/src/cli/main.js'] : ['--import', 'tsx', 'src/cli/main.ts'];
+    const child = spawn(process.execPath, [...this.nodeArgs, ...entry, 'start'], {
       cwd: ROOT,
       env: { ...process.env, ...this.env, HTTP_PORT: String(this.port) },
       stdio: ['ignore', 'pipe', 'pipe'],

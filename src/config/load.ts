@@ -25,6 +25,9 @@ export interface Config {
     readonly topicRefreshMs: number;
     readonly fromBeginning: boolean;
     readonly partitionsConcurrency: number;
+    readonly maxBytesPerPartition: number;
+    readonly maxBytes: number;
+    readonly maxWaitMs: number;
     readonly sessionTimeoutMs: number;
   };
   readonly deadLetter: { readonly enabled: boolean; readonly topic: string };

@@ -47,6 +47,13 @@ convict.addFormats({
         throw new Error('must be a whole number from 1 to 10000');
     },
   },
+  'byte-count': {
+    coerce: digitsOnly,
+    validate: (value: unknown) => {
+      if (!Number.isSafeInteger(value) || (value as number) < 1024 || (value as number) > 2 ** 30)
+        throw new Error('must be a whole number of bytes (digits only) from 1024 to 1073741824');
+    },
+  },
   'port-number': {
     coerce: digitsOnly,
     validate: (value: unknown) => {
@@ -162,6 +169,24 @@ export const schema = {
       format: 'positive-count',
       default: 3,
       env: 'KAFKA_PARTITIONS_CONCURRENCY',
+    },
+    maxBytesPerPartition: {
+      doc: 'Largest fetch response per partition, in bytes: about the size of one batch (one bulk request) per partition.',
+      format: 'byte-count',
+      default: 524288,
+      env: 'KAFKA_MAX_BYTES_PER_PARTITION',
+    },
+    maxBytes: {
+      doc: 'Largest fetch response over all partitions, in bytes: bounds what one fetch holds in memory.',
+      format: 'byte-count',
+      default: 2097152,
+      env: 'KAFKA_MAX_BYTES',
+    },
+    maxWaitMs: {
+      doc: 'How long the broker may hold a fetch that finds no new record, in milliseconds; a fetch returns as soon as there is one.',
+      format: 'duration-ms',
+      default: 5000,
+      env: 'KAFKA_MAX_WAIT_MS',
     },
     sessionTimeoutMs: {
       doc: 'Consumer group session timeout in milliseconds.',

@@ -15,7 +15,11 @@ export interface BatchControl {
   heartbeat(): Promise<void>;
   /** False once this batch's partition may have moved to another member or the consumer stops. */
   isActive(): boolean;
-  /** Commits the batch: every record in it is written or dead-lettered. Never called before. */
+  /**
+   * Commits the batch: every record in it is written or dead-lettered. Never called before.
+   * May resolve once the commit is sent rather than acknowledged, so the next batch overlaps its
+   * round trip; a partition's commits still go out in order, and disconnect() waits for them.
+   */
   commit(): Promise<void>;
 }
 

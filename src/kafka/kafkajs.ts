@@ -10,12 +10,17 @@ import type {
   KafkaProducer,
   OutgoingMessage,
 } from './client.js';
+import { CommitQueue } from './commits.js';
+import { errorMessage } from '../errors.js';
 
 export interface KafkajsOptions {
   readonly brokers: readonly string[];
   readonly clientId: string;
   readonly sessionTimeoutMs: number;
   readonly partitionsConcurrency: number;
+  readonly maxBytesPerPartition: number;
+  readonly maxBytes: number;
+  readonly maxWaitMs: number;
   readonly logger: Logger;
 }
 
@@ -39,10 +44,22 @@ function pinoLogCreator(logger: Logger) {
 }
 
 class KafkajsConsumer implements KafkaConsumer {
+  private readonly commits: CommitQueue;
+
   constructor(
     private readonly consumer: Consumer,
     private readonly partitionsConcurrency: number,
-  ) {}
+    logger: Logger,
+  ) {
+    this.commits = new CommitQueue(
+      (topic, partition, offset) => this.consumer.commitOffsets([{ topic, partition, offset }]),
+      (error, topic, partition, offset) =>
+        logger.warn(
+          { topic, partition, offset, error: errorMessage(error) },
+          'offset commit failed; the next commit of the partition supersedes it',
+        ),
+    );
+  }
 
   connect(): Promise<void> {
     return this.consumer.connect();
@@ -78,9 +95,8 @@ class KafkajsConsumer implements KafkaConsumer {
             commit: async () => {
               const last = batch.lastOffset();
               resolveOffset(last);
-              await this.consumer.commitOffsets([
-                { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
-              ]);
+              // Sent now, acknowledged while the next batch is fetched and written.
+              await this.commits.commit(batch.topic, batch.partition, (BigInt(last) + 1n).toString());
             },
           },
         );
@@ -88,8 +104,10 @@ class KafkajsConsumer implements KafkaConsumer {
     });
   }
 
-  disconnect(): Promise<void> {
-    return this.consumer.disconnect();
+  /** Commits still on their way are awaited (and later ones made synchronous) before leaving. */
+  async disconnect(): Promise<void> {
+    await this.commits.drain();
+    await this.consumer.disconnect();
   }
 }
 
@@ -133,9 +151,13 @@ export function createKafkajsClient(options: KafkajsOptions): KafkaClient {
           groupId,
           sessionTimeout: options.sessionTimeoutMs,
           heartbeatInterval: Math.max(1000, Math.floor(options.sessionTimeoutMs / 10)),
+          maxBytesPerPartition: options.maxBytesPerPartition,
+          maxBytes: options.maxBytes,
+          maxWaitTimeInMs: options.maxWaitMs,
           retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
         }),
         options.partitionsConcurrency,
+        options.logger.child({ component: 'kafka-consumer', group: groupId }),
       ),
     producer: () => new KafkajsProducer(kafka.producer({ idempotent: true, maxInFlightRequests: 1 })),
     listTopics: async () => {

@@ -39,14 +39,19 @@ export function createMetrics(registry: Registry): Metrics {
       name: 'cdc_fanout_sink_write_duration_seconds',
       help: 'Duration of one bulk write to a sink.',
       labelNames: ['sink'],
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 0.75, 1, 2.5, 5, 10],
       registers,
     }),
     endToEndLatency: new Histogram({
       name: 'cdc_fanout_end_to_end_latency_seconds',
       help: 'From the source commit (source.ts_ms) to the sink acknowledging the document.',
       labelNames: ['sink', 'table'],
-      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+      // Fine below 1 s, where a caught-up pipeline lives, so that a p99 is pinned to tens of ms;
+      // coarse above, where only a backlog puts it.
+      buckets: [
+        0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.125, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.75, 1, 2.5, 5, 10, 30,
+        60, 300,
+      ],
       registers,
     }),
     retries: new Counter({

@@ -56,6 +56,22 @@ function eventOp(event: ChangeEvent): string {
   return event.kind === 'truncate' ? 't' : 'tombstone';
 }
 
+/** Counts by (table, label), so that a batch updates each labelled metric once. */
+class Counts {
+  private readonly counts = new Map<string, { table: string; label: string; count: number }>();
+
+  add(table: string, label: string): void {
+    const key = `${table}\u0000${label}`;
+    const entry = this.counts.get(key);
+    if (entry) entry.count++;
+    else this.counts.set(key, { table, label, count: 1 });
+  }
+
+  forEach(each: (table: string, label: string, count: number) => void): void {
+    for (const { table, label, count } of this.counts.values()) each(table, label, count);
+  }
+}
+
 export class SinkPipeline {
   private state: PipelineState = 'starting';
   private joined = false;
@@ -157,23 +173,17 @@ export class SinkPipeline {
     const events: ChangeEvent[] = [];
     const letters: DeadLetter[] = [];
     const byOffset = new Map<string, RawRecord>();
+    // Counted per batch, not per record: one labelled update per (table, op) it holds.
+    const consumed = new Counts();
     for (const record of batch.records) {
       byOffset.set(record.offset, record);
       const decoded = decodeRecord(record);
       if (decoded.ok) {
         events.push(decoded.event);
-        metrics.eventsConsumed.inc({
-          sink: this.sinkName,
-          table: eventTable(decoded.event),
-          op: eventOp(decoded.event),
-        });
+        consumed.add(eventTable(decoded.event), eventOp(decoded.event));
       } else {
         letters.push({ record, error: decoded.error, sink: this.sinkName });
-        metrics.eventsConsumed.inc({
-          sink: this.sinkName,
-          table: topicTable(batch.topic),
-          op: 'undecodable',
-        });
+        consumed.add(topicTable(batch.topic), 'undecodable');
         this.log.warn(
           {
             topic: record.topic,
@@ -185,6 +195,10 @@ export class SinkPipeline {
         );
       }
     }
+
+    consumed.forEach((table, op, count) =>
+      metrics.eventsConsumed.inc({ sink: this.sinkName, table, op }, count),
+    );
 
     const plan = planBatch(events, router);
     for (const step of plan.steps) {
@@ -239,9 +253,10 @@ export class SinkPipeline {
         const retry: SinkOp[] = [];
         let firstTransient: CdcFanoutError | null = null;
         const now = Date.now();
+        const writes = new Counts();
+        const latency = new Map<string, ReturnType<Metrics['endToEndLatency']['labels']>>();
         results.forEach((result, index) => {
           const op = pending[index]!;
-          const table = tableName(op.event.table);
           if (result.status === 'failed') {
             if (result.error.retriable) {
               retry.push(op);
@@ -251,12 +266,18 @@ export class SinkPipeline {
             }
             return;
           }
-          metrics.sinkWrites.inc({ sink: this.sinkName, table, result: result.status });
-          metrics.endToEndLatency.observe(
-            { sink: this.sinkName, table },
-            Math.max(0, now - op.event.position.commitTsMs) / 1000,
-          );
+          const table = tableName(op.event.table);
+          writes.add(table, result.status);
+          let histogram = latency.get(table);
+          if (!histogram) {
+            histogram = metrics.endToEndLatency.labels({ sink: this.sinkName, table });
+            latency.set(table, histogram);
+          }
+          histogram.observe(Math.max(0, now - op.event.position.commitTsMs) / 1000);
         });
+        writes.forEach((table, status, count) =>
+          metrics.sinkWrites.inc({ sink: this.sinkName, table, result: status }, count),
+        );
         pending = retry;
         if (firstTransient) {
           throw new TransientSinkError(

@@ -345,7 +345,11 @@ export class ElasticsearchSink implements Sink {
   private async sendChunk(chunk: number[], lines: readonly string[], results: SinkOpResult[]): Promise<void> {
     let items: Array<Record<string, BulkResponseItem>>;
     try {
-      const response = await this.client.bulk({ body: chunk.map((index) => lines[index]).join('') } as never);
+      // Only what is read back: the full answer repeats index, id, version and shards per item.
+      const response = await this.client.bulk({
+        body: chunk.map((index) => lines[index]).join(''),
+        filter_path: 'items.*.status,items.*.error',
+      } as never);
       items = response.items as unknown as Array<Record<string, BulkResponseItem>>;
     } catch (error) {
       const failure = classifyRequestError(error);
