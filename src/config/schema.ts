@@ -47,6 +47,13 @@ convict.addFormats({
         throw new Error('must be a whole number from 1 to 10000');
     },
   },
+  'positive-bytes': {
+    coerce: digitsOnly,
+    validate: (value: unknown) => {
+      if (!Number.isSafeInteger(value) || (value as number) < 1024)
+        throw new Error('must be a whole number of bytes (digits only), 1024 or more');
+    },
+  },
   'port-number': {
     coerce: digitsOnly,
     validate: (value: unknown) => {
@@ -243,6 +250,12 @@ export const schema = {
       format: 'duration-ms',
       default: 30000,
       env: 'ELASTICSEARCH_REQUEST_TIMEOUT_MS',
+    },
+    bulkMaxBytes: {
+      doc: "Largest _bulk request body, in bytes; keep it well below the server's http.max_content_length (Elasticsearch's default 100mb; the local stack sets 16mb), which is also the largest single document that can be written. A request over the server's limit is split; a single document over it is dead-lettered.",
+      format: 'positive-bytes',
+      default: 8388608,
+      env: 'ELASTICSEARCH_BULK_MAX_BYTES',
     },
     gcDeletes: {
       doc: 'index.gc_deletes of the indices the sink creates: how long a delete keeps its version guard.',
