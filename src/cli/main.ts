@@ -4,7 +4,7 @@
 import pino from 'pino';
 import { loadConfig } from '../config/load.js';
 import { CdcFanoutError } from '../errors.js';
-import { createLogger, secretValues } from '../observability/logger.js';
+import { basicAuthSecrets, createLogger, scrubText, secretValues } from '../observability/logger.js';
 import { runGenerate } from './generate.js';
 import { runResync } from './resync.js';
 import { runStart } from './start.js';
@@ -21,6 +21,9 @@ commands:
            [--connections N] [--json]
 `;
 
+/** The configured secrets, once loaded: a failure printed outside the logger is scrubbed too. */
+let secrets: string[] = [];
+
 async function main(argv: readonly string[]): Promise<number> {
   const [command] = argv;
   if (!command || command === '--help' || command === '-h') {
@@ -28,16 +31,15 @@ async function main(argv: readonly string[]): Promise<number> {
     return command ? 0 : 2;
   }
   const config = loadConfig();
+  const urls = [config.elasticsearch.url, config.mongodb.url, config.postgres.url];
+  secrets = [
+    ...secretValues([...urls, config.elasticsearch.password, config.elasticsearch.apiKey]),
+    ...basicAuthSecrets(urls, [[config.elasticsearch.username, config.elasticsearch.password]]),
+  ];
   // Tools print their reports on stdout, so their logs go to stderr.
   const logger = createLogger(
     command === 'start' ? config.logLevel : 'warn',
-    secretValues([
-      config.elasticsearch.url,
-      config.elasticsearch.password,
-      config.elasticsearch.apiKey,
-      config.mongodb.url,
-      config.postgres.url,
-    ]),
+    secrets,
     pino.destination({ dest: command === 'start' ? 1 : 2, sync: false }),
   );
   switch (command) {
@@ -72,7 +74,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`cdc-fanout: ${describeFailure(error)}\n`);
+    process.stderr.write(`cdc-fanout: ${scrubText(describeFailure(error), secrets)}\n`);
     process.exitCode = 1;
   },
 );
