@@ -4,7 +4,7 @@
 import pino from 'pino';
 import { loadConfig } from '../config/load.js';
 import { CdcFanoutError } from '../errors.js';
-import { createLogger, secretValues } from '../observability/logger.js';
+import { basicAuthSecrets, createLogger, scrubText, secretValues } from '../observability/logger.js';
 
 // Each command is loaded when it runs: the service never loads the load generator's faker, nor
 // the tools' Postgres client, and their memory stays out of its RSS.
@@ -20,6 +20,9 @@ commands:
            [--connections N] [--mix I:U:D] [--json]  I:U:D weighs inserts, updates, deletes (default 50:35:15)
 `;
 
+/** The configured secrets, once loaded: a failure printed outside the logger is scrubbed too. */
+let secrets: string[] = [];
+
 async function main(argv: readonly string[]): Promise<number> {
   const [command] = argv;
   if (!command || command === '--help' || command === '-h') {
@@ -27,16 +30,15 @@ async function main(argv: readonly string[]): Promise<number> {
     return command ? 0 : 2;
   }
   const config = loadConfig();
+  const urls = [config.elasticsearch.url, config.mongodb.url, config.postgres.url];
+  secrets = [
+    ...secretValues([...urls, config.elasticsearch.password, config.elasticsearch.apiKey]),
+    ...basicAuthSecrets(urls, [[config.elasticsearch.username, config.elasticsearch.password]]),
+  ];
   // Tools print their reports on stdout, so their logs go to stderr.
   const logger = createLogger(
     command === 'start' ? config.logLevel : 'warn',
-    secretValues([
-      config.elasticsearch.url,
-      config.elasticsearch.password,
-      config.elasticsearch.apiKey,
-      config.mongodb.url,
-      config.postgres.url,
-    ]),
+    secrets,
     pino.destination({ dest: command === 'start' ? 1 : 2, sync: false }),
   );
   switch (command) {
@@ -71,7 +73,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`cdc-fanout: ${describeFailure(error)}\n`);
+    process.stderr.write(`cdc-fanout: ${scrubText(describeFailure(error), secrets)}\n`);
     process.exitCode = 1;
   },
 );

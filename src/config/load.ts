@@ -40,6 +40,7 @@ export interface Config {
     readonly apiKey: string;
     readonly indexPrefix: string;
     readonly requestTimeoutMs: number;
+    readonly bulkMaxBytes: number;
     readonly gcDeletes: string;
   };
   readonly mongodb: { readonly url: string; readonly database: string; readonly requestTimeoutMs: number };

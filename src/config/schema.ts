@@ -269,6 +269,12 @@ export const schema = {
       default: 30000,
       env: 'ELASTICSEARCH_REQUEST_TIMEOUT_MS',
     },
+    bulkMaxBytes: {
+      doc: "Largest _bulk request body, in bytes; keep it well below the server's http.max_content_length (Elasticsearch's default 100mb; the local stack sets 16mb), which is also the largest single document that can be written. A request over the server's limit is split; a single document over it is dead-lettered.",
+      format: 'byte-count',
+      default: 8388608,
+      env: 'ELASTICSEARCH_BULK_MAX_BYTES',
+    },
     gcDeletes: {
       doc: 'index.gc_deletes of the indices the sink creates: how long a delete keeps its version guard.',
       format: String,

@@ -1,6 +1,7 @@
 // The seam between the pipeline and a Kafka client library. It is deliberately small so that
 // another client (librdkafka-based, @platformatic/kafka) can be dropped in and measured.
 import type { RawRecord } from '../decoder/types.js';
+import { CdcFanoutError } from '../errors.js';
 
 export interface ConsumedBatch {
   readonly topic: string;
@@ -45,9 +46,22 @@ export interface OutgoingMessage {
   readonly headers: Readonly<Record<string, string>>;
 }
 
+/**
+ * The broker refused a record (batch) as larger than the topic's max.message.bytes: sending the
+ * same bytes again can never succeed.
+ */
+export class MessageTooLargeError extends CdcFanoutError {
+  constructor(message: string, cause?: unknown) {
+    super(message, { retriable: false, cause });
+  }
+}
+
 export interface KafkaProducer {
   connect(): Promise<void>;
-  /** Resolves once every message is acknowledged by the broker (acks=all). */
+  /**
+   * Resolves once every message is acknowledged by the broker (acks=all). Throws
+   * MessageTooLargeError when the broker refuses them as too large.
+   */
   send(topic: string, messages: readonly OutgoingMessage[]): Promise<void>;
   disconnect(): Promise<void>;
 }

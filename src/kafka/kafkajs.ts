@@ -12,6 +12,7 @@ import type {
 } from './client.js';
 import { CommitQueue } from './commits.js';
 import { errorMessage } from '../errors.js';
+import { MessageTooLargeError } from './client.js';
 
 export interface KafkajsOptions {
   readonly brokers: readonly string[];
@@ -111,6 +112,26 @@ class KafkajsConsumer implements KafkaConsumer {
   }
 }
 
+/** Broker error types that mean "these bytes are over the size limit": resending cannot help. */
+const TOO_LARGE_TYPES = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
+
+/** The too-large protocol error inside what kafkajs threw (it may wrap it), or null. */
+export function tooLargeError(error: unknown, depth = 0): { type: string; message: string } | null {
+  if (!error || typeof error !== 'object' || depth > 5) return null;
+  const { type, message, cause, errors } = error as {
+    type?: unknown;
+    message?: unknown;
+    cause?: unknown;
+    errors?: unknown;
+  };
+  if (typeof type === 'string' && TOO_LARGE_TYPES.has(type)) return { type, message: String(message) };
+  for (const inner of [cause, ...(Array.isArray(errors) ? errors : [])]) {
+    const found = tooLargeError(inner, depth + 1);
+    if (found) return found;
+  }
+  return null;
+}
+
 class KafkajsProducer implements KafkaProducer {
   constructor(private readonly producer: ReturnType<Kafka['producer']>) {}
 
@@ -119,15 +140,24 @@ class KafkajsProducer implements KafkaProducer {
   }
 
   async send(topic: string, messages: readonly OutgoingMessage[]): Promise<void> {
-    await this.producer.send({
-      topic,
-      acks: -1,
-      messages: messages.map((message) => ({
-        key: message.key,
-        value: message.value,
-        headers: { ...message.headers },
-      })),
-    });
+    try {
+      await this.producer.send({
+        topic,
+        acks: -1,
+        messages: messages.map((message) => ({
+          key: message.key,
+          value: message.value,
+          headers: { ...message.headers },
+        })),
+      });
+    } catch (error) {
+      const tooLarge = tooLargeError(error);
+      if (!tooLarge) throw error;
+      throw new MessageTooLargeError(
+        `${topic} refused the records (${tooLarge.type}): ${tooLarge.message}`,
+        error,
+      );
+    }
   }
 
   disconnect(): Promise<void> {

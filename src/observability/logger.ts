@@ -41,6 +41,50 @@ export function secretValues(values: readonly string[]): string[] {
   return [...secrets].filter((secret) => secret.length >= 3);
 }
 
+/**
+ * The Basic authorization header values (base64 of "user:password") of credentials in URLs and of
+ * explicit user/password pairs: a driver error that quotes its request headers must not carry them.
+ */
+export function basicAuthSecrets(
+  urls: readonly string[],
+  pairs: ReadonlyArray<readonly [string, string]> = [],
+): string[] {
+  const credentials: Array<readonly [string, string]> = [...pairs];
+  for (const url of urls) {
+    try {
+      const parsed = new URL(url);
+      if (parsed.password) {
+        const decode = (text: string) => {
+          try {
+            return decodeURIComponent(text);
+          } catch {
+            return text;
+          }
+        };
+        credentials.push([decode(parsed.username), decode(parsed.password)]);
+      }
+    } catch {
+      // Not a URL: no user:password pair to encode.
+    }
+  }
+  return [
+    ...new Set(
+      credentials
+        .filter(([, password]) => password.length > 0)
+        .map(([user, password]) => Buffer.from(`${user}:${password}`).toString('base64')),
+    ),
+  ];
+}
+
+/** The text with every secret replaced by [redacted], longest first. */
+export function scrubText(text: string, secrets: readonly string[]): string {
+  let clean = text;
+  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
+    if (secret) clean = clean.split(secret).join('[redacted]');
+  }
+  return clean;
+}
+
 function scrubbing(target: DestinationStream, secrets: readonly string[]): DestinationStream {
   if (secrets.length === 0) return target;
   // Lines are JSON: a secret with a quote, a backslash or a control character appears escaped.

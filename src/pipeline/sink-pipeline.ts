@@ -9,7 +9,7 @@ import type { BatchControl, ConsumedBatch, KafkaConsumer } from '../kafka/client
 import type { Metrics } from '../observability/metrics.js';
 import { tableName, type Router } from '../router/router.js';
 import type { Sink, SinkOp } from '../sinks/sink.js';
-import type { DeadLetter, DeadLetterTopic } from './dead-letter.js';
+import { DEAD_LETTER_HEADERS, type DeadLetter, type DeadLetterTopic } from './dead-letter.js';
 import { planBatch } from './plan.js';
 import { BatchAbandonedError, retryUntilDone, type RetryPolicy } from './retry.js';
 
@@ -320,7 +320,19 @@ export class SinkPipeline {
       );
       throw new PipelineHaltedError(reason);
     }
-    await this.retrying(control, batch, () => deadLetters.send(letters), 'dead-letter');
+    const stripped = await this.retrying(control, batch, () => deadLetters.send(letters), 'dead-letter');
+    for (const { message, valueBytes } of stripped) {
+      this.log.warn(
+        {
+          topic: message.headers[DEAD_LETTER_HEADERS.topic],
+          partition: message.headers[DEAD_LETTER_HEADERS.partition],
+          offset: message.headers[DEAD_LETTER_HEADERS.offset],
+          valueBytes,
+          keyOmitted: DEAD_LETTER_HEADERS.keyOmitted in message.headers,
+        },
+        'dead letter written without its value: too large for the dead-letter topic',
+      );
+    }
     for (const letter of letters) {
       metrics.deadLetters.inc({ sink: this.sinkName, topic: letter.record.topic, error: letter.error.name });
       metrics.sinkWrites.inc({

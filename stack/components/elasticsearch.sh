@@ -67,6 +67,12 @@ transport.port: $STACK_ES_TRANSPORT_PORT
 indices.breaker.total.use_real_memory: false
 # CI machines may have little free disk; the watermarks would then make every index read-only.
 cluster.routing.allocation.disk.threshold_enabled: false
+# The largest request body, hence the largest document, the node takes; larger ones get 413. Set
+# explicitly, below the 100mb default, so that the size-limit test sees a document over it refused
+# with a message of a size Kafka and the test can handle. cdc-fanout's ELASTICSEARCH_BULK_MAX_BYTES
+# (8 MiB) must stay below it: the service splits bulk requests at that size and caps them at this
+# limit, which it reads from GET _nodes/http at start.
+http.max_content_length: 16mb
 CONF
   # The distribution's log4j2.properties without its log files: everything goes to the component
   # log, and deprecation warnings also reach the client as Warning headers, as from a real node.

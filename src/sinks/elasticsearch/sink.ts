@@ -31,8 +31,11 @@ export interface ElasticsearchSinkOptions {
   readonly requestTimeoutMs: number;
   readonly gcDeletes: string;
   readonly logger: Logger;
-  /** Largest bulk request body; Elasticsearch refuses bodies over http.max_content_length (100mb). */
-  readonly maxBulkBytes?: number;
+  /**
+   * Largest bulk request body (ELASTICSEARCH_BULK_MAX_BYTES). Elasticsearch refuses bodies over its
+   * http.max_content_length with 413; the sink also caps chunks at that limit once it read it.
+   */
+  readonly bulkMaxBytes?: number;
 }
 
 interface BulkResponseItem {
@@ -41,6 +44,17 @@ interface BulkResponseItem {
 }
 
 const VERSION_CONFLICT = 409;
+const CONTENT_TOO_LARGE = 413;
+
+/** The smallest http.max_content_length of the nodes in a `GET _nodes/http` answer, or null. */
+export function smallestMaxContentLength(info: unknown): number | null {
+  const nodes = (info as { nodes?: Record<string, { http?: { max_content_length_in_bytes?: unknown } }> })
+    ?.nodes;
+  const limits = Object.values(nodes ?? {})
+    .map((node) => Number(node?.http?.max_content_length_in_bytes))
+    .filter((limit) => Number.isSafeInteger(limit) && limit > 0);
+  return limits.length > 0 ? Math.min(...limits) : null;
+}
 
 /** The outcome of mapping one schema version's fields in one index. */
 interface MappingCheck {
@@ -94,13 +108,15 @@ export class ElasticsearchSink implements Sink {
   private readonly indexMappings = new Map<string, IndexMapping>();
   private readonly log: Logger;
   private readonly maxBulkBytes: number;
+  /** The server's http.max_content_length, once read: no request body may be larger. */
+  private serverMaxContentLength: number | null = null;
 
   constructor(
     private readonly client: Client,
     private readonly options: ElasticsearchSinkOptions,
   ) {
     this.log = options.logger.child({ sink: this.name });
-    this.maxBulkBytes = options.maxBulkBytes ?? 8 * 1024 * 1024;
+    this.maxBulkBytes = options.bulkMaxBytes ?? 8 * 1024 * 1024;
   }
 
   async connect(): Promise<void> {
@@ -109,6 +125,45 @@ export class ElasticsearchSink implements Sink {
     } catch (error) {
       throw classifyRequestError(error);
     }
+    await this.readServerLimit();
+  }
+
+  /**
+   * Reads the nodes' http.max_content_length, to keep bulk requests below it and name it when a
+   * document is refused. Best effort: without the monitor privilege the 413 answer still splits
+   * the request and dead-letters a single document that is too large.
+   */
+  private async readServerLimit(): Promise<void> {
+    try {
+      const info = await this.client.nodes.info(
+        { metric: 'http', filter_path: 'nodes.*.http.max_content_length_in_bytes' },
+        { requestTimeout: 5000 },
+      );
+      const limit = smallestMaxContentLength(info);
+      if (limit === null) return;
+      this.serverMaxContentLength = limit;
+      if (this.maxBulkBytes >= limit) {
+        this.log.warn(
+          { bulkMaxBytes: this.maxBulkBytes, maxContentLength: limit },
+          "ELASTICSEARCH_BULK_MAX_BYTES is not below the server's http.max_content_length: bulk requests are capped at the server's limit",
+        );
+      } else {
+        this.log.debug(
+          { bulkMaxBytes: this.maxBulkBytes, maxContentLength: limit },
+          'bulk request size limits',
+        );
+      }
+    } catch (error) {
+      this.log.warn(
+        { error: classifyRequestError(error).message },
+        'cannot read http.max_content_length (GET _nodes/http); requests over it are split on 413',
+      );
+    }
+  }
+
+  /** Largest bulk body to build: the configured size, never over the server's limit. */
+  private chunkBytes(): number {
+    return Math.min(this.maxBulkBytes, this.serverMaxContentLength ?? Number.MAX_SAFE_INTEGER);
   }
 
   async ping(): Promise<boolean> {
@@ -289,7 +344,7 @@ export class ElasticsearchSink implements Sink {
     }
     const lines = ops.map((op, index) => bulkLines(op, documents[index] ?? null));
     const written: SinkOpResult[] = new Array(ops.length);
-    for (const chunk of chunkBySize(lines, this.maxBulkBytes)) {
+    for (const chunk of chunkBySize(lines, this.chunkBytes())) {
       await this.sendChunk(chunk, lines, written);
     }
     positions.forEach((index, position) => (results[index] = written[position]!));
@@ -344,22 +399,31 @@ export class ElasticsearchSink implements Sink {
 
   private async sendChunk(chunk: number[], lines: readonly string[], results: SinkOpResult[]): Promise<void> {
     let items: Array<Record<string, BulkResponseItem>>;
+    const body = chunk.map((index) => lines[index]).join('');
     try {
       // Only what is read back: the full answer repeats index, id, version and shards per item.
       const response = await this.client.bulk({
-        body: chunk.map((index) => lines[index]).join(''),
+        body,
         filter_path: 'items.*.status,items.*.error',
       } as never);
       items = response.items as unknown as Array<Record<string, BulkResponseItem>>;
     } catch (error) {
-      const failure = classifyRequestError(error);
+      let failure = classifyRequestError(error);
       const status = (error as { statusCode?: number }).statusCode;
-      if (status === 413 && chunk.length > 1) {
+      if (status === CONTENT_TOO_LARGE && chunk.length > 1) {
         // Too large as a whole: halve until each part fits or a single document is the culprit.
         const middle = Math.ceil(chunk.length / 2);
         await this.sendChunk(chunk.slice(0, middle), lines, results);
         await this.sendChunk(chunk.slice(middle), lines, results);
         return;
+      }
+      if (status === CONTENT_TOO_LARGE) {
+        // One document alone is over the limit: it can never be written (a permanent failure).
+        const limit = this.serverMaxContentLength;
+        failure = new PermanentSinkError(
+          `elasticsearch document too large: its bulk request is ${Buffer.byteLength(body)} bytes, refused with 413 (limit: http.max_content_length ${limit === null ? 'of the server or a proxy' : `${limit} bytes`})`,
+          error,
+        );
       }
       for (const index of chunk) results[index] = { status: 'failed', error: failure };
       return;

@@ -4,6 +4,7 @@
 import {
   BSON,
   MongoBulkWriteError,
+  MongoInvalidArgumentError,
   MongoClient,
   type AnyBulkWriteOperation,
   type Collection,
@@ -18,8 +19,24 @@ import { toStoredForm } from './stored-form.js';
 /** The stored position (LSN, int64) of each document. */
 export const POSITION_FIELD = '_cdc_lsn';
 
-/** MongoDB's limit is 16 MiB per document; leave room for the command around it. */
-const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024 - 16 * 1024;
+/**
+ * MongoDB's (and FerretDB's) maxBsonObjectSize: no stored document may be larger. The driver
+ * refuses, client-side, any bulk statement ({q, u, upsert}) of this size or more.
+ */
+export const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The driver refuses some operations before sending them: a statement over maxBsonObjectSize
+ * ("Document is larger than the maximum size"), a value BSON cannot encode. Those are about one
+ * document, not the server, so retrying them could never succeed.
+ */
+function isClientSideRefusal(error: unknown): error is Error {
+  return error instanceof MongoInvalidArgumentError || error instanceof BSON.BSONError;
+}
+
+function tooLargeMessage(size: number): string {
+  return `mongodb document too large: ${size} bytes of BSON (limit ${MAX_DOCUMENT_BYTES} bytes, MongoDB's 16 MiB maximum document size)`;
+}
 
 /** Lone writes after a failed bulk run this many at a time (distinct ids, so order is free). */
 const SINGLE_WRITE_CONCURRENCY = 16;
@@ -93,12 +110,9 @@ export class MongoSink implements Sink {
     const problem = ownedFieldProblem(op.document);
     if (problem) return new PermanentSinkError(`mongodb cannot store the document: ${problem}`);
     const fields = { ...toStoredForm(op.document), [POSITION_FIELD]: op.position };
-    const size = BSON.calculateObjectSize(fields);
-    if (size > MAX_DOCUMENT_BYTES) {
-      return new PermanentSinkError(
-        `mongodb document too large: ${size} bytes (limit ${MAX_DOCUMENT_BYTES})`,
-      );
-    }
+    // The stored document: its fields with the _id the filter gives it.
+    const size = BSON.calculateObjectSize({ _id: op.id, ...fields }, { ignoreUndefined: false });
+    if (size > MAX_DOCUMENT_BYTES) return new PermanentSinkError(tooLargeMessage(size));
     // A partial update ($set) leaves the unchanged TOAST columns as stored; a full one replaces all.
     return op.unchangedColumns.length > 0
       ? { updateOne: { filter: guard, update: { $set: fields }, upsert: true } }
@@ -125,8 +139,8 @@ export class MongoSink implements Sink {
   }
 
   /**
-   * One bulkWrite for the group; if it reports any write error, every operation of the group is
-   * redone on its own. FerretDB stops an unordered bulk at its first error and reports it at index
+   * One bulkWrite for the group; if it reports any write error (or the driver refuses one of its
+   * documents before sending), every operation of the group is redone on its own. FerretDB stops an unordered bulk at its first error and reports it at index
    * 0, so which operations were applied cannot be read off the error; a lone operation's result
    * can. Redoing applied operations is safe: the position guard makes them stale.
    */
@@ -145,7 +159,8 @@ export class MongoSink implements Sink {
       for (const { index } of group) results[index] = { status: 'written' };
       return;
     } catch (error) {
-      if (!(error instanceof MongoBulkWriteError)) {
+      // A refusal by the driver before sending names no document: each is tried alone below.
+      if (!(error instanceof MongoBulkWriteError) && !isClientSideRefusal(error)) {
         const failure = classifyRequestError(error);
         for (const { index } of group) results[index] = { status: 'failed', error: failure };
         return;
@@ -169,6 +184,12 @@ export class MongoSink implements Sink {
       await target.bulkWrite([model], { ordered: true });
       return { status: 'written' };
     } catch (error) {
+      if (isClientSideRefusal(error)) {
+        const detail = /larger than the maximum size/i.test(error.message)
+          ? `mongodb document too large: the write is ${BSON.calculateObjectSize(model, { ignoreUndefined: false })} bytes of BSON (limit ${MAX_DOCUMENT_BYTES} bytes); the driver refused it: ${error.message}`
+          : `mongodb driver refused the document: ${error.name}: ${error.message}`;
+        return { status: 'failed', error: new PermanentSinkError(detail, error) };
+      }
       if (!(error instanceof MongoBulkWriteError))
         return { status: 'failed', error: classifyRequestError(error) };
       const writeErrors = Array.isArray(error.writeErrors)

@@ -1,6 +1,12 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createLogger, redactUrl, secretValues } from '../../../src/observability/logger.js';
+import {
+  basicAuthSecrets,
+  createLogger,
+  redactUrl,
+  scrubText,
+  secretValues,
+} from '../../../src/observability/logger.js';
 
 /** A logger writing into an array, and the lines it wrote (raw text and parsed). */
 function capture(secrets: readonly string[] = [], level = 'info') {
@@ -118,6 +124,34 @@ describe('secretValues', () => {
     logger.error('password authentication failed: p@ssw0rd');
     assert.ok(!text().includes('p@ssw0rd'));
     assert.ok(text().includes('[redacted]'));
+  });
+});
+
+describe('basicAuthSecrets', () => {
+  test('the Basic header value of URL credentials (decoded) and of user/password pairs', () => {
+    const encoded = (text: string) => Buffer.from(text).toString('base64');
+    assert.deepEqual(basicAuthSecrets(['https://elastic:p%40ss@es:9200', 'http://127.0.0.1:9200']), [
+      encoded('elastic:p@ss'),
+    ]);
+    assert.deepEqual(basicAuthSecrets([], [['elastic', 'changeme']]), [encoded('elastic:changeme')]);
+    assert.deepEqual(basicAuthSecrets(['not a url', 'mongodb://user@db'], [['nobody', '']]), []);
+  });
+
+  test('a logged Authorization header is redacted', () => {
+    const header = `Basic ${Buffer.from('elastic:changeme').toString('base64')}`;
+    const { logger, text } = capture(basicAuthSecrets(['http://elastic:changeme@es:9200']));
+    logger.error({ headers: { authorization: header } }, 'request failed');
+    assert.ok(!text().includes(header.slice(6)));
+  });
+});
+
+describe('scrubText', () => {
+  test('replaces every secret, longest first', () => {
+    assert.equal(
+      scrubText('connect to postgres://app:s3cret-long@db failed: s3cret', ['s3cret', 's3cret-long']),
+      'connect to postgres://app:[redacted]@db failed: [redacted]',
+    );
+    assert.equal(scrubText('nothing here', []), 'nothing here');
   });
 });
 

@@ -2,10 +2,11 @@
 // is retried, a refused document is dead-lettered, an older event is stale.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { MongoBulkWriteError, type MongoClient } from 'mongodb';
+import { BSON, MongoBulkWriteError, MongoInvalidArgumentError, type MongoClient } from 'mongodb';
 import pino from 'pino';
 import type { RowChange } from '../../../../src/decoder/types.js';
-import { MongoSink } from '../../../../src/sinks/mongodb/sink.js';
+import { MAX_DOCUMENT_BYTES, MongoSink } from '../../../../src/sinks/mongodb/sink.js';
+import type { Document } from '../../../../src/router/document.js';
 import type { SinkOp } from '../../../../src/sinks/sink.js';
 
 function bulkError(message: string, writeErrors: Array<{ index: number; code: number; errmsg: string }>) {
@@ -15,7 +16,7 @@ function bulkError(message: string, writeErrors: Array<{ index: number; code: nu
   );
 }
 
-function sinkAnswering(answer: () => Promise<unknown>): MongoSink {
+function sinkAnswering(answer: (models: unknown[]) => Promise<unknown>): MongoSink {
   const collection = { bulkWrite: answer };
   const client = { db: () => ({ collection: () => collection }) } as unknown as MongoClient;
   return new MongoSink(client, { url: 'mongodb://fake', database: 'db', logger: pino({ level: 'silent' }) });
@@ -54,5 +55,64 @@ describe('MongoSink.write', () => {
       throw bulkError('dup', [{ index: 0, code: 11000, errmsg: 'E11000 duplicate key' }]);
     });
     assert.deepEqual(await sink.write([op]), [{ status: 'stale' }]);
+  });
+});
+
+describe('MongoSink.write: documents over the 16 MiB limit', () => {
+  const upsert = (id: string, document: Document): SinkOp => ({ ...op, id, document });
+  const written: string[] = [];
+  /** A collection that, like the driver, refuses client-side any statement over 16 MiB. */
+  const driverLike = () =>
+    sinkAnswering(async (models) => {
+      for (const model of models as Array<{ replaceOne: { filter: { _id: string }; replacement: object } }>) {
+        if (BSON.calculateObjectSize(model) >= MAX_DOCUMENT_BYTES)
+          throw new MongoInvalidArgumentError(
+            `Document is larger than the maximum size ${MAX_DOCUMENT_BYTES}`,
+          );
+      }
+      for (const model of models as Array<{ replaceOne: { filter: { _id: string } } }>)
+        written.push(model.replaceOne.filter._id);
+      return {};
+    });
+
+  test('a document over 16 MiB is a permanent failure naming its size and the limit; the rest is written', async () => {
+    written.length = 0;
+    const big = 'x'.repeat(MAX_DOCUMENT_BYTES + 1024);
+    const results = await driverLike().write([
+      upsert('1', { id: 1 }),
+      upsert('2', { id: 2, big }),
+      upsert('3', { id: 3 }),
+    ]);
+    assert.deepEqual(results[0], { status: 'written' });
+    assert.deepEqual(results[2], { status: 'written' });
+    const failed = results[1]!;
+    assert.equal(failed.status, 'failed');
+    assert.ok(failed.status === 'failed' && !failed.error.retriable, 'permanent: dead-lettered, not retried');
+    assert.match(
+      failed.status === 'failed' ? failed.error.message : '',
+      /too large: 1677\d{4} bytes .*limit 16777216 bytes/,
+    );
+    assert.deepEqual(written.sort(), ['1', '3']);
+  });
+
+  test("the driver's own client-side refusal is permanent for that document only, not a transient request failure", async () => {
+    written.length = 0;
+    // Under the stored-document limit, but the statement around it is not: the driver refuses it.
+    const edge = 'y'.repeat(MAX_DOCUMENT_BYTES - 100);
+    const sink = driverLike();
+    const results = await sink.write([
+      upsert('1', { id: 1 }),
+      upsert('2', { e: edge }),
+      upsert('3', { id: 3 }),
+    ]);
+    assert.deepEqual(results[0], { status: 'written' });
+    assert.deepEqual(results[2], { status: 'written' });
+    const failed = results[1]!;
+    assert.ok(failed.status === 'failed' && !failed.error.retriable, 'permanent');
+    assert.match(
+      failed.status === 'failed' ? failed.error.message : '',
+      /too large: the write is \d+ bytes of BSON \(limit 16777216 bytes\).*larger than the maximum size/,
+    );
+    assert.deepEqual(written.sort(), ['1', '3']);
   });
 });
