@@ -5,8 +5,9 @@
 // rows absent from the snapshot are deleted under the same guard.
 import pRetry from 'p-retry';
 import type pg from 'pg';
-import type { RowChange } from '../decoder/types.js';
+import type { ColumnTypes, RowChange } from '../decoder/types.js';
 import { TransientSinkError, type CdcFanoutError } from '../errors.js';
+import { declaredColumnTypes } from '../postgres/column-types.js';
 import { parseLsn } from '../postgres/lsn.js';
 import { quoteIdent } from '../postgres/row-values.js';
 import { existingIds, withTableSnapshot, type SourceRow } from '../postgres/table-reader.js';
@@ -56,7 +57,13 @@ export async function safePosition(client: pg.ClientBase, slotName: string): Pro
   return restart < current ? restart : current;
 }
 
-function snapshotEvent(route: TableRoute, source: SourceRow | null, id: string, position: bigint): RowChange {
+function snapshotEvent(
+  route: TableRoute,
+  source: SourceRow | null,
+  id: string,
+  position: bigint,
+  columnTypes: ColumnTypes,
+): RowChange {
   const [schema = '', table = ''] = route.table.split('.');
   return {
     kind: 'row',
@@ -66,7 +73,7 @@ function snapshotEvent(route: TableRoute, source: SourceRow | null, id: string, 
     before: null,
     after: source?.row ?? null,
     unchangedColumns: [],
-    columnTypes: null,
+    columnTypes,
     position: { lsn: position, commitTsMs: Date.now(), txId: null, snapshot: true },
     record: { topic: 'resync', partition: -1, offset: '-1' },
   };
@@ -109,6 +116,8 @@ export async function resyncTable(
   const retries = options.retries ?? 10;
   return withTableSnapshot(client, schema, table, async (snapshot) => {
     const position = await safePosition(client, options.slotName);
+    // The types the stream's events declare, so that a sink maps the fields the same way.
+    const columnTypes = declaredColumnTypes(snapshot.info);
     const { rows } = await client.query<{ count: string }>(
       `SELECT count(*)::text AS count FROM ${quoteIdent(schema)}.${quoteIdent(table)}`,
     );
@@ -135,7 +144,7 @@ export async function resyncTable(
         position,
         document: toDocument(source.row, route),
         unchangedColumns: [],
-        event: snapshotEvent(route, source, source.id, position),
+        event: snapshotEvent(route, source, source.id, position, columnTypes),
       }));
       tally(await writeAll(sink, ops, retries));
       result.rows += page.length;
@@ -150,7 +159,7 @@ export async function resyncTable(
           target: route.target,
           id,
           position,
-          event: snapshotEvent(route, null, id, position),
+          event: snapshotEvent(route, null, id, position, columnTypes),
         }));
       if (deletes.length === 0) continue;
       const outcome = await writeAll(sink, deletes, retries);

@@ -5,6 +5,8 @@
 // later (ALTER TABLE ADD COLUMN). An index that already maps such a field otherwise is not
 // changed: its documents with a value there are dead-lettered, naming the field.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import type { Admin } from 'kafkajs';
 import type { MongoClient } from 'mongodb';
@@ -20,6 +22,7 @@ import { mongodbWithTimeouts } from '../support/stores.js';
 import { elasticsearch, postgres, tableTopic, uniqueRunId } from '../support/stack.js';
 
 const SINKS = ['elasticsearch', 'mongodb'] as const;
+const execFileAsync = promisify(execFile);
 
 describe('float columns are mapped as double in Elasticsearch', { timeout: 300_000 }, () => {
   const run = uniqueRunId('esfloat');
@@ -145,6 +148,37 @@ describe('float columns are mapped as double in Elasticsearch', { timeout: 300_0
     });
     assert.equal(es.hits.hits.length, 1, 'the index holds 3.4e38 as a number, not truncated');
     assert.equal(await deadLetters(tableTopic(hard)), 0);
+  });
+
+  test('resync into a new index maps the float columns as double too, from the catalog', async () => {
+    const { pg } = stores;
+    await pg.query(`UPDATE inventory.${hard} SET real_num = 1, ratio = 2`);
+    const prefix = `${run}-resync-`;
+    const resync = await execFileAsync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'src/cli/main.ts',
+        'resync',
+        '--table',
+        `inventory.${hard}`,
+        '--sink',
+        'elasticsearch',
+      ],
+      {
+        env: { ...process.env, ...env, ELASTICSEARCH_INDEX_PREFIX: prefix, LOG_LEVEL: 'warn' },
+        timeout: 120_000,
+      },
+    );
+    assert.match(resync.stdout, /4 rows, 4 written/);
+    const index = `${prefix}inventory.${hard}`;
+    const types = await fieldTypes(index);
+    assert.equal(types['real_num'], 'double', 'not long, although every real_num is 1');
+    assert.equal(types['ratio'], 'double');
+    await stores.es.indices.refresh({ index });
+    const count = await stores.es.count({ index, query: { term: { real_num: 1 } } });
+    assert.equal(count.count, 4);
   });
 
   test('an index that maps a float column as long: its documents are dead-lettered, naming the field', async () => {
