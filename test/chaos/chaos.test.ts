@@ -625,9 +625,14 @@ describe('chaos: faults under a sustained workload lose nothing', { timeout: 900
     for (const sink of SINKS) {
       const mine = letters.filter((letter) => letter.headers[DEAD_LETTER_HEADERS.sink] === sink);
       foundLetters[sink] = mine.length;
+      // Small poison keeps its bytes: every header but the "omitted for size" ones, and its value.
+      const { valueOmitted, keyOmitted, ...always } = DEAD_LETTER_HEADERS;
       for (const letter of mine) {
-        for (const header of Object.values(DEAD_LETTER_HEADERS))
+        for (const header of Object.values(always))
           assert.ok(letter.headers[header] !== undefined, `${sink} letter has header ${header}`);
+        for (const header of [valueOmitted, keyOmitted])
+          assert.equal(letter.headers[header], undefined, `${sink} letter has no ${header}`);
+        assert.ok(letter.value && letter.value.length > 0, `${sink} letter keeps the original value`);
       }
       for (const origin of poisonOrigins) {
         const found = mine.filter(
