@@ -112,9 +112,13 @@ export class Service {
     return { port: address.port };
   }
 
-  /** Runs the sink's pipeline in slot `index`; a failed start is retried with a fresh consumer. */
+  /**
+   * Runs the sink's pipeline in slot `index`. A failed start, or a consumer that crashed for good
+   * (e.g. no group coordinator for longer than its retries after a broker restart), is replaced by
+   * a fresh pipeline and consumer: it resumes at the group's committed offsets.
+   */
   private launch(sink: Sink, index: number): void {
-    const pipeline = new SinkPipeline({
+    const pipeline: SinkPipeline = new SinkPipeline({
       sink,
       consumer: this.kafka.consumer(`${this.config.kafka.groupIdBase}.${sink.name}`),
       router: new Router(this.config, sink.name),
@@ -124,18 +128,34 @@ export class Service {
       retry: this.config.retry,
       metrics: this.metrics,
       logger: this.logger,
+      onConsumerCrash: () =>
+        this.relaunch(sink, index, pipeline, 'consumer crashed; restarting the pipeline'),
     });
     this.pipelines[index] = pipeline;
-    pipeline.start().catch(async (error: unknown) => {
-      this.logger.error(
-        { sink: sink.name, error: errorMessage(error) },
-        'pipeline failed to start; retrying',
-      );
-      await pipeline.stop().catch(() => undefined);
-      setTimeout(() => {
-        if (!this.stopping && this.pipelines[index] === pipeline) this.launch(sink, index);
-      }, RESTART_DELAY_MS).unref();
+    pipeline.start().catch((error: unknown) => {
+      this.relaunch(sink, index, pipeline, 'pipeline failed to start; retrying', error);
     });
+  }
+
+  private relaunch(
+    sink: Sink,
+    index: number,
+    pipeline: SinkPipeline,
+    message: string,
+    error?: unknown,
+  ): void {
+    this.logger.error(
+      { sink: sink.name, ...(error === undefined ? {} : { error: errorMessage(error) }) },
+      message,
+    );
+    void pipeline
+      .stop()
+      .catch(() => undefined)
+      .then(() => {
+        setTimeout(() => {
+          if (!this.stopping && this.pipelines[index] === pipeline) this.launch(sink, index);
+        }, RESTART_DELAY_MS).unref();
+      });
   }
 
   /**

@@ -24,6 +24,8 @@ export interface SinkPipelineOptions {
   readonly retry: RetryPolicy;
   readonly metrics: Metrics;
   readonly logger: Logger;
+  /** The consumer crashed and will not restart itself: the owner replaces the pipeline. */
+  readonly onConsumerCrash?: () => void;
 }
 
 export type PipelineState = 'starting' | 'running' | 'failed' | 'stopped';
@@ -121,8 +123,11 @@ export class SinkPipeline {
       onCrash: (error, willRestart) => {
         this.joined = false;
         this.log.error({ err: error, willRestart }, 'consumer crashed');
-        if (!willRestart) this.fail(`consumer crashed: ${error.message}`);
         this.updateReadiness();
+        if (!willRestart) {
+          this.fail(`consumer crashed: ${error.message}`);
+          this.options.onConsumerCrash?.();
+        }
       },
     });
     this.log.info({ topics: topics.length, target: sink.name }, 'pipeline started');

@@ -1,0 +1,74 @@
+// A consumer that crashes for good (kafkajs gives up: it will not restart itself) leaves the
+// pipeline failed and not ready, and tells its owner, which replaces it; a crash kafkajs restarts
+// from is only a moment of not-ready. A fake consumer stands in for kafkajs.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import pino from 'pino';
+import { Registry } from 'prom-client';
+import type { ConsumerEvents, KafkaConsumer } from '../../../src/kafka/client.js';
+import { createMetrics } from '../../../src/observability/metrics.js';
+import { SinkPipeline } from '../../../src/pipeline/sink-pipeline.js';
+import type { Router } from '../../../src/router/router.js';
+import type { Sink } from '../../../src/sinks/sink.js';
+
+class FakeConsumer implements KafkaConsumer {
+  events: ConsumerEvents | null = null;
+  disconnects = 0;
+  connect = async () => undefined;
+  subscribe = async () => undefined;
+  run = async (_handler: unknown, events: ConsumerEvents) => {
+    this.events = events;
+  };
+  disconnect = async () => {
+    this.disconnects++;
+  };
+}
+
+function pipelineWith(consumer: FakeConsumer, onConsumerCrash: () => void): SinkPipeline {
+  const sink = { name: 'elasticsearch', connect: async () => undefined } as unknown as Sink;
+  return new SinkPipeline({
+    sink,
+    consumer,
+    router: {} as Router,
+    deadLetters: null,
+    topics: ['cdc.inventory.customers'],
+    fromBeginning: true,
+    retry: { minTimeoutMs: 1, maxTimeoutMs: 2 },
+    metrics: createMetrics(new Registry()),
+    logger: pino({ level: 'silent' }),
+    onConsumerCrash,
+  });
+}
+
+describe('SinkPipeline when its consumer crashes', () => {
+  test('for good: failed, not ready, the consumer is let go and the owner is told once', async () => {
+    const consumer = new FakeConsumer();
+    let told = 0;
+    const pipeline = pipelineWith(consumer, () => told++);
+    await pipeline.start();
+    consumer.events!.onGroupJoin();
+    assert.equal(pipeline.status().ready, true);
+    consumer.events!.onCrash(new Error('Failed to find group coordinator'), false);
+    assert.equal(told, 1);
+    const status = pipeline.status();
+    assert.equal(status.state, 'failed');
+    assert.equal(status.ready, false);
+    assert.match(status.reason ?? '', /consumer crashed: Failed to find group coordinator/);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(consumer.disconnects, 1);
+  });
+
+  test('with a restart by the client: not ready until it joins again, and the owner is not told', async () => {
+    const consumer = new FakeConsumer();
+    let told = 0;
+    const pipeline = pipelineWith(consumer, () => told++);
+    await pipeline.start();
+    consumer.events!.onGroupJoin();
+    consumer.events!.onCrash(new Error('The coordinator is loading'), true);
+    assert.equal(told, 0);
+    assert.equal(pipeline.status().ready, false);
+    assert.equal(pipeline.status().state, 'running');
+    consumer.events!.onGroupJoin();
+    assert.equal(pipeline.status().ready, true);
+  });
+});
