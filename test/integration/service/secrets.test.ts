@@ -20,7 +20,7 @@ import { pollUntil } from '../support/poll.js';
 import { createRunTables, dropRunTables, runTableNames } from '../support/run-tables.js';
 import { ServiceProcess } from '../support/service.js';
 import { mongodbWithTimeouts } from '../support/stores.js';
-import { elasticsearch, kafka, postgres, tableTopic, uniqueRunId } from '../support/stack.js';
+import { elasticsearch, kafka, postgres, stack, tableTopic, uniqueRunId } from '../support/stack.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const SINKS = ['elasticsearch', 'mongodb'] as const;
@@ -74,8 +74,10 @@ describe('secrets never reach logs, stderr or /metrics', { timeout: 240_000 }, (
     ['', apiKey],
   ];
   const enc = encodeURIComponent;
-  const postgresUrl = `postgres://${role}:${enc(pgPassword)}@127.0.0.1:5432/inventory`;
-  const mongoWithCredentials = `mongodb://${mongoUser}:${enc(mongoPassword)}@127.0.0.1:27017/?authSource=admin`;
+  // The stack's own hosts and ports (the test stack may run on other ports than the defaults).
+  const hostOf = (url: string) => new URL(url).host;
+  const postgresUrl = `postgres://${role}:${enc(pgPassword)}@${hostOf(stack.postgresUrl)}/inventory`;
+  const mongoWithCredentials = `mongodb://${mongoUser}:${enc(mongoPassword)}@${hostOf(stack.mongodbUrl)}/?authSource=admin`;
   const base = {
     POSTGRES_URL: postgresUrl,
     ELASTICSEARCH_API_KEY: '',
@@ -86,7 +88,7 @@ describe('secrets never reach logs, stderr or /metrics', { timeout: 240_000 }, (
   const env: Record<string, string> = {
     ...base,
     KAFKA_GROUP_ID_BASE: run,
-    ELASTICSEARCH_URL: `http://${esUser}:${enc(esPassword)}@127.0.0.1:9200`,
+    ELASTICSEARCH_URL: `http://${esUser}:${enc(esPassword)}@${hostOf(stack.elasticsearchUrl)}`,
     ELASTICSEARCH_INDEX_PREFIX: `${run}-`,
     MONGODB_DATABASE: run,
     DEAD_LETTER_TOPIC: `${run}.dead-letter`,
