@@ -9,20 +9,16 @@ import { DEAD_LETTER_HEADERS } from '../../../src/pipeline/dead-letter.js';
 import { waitForConvergence, type Stores } from '../support/converge.js';
 import {
   committedOffsets,
-  connectAdmin,
   endOffsets,
   readTopicUntil,
   readWholeTopic,
   waitForCommitted,
   type ReadMessage,
 } from '../support/kafka-tools.js';
-import { deleteGroupsAndTopics, deleteIndices, dropDatabases } from '../support/cleanup.js';
 import { sampleSum } from '../support/metrics.js';
 import { pollUntil } from '../support/poll.js';
-import { createRunTables, dropRunTables, runTableNames } from '../support/run-tables.js';
-import { ServiceProcess } from '../support/service.js';
-import { mongodbWithTimeouts } from '../support/stores.js';
-import { elasticsearch, kafka, postgres, tableTopic, uniqueRunId } from '../support/stack.js';
+import { TestRun, instanceEnv, sinkGroups } from '../support/run.js';
+import { tableTopic, uniqueRunId } from '../support/stack.js';
 
 const SINKS = ['elasticsearch', 'mongodb'] as const;
 const ERROR_LEVEL = 50;
@@ -43,35 +39,22 @@ function keyId(message: ReadMessage): unknown {
 }
 
 describe('poison messages and the dead-letter topic', { timeout: 240_000 }, () => {
-  const run = uniqueRunId('dlq');
   // This run's copies of the demo tables: the poison goes into its customers topic, so the shared
   // cdc.inventory.customers topic is never left with poison in it for every later full load.
-  const tables = runTableNames(run);
+  const fixture = new TestRun(uniqueRunId('dlq'), { producer: true });
+  const { run, tables, env, groups, service } = fixture;
   const customers = tables.names.customers;
   const CUSTOMERS = tableTopic(customers);
-  const env = {
-    KAFKA_GROUP_ID_BASE: run,
-    ELASTICSEARCH_INDEX_PREFIX: `${run}-`,
-    MONGODB_DATABASE: run,
-    DEAD_LETTER_TOPIC: `${run}.dead-letter`,
-    KAFKA_TOPICS: tables.topics.join(','),
-  };
   // The second instance: its own groups and stores, and no dead-letter topic. It reads the
   // customers topic from its start, so the first poison is the first it cannot write.
   const haltRun = `${run}-halt`;
-  const haltEnv = {
-    KAFKA_GROUP_ID_BASE: haltRun,
-    ELASTICSEARCH_INDEX_PREFIX: `${haltRun}-`,
-    MONGODB_DATABASE: haltRun,
-    DEAD_LETTER_TOPIC: `${haltRun}.dead-letter`,
+  const halted = fixture.instance(haltRun, {
+    ...instanceEnv(haltRun),
     DEAD_LETTER_ENABLED: 'false',
     KAFKA_TOPICS: CUSTOMERS,
-  };
+  });
+  const haltGroups = sinkGroups(haltRun);
   const converge = () => waitForConvergence(stores, env, { tables: tables.tables });
-  const groups = SINKS.map((sink) => `${run}.${sink}`);
-  const haltGroups = SINKS.map((sink) => `${haltRun}.${sink}`);
-  const service = new ServiceProcess(env);
-  const halted = new ServiceProcess(haltEnv);
   let stores: Stores;
   let mongo: MongoClient;
   let admin: Admin;
@@ -82,29 +65,11 @@ describe('poison messages and the dead-letter topic', { timeout: 240_000 }, () =
   let poisonOffsets: bigint[] = [];
 
   before(async () => {
-    mongo = await mongodbWithTimeouts();
-    stores = { pg: await postgres(), es: elasticsearch(), mongo };
-    admin = await connectAdmin();
-    producer = kafka().producer();
-    await producer.connect();
-    await createRunTables(stores.pg, admin, run);
+    ({ stores, mongo, admin, producer } = await fixture.open());
     await service.start();
   });
 
-  after(async () => {
-    await service.kill('SIGTERM');
-    await halted.kill('SIGTERM');
-    await service.saveOutput(run);
-    await halted.saveOutput(haltRun);
-    await deleteIndices(stores.es, `${run}-*`);
-    await dropDatabases(mongo, [run, haltRun]);
-    await deleteGroupsAndTopics(admin, [...groups, ...haltGroups], [env.DEAD_LETTER_TOPIC]);
-    await dropRunTables(stores.pg, admin, tables);
-    await producer.disconnect();
-    await admin.disconnect();
-    await mongo.close();
-    await stores.pg.end();
-  });
+  after(() => fixture.close());
 
   test('the service first catches up with its table topics', async () => {
     await converge();

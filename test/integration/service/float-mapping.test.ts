@@ -7,19 +7,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Admin } from 'kafkajs';
-import type { MongoClient } from 'mongodb';
 import { DEAD_LETTER_HEADERS } from '../../../src/pipeline/dead-letter.js';
-import { deleteGroupsAndTopics, deleteIndices, dropDatabases } from '../support/cleanup.js';
 import { waitForConvergence, type Stores } from '../support/converge.js';
-import { connectAdmin, readTopicUntil } from '../support/kafka-tools.js';
+import { readTopicUntil } from '../support/kafka-tools.js';
 import { sampleSum } from '../support/metrics.js';
 import { pollUntil } from '../support/poll.js';
 import { PUBLICATION } from '../support/run-tables.js';
-import { ServiceProcess } from '../support/service.js';
-import { mongodbWithTimeouts } from '../support/stores.js';
-import { elasticsearch, postgres, tableTopic, uniqueRunId } from '../support/stack.js';
-
-const SINKS = ['elasticsearch', 'mongodb'] as const;
+import { TestRun } from '../support/run.js';
+import { tableTopic, uniqueRunId } from '../support/stack.js';
 
 describe('float columns are mapped as double in Elasticsearch', { timeout: 300_000 }, () => {
   const run = uniqueRunId('esfloat');
@@ -28,20 +23,11 @@ describe('float columns are mapped as double in Elasticsearch', { timeout: 300_0
   const hard = `${prefix}_hard_types`;
   /** A table whose index an older version made, with real_num mapped as long. */
   const legacy = `${prefix}_legacy`;
-  const topics = [tableTopic(hard), tableTopic(legacy)];
-  const env = {
-    KAFKA_GROUP_ID_BASE: run,
-    ELASTICSEARCH_INDEX_PREFIX: `${run}-`,
-    MONGODB_DATABASE: run,
-    DEAD_LETTER_TOPIC: `${run}.dead-letter`,
-    KAFKA_TOPICS: topics.join(','),
-  };
+  const fixture = new TestRun(run, { ownTables: [hard, legacy] });
+  const { env, topics, service } = fixture;
   const hardIndex = `${run}-inventory.${hard}`;
   const legacyIndex = `${run}-inventory.${legacy}`;
-  const groups = SINKS.map((sink) => `${run}.${sink}`);
-  const service = new ServiceProcess(env);
   let stores: Stores;
-  let mongo: MongoClient;
   let admin: Admin;
 
   async function deadLetters(topic: string, sink?: string): Promise<number> {
@@ -56,9 +42,7 @@ describe('float columns are mapped as double in Elasticsearch', { timeout: 300_0
   }
 
   before(async () => {
-    mongo = await mongodbWithTimeouts();
-    stores = { pg: await postgres(), es: elasticsearch(), mongo };
-    admin = await connectAdmin();
+    ({ stores, admin } = await fixture.open());
     const { pg } = stores;
     await pg.query('BEGIN');
     await pg.query(`CREATE TABLE inventory.${hard} (LIKE inventory.hard_types INCLUDING ALL)`);
@@ -88,21 +72,7 @@ describe('float columns are mapped as double in Elasticsearch', { timeout: 300_0
     await service.start();
   });
 
-  after(async () => {
-    await service.kill('SIGTERM');
-    await service.saveOutput(run);
-    await deleteIndices(stores.es, `${run}-*`);
-    await dropDatabases(mongo, [run]);
-    for (const table of [hard, legacy]) {
-      await stores.pg
-        .query(`DROP TABLE IF EXISTS inventory.${table}`)
-        .catch((error: unknown) => console.warn(`# cleanup: dropping ${table} failed: ${String(error)}`));
-    }
-    await deleteGroupsAndTopics(admin, groups, [...topics, env.DEAD_LETTER_TOPIC]);
-    await admin.disconnect();
-    await mongo.close();
-    await stores.pg.end();
-  });
+  after(() => fixture.close());
 
   test('a first row with real_num = 1, then 0.5, 1e300 and -1.5e300: no dead letters', async () => {
     const { pg } = stores;

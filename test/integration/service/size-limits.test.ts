@@ -28,19 +28,15 @@ import {
 import type { RowChange } from '../../../src/decoder/types.js';
 import { waitForConvergence, type Stores } from '../support/converge.js';
 import {
-  connectAdmin,
   endOffsets,
   readTopicUntil,
   readWholeTopic,
   waitForCommitted,
   type ReadMessage,
 } from '../support/kafka-tools.js';
-import { deleteGroupsAndTopics, deleteIndices, dropDatabases } from '../support/cleanup.js';
 import { sampleSum } from '../support/metrics.js';
-import { createRunTables, dropRunTables, runTableNames } from '../support/run-tables.js';
-import { ServiceProcess } from '../support/service.js';
-import { mongodbWithTimeouts } from '../support/stores.js';
-import { elasticsearch, kafka, postgres, stack, tableTopic, uniqueRunId } from '../support/stack.js';
+import { TestRun } from '../support/run.js';
+import { elasticsearch, stack, tableTopic, uniqueRunId } from '../support/stack.js';
 
 const { ConfigResourceTypes } = kafkajs;
 const SINKS = ['elasticsearch', 'mongodb'] as const;
@@ -73,20 +69,11 @@ async function esMaxContentLength(): Promise<number> {
 }
 
 describe('a change event over the sinks size limits', { timeout: 300_000 }, () => {
-  const run = uniqueRunId('size');
-  const tables = runTableNames(run);
+  const fixture = new TestRun(uniqueRunId('size'), { producer: true });
+  const { run, tables, env, groups, service } = fixture;
   const customers = tables.names.customers;
   const CUSTOMERS = tableTopic(customers);
-  const env = {
-    KAFKA_GROUP_ID_BASE: run,
-    ELASTICSEARCH_INDEX_PREFIX: `${run}-`,
-    MONGODB_DATABASE: run,
-    DEAD_LETTER_TOPIC: `${run}.dead-letter`,
-    KAFKA_TOPICS: tables.topics.join(','),
-  };
-  const groups = SINKS.map((sink) => `${run}.${sink}`);
   const converge = () => waitForConvergence(stores, env, { tables: tables.tables });
-  const service = new ServiceProcess(env);
   let stores: Stores;
   let mongo: MongoClient;
   let admin: Admin;
@@ -94,12 +81,7 @@ describe('a change event over the sinks size limits', { timeout: 300_000 }, () =
   let baselineMetrics = '';
 
   before(async () => {
-    mongo = await mongodbWithTimeouts();
-    stores = { pg: await postgres(), es: elasticsearch(), mongo };
-    admin = await connectAdmin();
-    producer = kafka().producer();
-    await producer.connect();
-    await createRunTables(stores.pg, admin, run);
+    ({ stores, mongo, admin, producer } = await fixture.open());
     // Only this run's table topic takes the large message: raised at runtime, no broker restart.
     await admin.alterConfigs({
       validateOnly: false,
@@ -115,18 +97,7 @@ describe('a change event over the sinks size limits', { timeout: 300_000 }, () =
     await service.start();
   });
 
-  after(async () => {
-    await service.kill('SIGTERM');
-    await service.saveOutput(run);
-    await deleteIndices(stores.es, `${run}-*`);
-    await dropDatabases(mongo, [run]);
-    await deleteGroupsAndTopics(admin, groups, [env.DEAD_LETTER_TOPIC]);
-    await dropRunTables(stores.pg, admin, tables);
-    await producer.disconnect();
-    await admin.disconnect();
-    await mongo.close();
-    await stores.pg.end();
-  });
+  after(() => fixture.close());
 
   test('the service first catches up with its table topics', async () => {
     await converge();
