@@ -9,7 +9,7 @@ import { parse as parseLossless } from 'lossless-json';
 import type { MongoClient } from 'mongodb';
 import type pg from 'pg';
 import { POSITION_FIELD } from '../../../src/sinks/mongodb/sink.js';
-import { waitForConvergence, type Stores } from '../support/converge.js';
+import type { Stores } from '../support/converge.js';
 import {
   committedOffsets,
   describeOffsets,
@@ -126,9 +126,9 @@ describe('SIGKILL in the middle of a stream, then a restart', { timeout: 240_000
     // The killed member stays in the group until its session expires; keep that short.
     env: { KAFKA_SESSION_TIMEOUT_MS: '10000' },
   });
-  const { run, tables, env, groups, service } = fixture;
+  const { run, tables, groups, service } = fixture;
   const customersTopic = tableTopic(tables.names.customers);
-  const converge = () => waitForConvergence(stores, env, { tables: tables.tables, timeoutMs: 120_000 });
+  const converge = () => fixture.converge({ timeoutMs: 120_000 });
   let stores: Stores;
   let mongo: MongoClient;
   let churnClient: pg.Client;

@@ -6,15 +6,8 @@ import { after, before, describe, test } from 'node:test';
 import type { Admin, Producer } from 'kafkajs';
 import type { MongoClient } from 'mongodb';
 import { DEAD_LETTER_HEADERS } from '../../../src/pipeline/dead-letter.js';
-import { waitForConvergence, type Stores } from '../support/converge.js';
-import {
-  committedOffsets,
-  endOffsets,
-  readTopicUntil,
-  readWholeTopic,
-  waitForCommitted,
-  type ReadMessage,
-} from '../support/kafka-tools.js';
+import type { Stores } from '../support/converge.js';
+import { committedOffsets, endOffsets, readRecordOfKey, readWholeTopic } from '../support/kafka-tools.js';
 import { sampleSum } from '../support/metrics.js';
 import { pollUntil } from '../support/poll.js';
 import { TestRun, instanceEnv, sinkGroups } from '../support/run.js';
@@ -30,19 +23,11 @@ interface Poison {
   readonly reason: RegExp;
 }
 
-function keyId(message: ReadMessage): unknown {
-  try {
-    return (JSON.parse(message.key?.toString() ?? 'null') as { payload?: { id?: unknown } }).payload?.id;
-  } catch {
-    return undefined;
-  }
-}
-
 describe('poison messages and the dead-letter topic', { timeout: 240_000 }, () => {
   // This run's copies of the demo tables: the poison goes into its customers topic, so the shared
   // cdc.inventory.customers topic is never left with poison in it for every later full load.
   const fixture = new TestRun(uniqueRunId('dlq'), { producer: true });
-  const { run, tables, env, groups, service } = fixture;
+  const { run, tables, env, service } = fixture;
   const customers = tables.names.customers;
   const CUSTOMERS = tableTopic(customers);
   // The second instance: its own groups and stores, and no dead-letter topic. It reads the
@@ -54,7 +39,7 @@ describe('poison messages and the dead-letter topic', { timeout: 240_000 }, () =
     KAFKA_TOPICS: CUSTOMERS,
   });
   const haltGroups = sinkGroups(haltRun);
-  const converge = () => waitForConvergence(stores, env, { tables: tables.tables });
+  const converge = () => fixture.converge();
   let stores: Stores;
   let mongo: MongoClient;
   let admin: Admin;
@@ -73,7 +58,7 @@ describe('poison messages and the dead-letter topic', { timeout: 240_000 }, () =
 
   test('the service first catches up with its table topics', async () => {
     await converge();
-    await waitForCommitted(admin, groups, await endOffsets(admin, tables.topics));
+    await fixture.caughtUp();
     baselineMetrics = (await service.get('/metrics')).body;
   });
 
@@ -84,9 +69,7 @@ describe('poison messages and the dead-letter topic', { timeout: 240_000 }, () =
       `INSERT INTO inventory.${customers} (first_name, last_name, email) VALUES ('Poison', 'Neighbour', '${run}-x@example.com') RETURNING id`,
     );
     const id = inserted.rows[0]!.id;
-    const real = (
-      await readTopicUntil(CUSTOMERS, (messages) => messages.some((message) => keyId(message) === id))
-    ).find((message) => keyId(message) === id)!;
+    const real = await readRecordOfKey(CUSTOMERS, id);
     const realValue = real.value!.toString();
     assert.ok(realValue.includes('"op":"c",'), 'the real event is an insert');
     const poisons: Poison[] = [
@@ -130,7 +113,7 @@ describe('poison messages and the dead-letter topic', { timeout: 240_000 }, () =
       .findOne({ _id: String(id) as never });
     assert.equal(doc?.last_name, 'After the poison');
     // Offsets move only once the letters are acknowledged, so after this they are all there.
-    await waitForCommitted(admin, groups, await endOffsets(admin, tables.topics));
+    await fixture.caughtUp();
 
     const everything = await readWholeTopic(admin, env.DEAD_LETTER_TOPIC);
     const letters = everything.filter(

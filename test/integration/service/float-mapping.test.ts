@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Admin } from 'kafkajs';
 import { DEAD_LETTER_HEADERS } from '../../../src/pipeline/dead-letter.js';
-import { waitForConvergence, type Stores } from '../support/converge.js';
+import type { Stores } from '../support/converge.js';
 import { readTopicUntil } from '../support/kafka-tools.js';
 import { sampleSum } from '../support/metrics.js';
 import { pollUntil } from '../support/poll.js';
@@ -77,7 +77,7 @@ describe('float columns are mapped as double in Elasticsearch', { timeout: 300_0
   test('a first row with real_num = 1, then 0.5, 1e300 and -1.5e300: no dead letters', async () => {
     const { pg } = stores;
     // The first document is in the index before any other value is seen.
-    await waitForConvergence(stores, env, { tables: [hard] });
+    await fixture.converge({ tables: [hard] });
     assert.equal((await fieldTypes(hardIndex))['real_num'], 'double');
     await pg.query(`UPDATE inventory.${hard} SET real_num = 0.5`);
     await pg.query(
@@ -87,7 +87,7 @@ describe('float columns are mapped as double in Elasticsearch', { timeout: 300_0
     await pg.query(
       `INSERT INTO inventory.${hard} SELECT tenant_id, item_id + 1, big, exact, loose, price, 1e300, ts_tz, ts, day, tod, tod_tz, span, uid, doc, tags, blob, feeling, flag, big_text FROM stage`,
     );
-    const reports = await waitForConvergence(stores, env, { tables: [hard] });
+    const reports = await fixture.converge({ tables: [hard] });
     assert.deepEqual(
       reports.map((report) => [report.sink, report.sourceRows, report.sinkDocuments]),
       [
@@ -104,11 +104,11 @@ describe('float columns are mapped as double in Elasticsearch', { timeout: 300_0
     // Every row is changed, so every document gets the column (rows not changed since the ALTER
     // would keep documents without it, which verify counts as a difference); one row's is 2.
     await pg.query(`UPDATE inventory.${hard} SET ratio = CASE WHEN item_id = 9007199254740993 THEN 2 END`);
-    await waitForConvergence(stores, env, { tables: [hard] });
+    await fixture.converge({ tables: [hard] });
     assert.equal((await fieldTypes(hardIndex))['ratio'], 'double');
     await pg.query(`UPDATE inventory.${hard} SET ratio = 0.25 WHERE tenant_id = 2`);
     await pg.query(`UPDATE inventory.${hard} SET ratio = 3.4e38 WHERE item_id = 9007199254740994`);
-    await waitForConvergence(stores, env, { tables: [hard] });
+    await fixture.converge({ tables: [hard] });
     const es = await stores.es.search<Record<string, unknown>>({
       index: hardIndex,
       query: { range: { ratio: { gt: 1e38 } } },
@@ -152,7 +152,7 @@ describe('float columns are mapped as double in Elasticsearch', { timeout: 300_0
       stored.hits.hits.map((hit) => hit._id),
       ['1'],
     );
-    await waitForConvergence(stores, env, { tables: [legacy], sinks: ['mongodb'] });
+    await fixture.converge({ tables: [legacy], sinks: ['mongodb'] });
     assert.equal(await deadLetters(topic, 'mongodb'), 0);
   });
 });

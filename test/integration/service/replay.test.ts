@@ -8,7 +8,7 @@ import type { Admin } from 'kafkajs';
 import type { MongoClient } from 'mongodb';
 import { POSITION_FIELD } from '../../../src/sinks/mongodb/sink.js';
 import type { TableReport } from '../../../src/verify/verify.js';
-import { waitForConvergence, type Stores } from '../support/converge.js';
+import type { Stores } from '../support/converge.js';
 import {
   committedOffsets,
   describeOffsets,
@@ -30,9 +30,9 @@ type Stamps = Map<string, Map<string, string>>;
 
 describe('replaying every topic from the earliest offset', { timeout: 240_000 }, () => {
   const fixture = new TestRun(uniqueRunId('replay'));
-  const { run, tables, env, groups, service } = fixture;
+  const { run, tables, groups, service } = fixture;
   const { customers, orders, hard_types: hardTypes } = tables.names;
-  const converge = () => waitForConvergence(stores, env, { tables: tables.tables });
+  const converge = () => fixture.converge();
   let stores: Stores;
   let mongo: MongoClient;
   let admin: Admin;
@@ -120,7 +120,7 @@ describe('replaying every topic from the earliest offset', { timeout: 240_000 },
     await pg.query(`UPDATE inventory.${hardTypes} SET flag = NOT flag WHERE tenant_id = 1`);
 
     converged = await converge();
-    await waitForCommitted(admin, groups, await endOffsets(admin, tables.topics));
+    await fixture.caughtUp();
   });
 
   test('reset to the earliest offsets, it reads everything again and every document stays as it was', async () => {

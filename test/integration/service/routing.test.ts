@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { MongoClient } from 'mongodb';
 import { POSITION_FIELD } from '../../../src/sinks/mongodb/sink.js';
-import { waitForConvergence, type Stores } from '../support/converge.js';
+import type { Stores } from '../support/converge.js';
 import { sampleSum } from '../support/metrics.js';
 import { runTableNames } from '../support/run-tables.js';
 import { TestRun } from '../support/run.js';
@@ -29,8 +29,8 @@ describe('per-table routing (TABLES)', { timeout: 180_000 }, () => {
     [`inventory.${hardTypes}`]: { includeColumns: HARD_TYPES_COLUMNS },
   };
   const fixture = new TestRun(run, { env: { TABLES: JSON.stringify(routes) } });
-  const { env, service } = fixture;
-  const converge = () => waitForConvergence(stores, env, { tables: tables.tables });
+  const { service } = fixture;
+  const converge = () => fixture.converge();
   let stores: Stores;
   let mongo: MongoClient;
 

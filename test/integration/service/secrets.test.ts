@@ -13,8 +13,8 @@ import { after, before, describe, test } from 'node:test';
 import type { Admin, Producer } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 import { DEAD_LETTER_HEADERS } from '../../../src/pipeline/dead-letter.js';
-import { waitForConvergence, type Stores } from '../support/converge.js';
-import { endOffsets, readWholeTopic, waitForCommitted } from '../support/kafka-tools.js';
+import type { Stores } from '../support/converge.js';
+import { readWholeTopic } from '../support/kafka-tools.js';
 import { pollUntil } from '../support/poll.js';
 import { runTableNames } from '../support/run-tables.js';
 import { TestRun, instanceEnv } from '../support/run.js';
@@ -132,7 +132,7 @@ describe('secrets never reach logs, stderr or /metrics', { timeout: 240_000 }, (
 
   test('traffic and a poison message through credentialed connections leak nothing', async () => {
     await service.start();
-    await waitForConvergence(stores, env, { tables: tables.tables });
+    await fixture.converge();
     await stores.pg.query(
       `INSERT INTO inventory.${customers} (first_name, last_name, email)
        SELECT 'Secret' || g, 'Traffic', '${run}-' || g || '@example.com' FROM generate_series(1, 20) g`,
@@ -142,12 +142,8 @@ describe('secrets never reach logs, stderr or /metrics', { timeout: 240_000 }, (
     );
     const topic = tableTopic(customers);
     await producer.send({ topic, acks: -1, messages: [{ key: '{"id":1}', value: '{"payload":{"op":"x"' }] });
-    await waitForConvergence(stores, env, { tables: tables.tables });
-    await waitForCommitted(
-      admin,
-      [`${run}.elasticsearch`, `${run}.mongodb`],
-      await endOffsets(admin, tables.topics),
-    );
+    await fixture.converge();
+    await fixture.caughtUp();
     const letters = await readWholeTopic(admin, env.DEAD_LETTER_TOPIC!);
     assert.equal(
       letters.filter((letter) => letter.headers[DEAD_LETTER_HEADERS.errorClass] === 'DecodeError').length,

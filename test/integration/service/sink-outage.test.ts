@@ -3,7 +3,7 @@
 // and retries; once Elasticsearch is back, both sinks converge and nothing is lost.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { waitForConvergence, type Stores } from '../support/converge.js';
+import type { Stores } from '../support/converge.js';
 import { sampleSum, sampleValue } from '../support/metrics.js';
 import { pollUntil } from '../support/poll.js';
 import { TestRun } from '../support/run.js';
@@ -15,10 +15,9 @@ describe('an Elasticsearch outage', { timeout: 300_000 }, () => {
     // Backoff capped low, so the first attempt after the restart comes within seconds.
     env: { RETRY_MAX_TIMEOUT_MS: '2000' },
   });
-  const { run, tables, env, service } = fixture;
+  const { run, tables, service } = fixture;
   const { customers, orders, hard_types: hardTypes } = tables.names;
-  const converge = (sinks?: Array<'elasticsearch' | 'mongodb'>) =>
-    waitForConvergence(stores, env, { tables: tables.tables, ...(sinks ? { sinks } : {}) });
+  const converge = (sinks?: Array<'elasticsearch' | 'mongodb'>) => fixture.converge(sinks ? { sinks } : {});
   let stores: Stores;
   let beforeOutage = '';
   // Set while this test has Elasticsearch stopped: only then does the after hook start it again.

@@ -26,14 +26,8 @@ import {
   smallestMaxContentLength,
 } from '../../../src/sinks/elasticsearch/sink.js';
 import type { RowChange } from '../../../src/decoder/types.js';
-import { waitForConvergence, type Stores } from '../support/converge.js';
-import {
-  endOffsets,
-  readTopicUntil,
-  readWholeTopic,
-  waitForCommitted,
-  type ReadMessage,
-} from '../support/kafka-tools.js';
+import type { Stores } from '../support/converge.js';
+import { readRecordOfKey, readWholeTopic } from '../support/kafka-tools.js';
 import { sampleSum } from '../support/metrics.js';
 import { TestRun } from '../support/run.js';
 import { elasticsearch, stack, tableTopic, uniqueRunId } from '../support/stack.js';
@@ -44,14 +38,6 @@ const MONGODB_MAX_DOCUMENT = 16 * 1024 * 1024;
 /** The over-size column: above MongoDB's limit and the stack's 16mb http.max_content_length. */
 const LARGE_BYTES = 17 * 1024 * 1024;
 const TOPIC_MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
-
-function keyId(message: ReadMessage): unknown {
-  try {
-    return (JSON.parse(message.key?.toString() ?? 'null') as { payload?: { id?: unknown } }).payload?.id;
-  } catch {
-    return undefined;
-  }
-}
 
 async function topicConfig(admin: Admin, topic: string, name: string): Promise<string | undefined> {
   const described = await admin.describeConfigs({
@@ -70,10 +56,10 @@ async function esMaxContentLength(): Promise<number> {
 
 describe('a change event over the sinks size limits', { timeout: 300_000 }, () => {
   const fixture = new TestRun(uniqueRunId('size'), { producer: true });
-  const { run, tables, env, groups, service } = fixture;
+  const { run, tables, env, service } = fixture;
   const customers = tables.names.customers;
   const CUSTOMERS = tableTopic(customers);
-  const converge = () => waitForConvergence(stores, env, { tables: tables.tables });
+  const converge = () => fixture.converge();
   let stores: Stores;
   let mongo: MongoClient;
   let admin: Admin;
@@ -101,7 +87,7 @@ describe('a change event over the sinks size limits', { timeout: 300_000 }, () =
 
   test('the service first catches up with its table topics', async () => {
     await converge();
-    await waitForCommitted(admin, groups, await endOffsets(admin, tables.topics));
+    await fixture.caughtUp();
     baselineMetrics = (await service.get('/metrics')).body;
   });
 
@@ -112,9 +98,7 @@ describe('a change event over the sinks size limits', { timeout: 300_000 }, () =
       `INSERT INTO inventory.${customers} (first_name, last_name, email) VALUES ('Large', 'Row', '${run}-large@example.com') RETURNING id, last_name`,
     );
     const id = inserted.rows[0]!.id;
-    const real = (
-      await readTopicUntil(CUSTOMERS, (messages) => messages.some((message) => keyId(message) === id))
-    ).find((message) => keyId(message) === id)!;
+    const real = await readRecordOfKey(CUSTOMERS, id);
     const realValue = real.value!.toString();
     const lsn = /"lsn":(\d+)/.exec(realValue)?.[1];
     assert.ok(lsn, 'the real event carries source.lsn');
@@ -147,7 +131,7 @@ describe('a change event over the sinks size limits', { timeout: 300_000 }, () =
       .findOne({ _id: String(id) as never });
     assert.equal(doc?.last_name, 'After the large one');
     // Offsets move only once the letters are acknowledged: past this, they are all there.
-    await waitForCommitted(admin, groups, await endOffsets(admin, tables.topics));
+    await fixture.caughtUp();
 
     // The bulk request carries the document plus its action line: over the limit by far or not at all.
     const esRefuses = large.length > esLimit;

@@ -18,8 +18,8 @@ import assert from 'node:assert/strict';
 import type { Admin, Producer } from 'kafkajs';
 import type { MongoClient } from 'mongodb';
 import { deleteGroupsAndTopics, deleteIndices, dropDatabases } from './cleanup.js';
-import type { Stores } from './converge.js';
-import { connectAdmin } from './kafka-tools.js';
+import { waitForConvergence, type Stores } from './converge.js';
+import { connectAdmin, endOffsets, waitForCommitted } from './kafka-tools.js';
 import { createRunTables, dropRunTables, runTableNames, type RunTables } from './run-tables.js';
 import { ServiceProcess } from './service.js';
 import { elasticsearch, kafka, postgres, tableTopic } from './stack.js';
@@ -133,6 +133,16 @@ export class TestRun {
     this.opened = { stores, admin, producer };
     if (this.demoTables) await createRunTables(stores.pg, admin, this.run);
     return this;
+  }
+
+  /** waitForConvergence of the run's tables (all of them unless `options.tables` says). */
+  converge(options: Parameters<typeof waitForConvergence>[2] = {}): ReturnType<typeof waitForConvergence> {
+    return waitForConvergence(this.stores, this.env, { tables: this.tableNames, ...options });
+  }
+
+  /** Waits until the run's groups committed every record now in the run's table topics. */
+  async caughtUp(): Promise<void> {
+    await waitForCommitted(this.admin, this.groups, await endOffsets(this.admin, this.topics));
   }
 
   get stores(): Stores {
