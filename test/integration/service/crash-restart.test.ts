@@ -9,11 +9,9 @@ import { parse as parseLossless } from 'lossless-json';
 import type { MongoClient } from 'mongodb';
 import type pg from 'pg';
 import { POSITION_FIELD } from '../../../src/sinks/mongodb/sink.js';
-import { deleteGroupsAndTopics, deleteIndices, dropDatabases } from '../support/cleanup.js';
-import { waitForConvergence, type Stores } from '../support/converge.js';
+import type { Stores } from '../support/converge.js';
 import {
   committedOffsets,
-  connectAdmin,
   describeOffsets,
   partitionRanges,
   readWholeTopic,
@@ -22,10 +20,10 @@ import {
 } from '../support/kafka-tools.js';
 import { sampleSum } from '../support/metrics.js';
 import { pollUntil } from '../support/poll.js';
-import { createRunTables, dropRunTables, runTableNames, type RunTables } from '../support/run-tables.js';
-import { ServiceProcess, type LogLine } from '../support/service.js';
-import { mongodbWithTimeouts } from '../support/stores.js';
-import { elasticsearch, postgres, tableTopic, uniqueRunId } from '../support/stack.js';
+import type { RunTables } from '../support/run-tables.js';
+import { TestRun } from '../support/run.js';
+import type { LogLine } from '../support/service.js';
+import { postgres, tableTopic, uniqueRunId } from '../support/stack.js';
 
 const SINKS = ['elasticsearch', 'mongodb'] as const;
 const CHURN_MS = 8000;
@@ -124,47 +122,25 @@ function committedBatches(lines: readonly LogLine[]): LogLine[] {
 }
 
 describe('SIGKILL in the middle of a stream, then a restart', { timeout: 240_000 }, () => {
-  const run = uniqueRunId('crash');
-  const tables = runTableNames(run);
-  const customersTopic = tableTopic(tables.names.customers);
-  const env = {
-    KAFKA_GROUP_ID_BASE: run,
-    ELASTICSEARCH_INDEX_PREFIX: `${run}-`,
-    MONGODB_DATABASE: run,
-    DEAD_LETTER_TOPIC: `${run}.dead-letter`,
-    KAFKA_TOPICS: tables.topics.join(','),
+  const fixture = new TestRun(uniqueRunId('crash'), {
     // The killed member stays in the group until its session expires; keep that short.
-    KAFKA_SESSION_TIMEOUT_MS: '10000',
-  };
-  const groups = SINKS.map((sink) => `${run}.${sink}`);
-  const converge = () => waitForConvergence(stores, env, { tables: tables.tables, timeoutMs: 120_000 });
-  const service = new ServiceProcess(env);
+    env: { KAFKA_SESSION_TIMEOUT_MS: '10000' },
+  });
+  const { run, tables, groups, service } = fixture;
+  const customersTopic = tableTopic(tables.names.customers);
+  const converge = () => fixture.converge({ timeoutMs: 120_000 });
   let stores: Stores;
   let mongo: MongoClient;
   let churnClient: pg.Client;
   let admin: Admin;
 
   before(async () => {
-    mongo = await mongodbWithTimeouts();
-    stores = { pg: await postgres(), es: elasticsearch(), mongo };
+    ({ stores, mongo, admin } = await fixture.open());
     churnClient = await postgres();
-    admin = await connectAdmin();
-    await createRunTables(stores.pg, admin, run);
     await service.start();
   });
 
-  after(async () => {
-    await service.kill('SIGTERM');
-    await service.saveOutput(run);
-    await deleteIndices(stores.es, `${run}-*`);
-    await dropDatabases(mongo, [run]);
-    await deleteGroupsAndTopics(admin, groups, [env.DEAD_LETTER_TOPIC]);
-    await dropRunTables(stores.pg, admin, tables);
-    await admin.disconnect();
-    await mongo.close();
-    await churnClient.end();
-    await stores.pg.end();
-  });
+  after(() => fixture.close(() => churnClient.end()));
 
   test('the service catches up first', async () => {
     await converge();

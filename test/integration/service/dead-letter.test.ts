@@ -6,23 +6,12 @@ import { after, before, describe, test } from 'node:test';
 import type { Admin, Producer } from 'kafkajs';
 import type { MongoClient } from 'mongodb';
 import { DEAD_LETTER_HEADERS } from '../../../src/pipeline/dead-letter.js';
-import { waitForConvergence, type Stores } from '../support/converge.js';
-import {
-  committedOffsets,
-  connectAdmin,
-  endOffsets,
-  readTopicUntil,
-  readWholeTopic,
-  waitForCommitted,
-  type ReadMessage,
-} from '../support/kafka-tools.js';
-import { deleteGroupsAndTopics, deleteIndices, dropDatabases } from '../support/cleanup.js';
+import type { Stores } from '../support/converge.js';
+import { committedOffsets, endOffsets, readRecordOfKey, readWholeTopic } from '../support/kafka-tools.js';
 import { sampleSum } from '../support/metrics.js';
 import { pollUntil } from '../support/poll.js';
-import { createRunTables, dropRunTables, runTableNames } from '../support/run-tables.js';
-import { ServiceProcess } from '../support/service.js';
-import { mongodbWithTimeouts } from '../support/stores.js';
-import { elasticsearch, kafka, postgres, tableTopic, uniqueRunId } from '../support/stack.js';
+import { TestRun, instanceEnv, sinkGroups } from '../support/run.js';
+import { tableTopic, uniqueRunId } from '../support/stack.js';
 
 const SINKS = ['elasticsearch', 'mongodb'] as const;
 const ERROR_LEVEL = 50;
@@ -34,44 +23,23 @@ interface Poison {
   readonly reason: RegExp;
 }
 
-function keyId(message: ReadMessage): unknown {
-  try {
-    return (JSON.parse(message.key?.toString() ?? 'null') as { payload?: { id?: unknown } }).payload?.id;
-  } catch {
-    return undefined;
-  }
-}
-
 describe('poison messages and the dead-letter topic', { timeout: 240_000 }, () => {
-  const run = uniqueRunId('dlq');
   // This run's copies of the demo tables: the poison goes into its customers topic, so the shared
   // cdc.inventory.customers topic is never left with poison in it for every later full load.
-  const tables = runTableNames(run);
+  const fixture = new TestRun(uniqueRunId('dlq'), { producer: true });
+  const { run, tables, env, service } = fixture;
   const customers = tables.names.customers;
   const CUSTOMERS = tableTopic(customers);
-  const env = {
-    KAFKA_GROUP_ID_BASE: run,
-    ELASTICSEARCH_INDEX_PREFIX: `${run}-`,
-    MONGODB_DATABASE: run,
-    DEAD_LETTER_TOPIC: `${run}.dead-letter`,
-    KAFKA_TOPICS: tables.topics.join(','),
-  };
   // The second instance: its own groups and stores, and no dead-letter topic. It reads the
   // customers topic from its start, so the first poison is the first it cannot write.
   const haltRun = `${run}-halt`;
-  const haltEnv = {
-    KAFKA_GROUP_ID_BASE: haltRun,
-    ELASTICSEARCH_INDEX_PREFIX: `${haltRun}-`,
-    MONGODB_DATABASE: haltRun,
-    DEAD_LETTER_TOPIC: `${haltRun}.dead-letter`,
+  const halted = fixture.instance(haltRun, {
+    ...instanceEnv(haltRun),
     DEAD_LETTER_ENABLED: 'false',
     KAFKA_TOPICS: CUSTOMERS,
-  };
-  const converge = () => waitForConvergence(stores, env, { tables: tables.tables });
-  const groups = SINKS.map((sink) => `${run}.${sink}`);
-  const haltGroups = SINKS.map((sink) => `${haltRun}.${sink}`);
-  const service = new ServiceProcess(env);
-  const halted = new ServiceProcess(haltEnv);
+  });
+  const haltGroups = sinkGroups(haltRun);
+  const converge = () => fixture.converge();
   let stores: Stores;
   let mongo: MongoClient;
   let admin: Admin;
@@ -82,33 +50,15 @@ describe('poison messages and the dead-letter topic', { timeout: 240_000 }, () =
   let poisonOffsets: bigint[] = [];
 
   before(async () => {
-    mongo = await mongodbWithTimeouts();
-    stores = { pg: await postgres(), es: elasticsearch(), mongo };
-    admin = await connectAdmin();
-    producer = kafka().producer();
-    await producer.connect();
-    await createRunTables(stores.pg, admin, run);
+    ({ stores, mongo, admin, producer } = await fixture.open());
     await service.start();
   });
 
-  after(async () => {
-    await service.kill('SIGTERM');
-    await halted.kill('SIGTERM');
-    await service.saveOutput(run);
-    await halted.saveOutput(haltRun);
-    await deleteIndices(stores.es, `${run}-*`);
-    await dropDatabases(mongo, [run, haltRun]);
-    await deleteGroupsAndTopics(admin, [...groups, ...haltGroups], [env.DEAD_LETTER_TOPIC]);
-    await dropRunTables(stores.pg, admin, tables);
-    await producer.disconnect();
-    await admin.disconnect();
-    await mongo.close();
-    await stores.pg.end();
-  });
+  after(() => fixture.close());
 
   test('the service first catches up with its table topics', async () => {
     await converge();
-    await waitForCommitted(admin, groups, await endOffsets(admin, tables.topics));
+    await fixture.caughtUp();
     baselineMetrics = (await service.get('/metrics')).body;
   });
 
@@ -119,9 +69,7 @@ describe('poison messages and the dead-letter topic', { timeout: 240_000 }, () =
       `INSERT INTO inventory.${customers} (first_name, last_name, email) VALUES ('Poison', 'Neighbour', '${run}-x@example.com') RETURNING id`,
     );
     const id = inserted.rows[0]!.id;
-    const real = (
-      await readTopicUntil(CUSTOMERS, (messages) => messages.some((message) => keyId(message) === id))
-    ).find((message) => keyId(message) === id)!;
+    const real = await readRecordOfKey(CUSTOMERS, id);
     const realValue = real.value!.toString();
     assert.ok(realValue.includes('"op":"c",'), 'the real event is an insert');
     const poisons: Poison[] = [
@@ -165,7 +113,7 @@ describe('poison messages and the dead-letter topic', { timeout: 240_000 }, () =
       .findOne({ _id: String(id) as never });
     assert.equal(doc?.last_name, 'After the poison');
     // Offsets move only once the letters are acknowledged, so after this they are all there.
-    await waitForCommitted(admin, groups, await endOffsets(admin, tables.topics));
+    await fixture.caughtUp();
 
     const everything = await readWholeTopic(admin, env.DEAD_LETTER_TOPIC);
     const letters = everything.filter(

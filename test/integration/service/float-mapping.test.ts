@@ -9,19 +9,15 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import type { Admin } from 'kafkajs';
-import type { MongoClient } from 'mongodb';
 import { DEAD_LETTER_HEADERS } from '../../../src/pipeline/dead-letter.js';
-import { deleteGroupsAndTopics, deleteIndices, dropDatabases } from '../support/cleanup.js';
-import { waitForConvergence, type Stores } from '../support/converge.js';
-import { connectAdmin, readTopicUntil } from '../support/kafka-tools.js';
+import type { Stores } from '../support/converge.js';
+import { readTopicUntil } from '../support/kafka-tools.js';
 import { sampleSum } from '../support/metrics.js';
 import { pollUntil } from '../support/poll.js';
 import { PUBLICATION } from '../support/run-tables.js';
-import { ServiceProcess } from '../support/service.js';
-import { mongodbWithTimeouts } from '../support/stores.js';
-import { elasticsearch, postgres, tableTopic, uniqueRunId } from '../support/stack.js';
+import { TestRun } from '../support/run.js';
+import { tableTopic, uniqueRunId } from '../support/stack.js';
 
-const SINKS = ['elasticsearch', 'mongodb'] as const;
 const execFileAsync = promisify(execFile);
 
 describe('float columns are mapped as double in Elasticsearch', { timeout: 300_000 }, () => {
@@ -31,20 +27,11 @@ describe('float columns are mapped as double in Elasticsearch', { timeout: 300_0
   const hard = `${prefix}_hard_types`;
   /** A table whose index an older version made, with real_num mapped as long. */
   const legacy = `${prefix}_legacy`;
-  const topics = [tableTopic(hard), tableTopic(legacy)];
-  const env = {
-    KAFKA_GROUP_ID_BASE: run,
-    ELASTICSEARCH_INDEX_PREFIX: `${run}-`,
-    MONGODB_DATABASE: run,
-    DEAD_LETTER_TOPIC: `${run}.dead-letter`,
-    KAFKA_TOPICS: topics.join(','),
-  };
+  const fixture = new TestRun(run, { ownTables: [hard, legacy] });
+  const { env, topics, service } = fixture;
   const hardIndex = `${run}-inventory.${hard}`;
   const legacyIndex = `${run}-inventory.${legacy}`;
-  const groups = SINKS.map((sink) => `${run}.${sink}`);
-  const service = new ServiceProcess(env);
   let stores: Stores;
-  let mongo: MongoClient;
   let admin: Admin;
 
   async function deadLetters(topic: string, sink?: string): Promise<number> {
@@ -59,9 +46,7 @@ describe('float columns are mapped as double in Elasticsearch', { timeout: 300_0
   }
 
   before(async () => {
-    mongo = await mongodbWithTimeouts();
-    stores = { pg: await postgres(), es: elasticsearch(), mongo };
-    admin = await connectAdmin();
+    ({ stores, admin } = await fixture.open());
     const { pg } = stores;
     await pg.query('BEGIN');
     await pg.query(`CREATE TABLE inventory.${hard} (LIKE inventory.hard_types INCLUDING ALL)`);
@@ -91,26 +76,12 @@ describe('float columns are mapped as double in Elasticsearch', { timeout: 300_0
     await service.start();
   });
 
-  after(async () => {
-    await service.kill('SIGTERM');
-    await service.saveOutput(run);
-    await deleteIndices(stores.es, `${run}-*`);
-    await dropDatabases(mongo, [run]);
-    for (const table of [hard, legacy]) {
-      await stores.pg
-        .query(`DROP TABLE IF EXISTS inventory.${table}`)
-        .catch((error: unknown) => console.warn(`# cleanup: dropping ${table} failed: ${String(error)}`));
-    }
-    await deleteGroupsAndTopics(admin, groups, [...topics, env.DEAD_LETTER_TOPIC]);
-    await admin.disconnect();
-    await mongo.close();
-    await stores.pg.end();
-  });
+  after(() => fixture.close());
 
   test('a first row with real_num = 1, then 0.5, 1e300 and -1.5e300: no dead letters', async () => {
     const { pg } = stores;
     // The first document is in the index before any other value is seen.
-    await waitForConvergence(stores, env, { tables: [hard] });
+    await fixture.converge({ tables: [hard] });
     assert.equal((await fieldTypes(hardIndex))['real_num'], 'double');
     await pg.query(`UPDATE inventory.${hard} SET real_num = 0.5`);
     await pg.query(
@@ -120,7 +91,7 @@ describe('float columns are mapped as double in Elasticsearch', { timeout: 300_0
     await pg.query(
       `INSERT INTO inventory.${hard} SELECT tenant_id, item_id + 1, big, exact, loose, price, 1e300, ts_tz, ts, day, tod, tod_tz, span, uid, doc, tags, blob, feeling, flag, big_text FROM stage`,
     );
-    const reports = await waitForConvergence(stores, env, { tables: [hard] });
+    const reports = await fixture.converge({ tables: [hard] });
     assert.deepEqual(
       reports.map((report) => [report.sink, report.sourceRows, report.sinkDocuments]),
       [
@@ -137,11 +108,11 @@ describe('float columns are mapped as double in Elasticsearch', { timeout: 300_0
     // Every row is changed, so every document gets the column (rows not changed since the ALTER
     // would keep documents without it, which verify counts as a difference); one row's is 2.
     await pg.query(`UPDATE inventory.${hard} SET ratio = CASE WHEN item_id = 9007199254740993 THEN 2 END`);
-    await waitForConvergence(stores, env, { tables: [hard] });
+    await fixture.converge({ tables: [hard] });
     assert.equal((await fieldTypes(hardIndex))['ratio'], 'double');
     await pg.query(`UPDATE inventory.${hard} SET ratio = 0.25 WHERE tenant_id = 2`);
     await pg.query(`UPDATE inventory.${hard} SET ratio = 3.4e38 WHERE item_id = 9007199254740994`);
-    await waitForConvergence(stores, env, { tables: [hard] });
+    await fixture.converge({ tables: [hard] });
     const es = await stores.es.search<Record<string, unknown>>({
       index: hardIndex,
       query: { range: { ratio: { gt: 1e38 } } },
@@ -216,7 +187,7 @@ describe('float columns are mapped as double in Elasticsearch', { timeout: 300_0
       stored.hits.hits.map((hit) => hit._id),
       ['1'],
     );
-    await waitForConvergence(stores, env, { tables: [legacy], sinks: ['mongodb'] });
+    await fixture.converge({ tables: [legacy], sinks: ['mongodb'] });
     assert.equal(await deadLetters(topic, 'mongodb'), 0);
   });
 });

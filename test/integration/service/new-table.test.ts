@@ -5,19 +5,14 @@ import { after, before, test } from 'node:test';
 import type { MongoClient } from 'mongodb';
 import { waitForConvergence, type Stores } from '../support/converge.js';
 import { deleteIndices, dropDatabases } from '../support/cleanup.js';
+import { instanceEnv } from '../support/run.js';
 import { ServiceProcess } from '../support/service.js';
 import { elasticsearch, mongodb, postgres, uniqueRunId } from '../support/stack.js';
 
 const CONNECT_URL = process.env.CONNECT_URL ?? 'http://127.0.0.1:8083';
 const run = uniqueRunId('newtable');
 const table = run.replace(/-/g, '_');
-const env = {
-  KAFKA_GROUP_ID_BASE: run,
-  ELASTICSEARCH_INDEX_PREFIX: `${run}-`,
-  MONGODB_DATABASE: run,
-  DEAD_LETTER_TOPIC: `${run}.dead-letter`,
-  KAFKA_TOPIC_REFRESH_MS: '1000',
-};
+const env = { ...instanceEnv(run), KAFKA_TOPIC_REFRESH_MS: '1000' };
 const service = new ServiceProcess(env);
 let stores: Stores;
 let mongo: MongoClient;

@@ -8,11 +8,9 @@ import type { Admin } from 'kafkajs';
 import type { MongoClient } from 'mongodb';
 import { POSITION_FIELD } from '../../../src/sinks/mongodb/sink.js';
 import type { TableReport } from '../../../src/verify/verify.js';
-import { deleteGroupsAndTopics, deleteIndices, dropDatabases } from '../support/cleanup.js';
-import { waitForConvergence, type Stores } from '../support/converge.js';
+import type { Stores } from '../support/converge.js';
 import {
   committedOffsets,
-  connectAdmin,
   describeOffsets,
   endOffsets,
   partitionRanges,
@@ -21,10 +19,9 @@ import {
 } from '../support/kafka-tools.js';
 import { sampleList, sampleSum } from '../support/metrics.js';
 import { pollUntil } from '../support/poll.js';
-import { createRunTables, dropRunTables, runTableNames } from '../support/run-tables.js';
-import { ServiceProcess, type LogLine } from '../support/service.js';
-import { mongodbWithTimeouts } from '../support/stores.js';
-import { elasticsearch, postgres, uniqueRunId } from '../support/stack.js';
+import { TestRun } from '../support/run.js';
+import type { LogLine } from '../support/service.js';
+import { uniqueRunId } from '../support/stack.js';
 
 const SINKS = ['elasticsearch', 'mongodb'] as const;
 
@@ -32,19 +29,10 @@ const SINKS = ['elasticsearch', 'mongodb'] as const;
 type Stamps = Map<string, Map<string, string>>;
 
 describe('replaying every topic from the earliest offset', { timeout: 240_000 }, () => {
-  const run = uniqueRunId('replay');
-  const tables = runTableNames(run);
+  const fixture = new TestRun(uniqueRunId('replay'));
+  const { run, tables, groups, service } = fixture;
   const { customers, orders, hard_types: hardTypes } = tables.names;
-  const env = {
-    KAFKA_GROUP_ID_BASE: run,
-    ELASTICSEARCH_INDEX_PREFIX: `${run}-`,
-    MONGODB_DATABASE: run,
-    DEAD_LETTER_TOPIC: `${run}.dead-letter`,
-    KAFKA_TOPICS: tables.topics.join(','),
-  };
-  const groups = SINKS.map((sink) => `${run}.${sink}`);
-  const converge = () => waitForConvergence(stores, env, { tables: tables.tables });
-  const service = new ServiceProcess(env);
+  const converge = () => fixture.converge();
   let stores: Stores;
   let mongo: MongoClient;
   let admin: Admin;
@@ -94,24 +82,11 @@ describe('replaying every topic from the earliest offset', { timeout: 240_000 },
   }
 
   before(async () => {
-    mongo = await mongodbWithTimeouts();
-    stores = { pg: await postgres(), es: elasticsearch(), mongo };
-    admin = await connectAdmin();
-    await createRunTables(stores.pg, admin, run);
+    ({ stores, mongo, admin } = await fixture.open());
     await service.start();
   });
 
-  after(async () => {
-    await service.kill('SIGTERM');
-    await service.saveOutput(run);
-    await deleteIndices(stores.es, `${run}-*`);
-    await dropDatabases(mongo, [run]);
-    await deleteGroupsAndTopics(admin, groups, [env.DEAD_LETTER_TOPIC]);
-    await dropRunTables(stores.pg, admin, tables);
-    await admin.disconnect();
-    await mongo.close();
-    await stores.pg.end();
-  });
+  after(() => fixture.close());
 
   test('a history of inserts, updates and deletes converges', async () => {
     const { pg } = stores;
@@ -145,7 +120,7 @@ describe('replaying every topic from the earliest offset', { timeout: 240_000 },
     await pg.query(`UPDATE inventory.${hardTypes} SET flag = NOT flag WHERE tenant_id = 1`);
 
     converged = await converge();
-    await waitForCommitted(admin, groups, await endOffsets(admin, tables.topics));
+    await fixture.caughtUp();
   });
 
   test('reset to the earliest offsets, it reads everything again and every document stays as it was', async () => {

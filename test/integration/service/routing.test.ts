@@ -3,17 +3,13 @@
 // both sinks must still equal Postgres field by field.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Admin } from 'kafkajs';
 import type { MongoClient } from 'mongodb';
 import { POSITION_FIELD } from '../../../src/sinks/mongodb/sink.js';
-import { waitForConvergence, type Stores } from '../support/converge.js';
-import { deleteGroupsAndTopics, deleteIndices, dropDatabases } from '../support/cleanup.js';
-import { connectAdmin } from '../support/kafka-tools.js';
+import type { Stores } from '../support/converge.js';
 import { sampleSum } from '../support/metrics.js';
-import { createRunTables, dropRunTables, runTableNames } from '../support/run-tables.js';
-import { ServiceProcess } from '../support/service.js';
-import { mongodbWithTimeouts } from '../support/stores.js';
-import { elasticsearch, postgres, uniqueRunId } from '../support/stack.js';
+import { runTableNames } from '../support/run-tables.js';
+import { TestRun } from '../support/run.js';
+import { uniqueRunId } from '../support/stack.js';
 
 const HARD_TYPES_COLUMNS = ['tenant_id', 'item_id', 'big', 'exact', 'doc', 'tags'];
 
@@ -32,39 +28,18 @@ describe('per-table routing (TABLES)', { timeout: 180_000 }, () => {
     },
     [`inventory.${hardTypes}`]: { includeColumns: HARD_TYPES_COLUMNS },
   };
-  const env = {
-    KAFKA_GROUP_ID_BASE: run,
-    ELASTICSEARCH_INDEX_PREFIX: `${run}-`,
-    MONGODB_DATABASE: run,
-    DEAD_LETTER_TOPIC: `${run}.dead-letter`,
-    KAFKA_TOPICS: tables.topics.join(','),
-    TABLES: JSON.stringify(routes),
-  };
-  const converge = () => waitForConvergence(stores, env, { tables: tables.tables });
-  const service = new ServiceProcess(env);
+  const fixture = new TestRun(run, { env: { TABLES: JSON.stringify(routes) } });
+  const { service } = fixture;
+  const converge = () => fixture.converge();
   let stores: Stores;
   let mongo: MongoClient;
-  let admin: Admin;
 
   before(async () => {
-    mongo = await mongodbWithTimeouts();
-    stores = { pg: await postgres(), es: elasticsearch(), mongo };
-    admin = await connectAdmin();
-    await createRunTables(stores.pg, admin, run);
+    ({ stores, mongo } = await fixture.open());
     await service.start();
   });
 
-  after(async () => {
-    await service.kill('SIGTERM');
-    await service.saveOutput(run);
-    await deleteIndices(stores.es, `${run}-*`);
-    await dropDatabases(mongo, [run]);
-    await deleteGroupsAndTopics(admin, [`${run}.elasticsearch`, `${run}.mongodb`], []);
-    await dropRunTables(stores.pg, admin, tables);
-    await admin.disconnect();
-    await mongo.close();
-    await stores.pg.end();
-  });
+  after(() => fixture.close());
 
   test('every routed table converges, to the targets TABLES names', async () => {
     const reports = await converge();

@@ -13,14 +13,12 @@ import { after, before, describe, test } from 'node:test';
 import type { Admin, Producer } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 import { DEAD_LETTER_HEADERS } from '../../../src/pipeline/dead-letter.js';
-import { waitForConvergence, type Stores } from '../support/converge.js';
-import { connectAdmin, endOffsets, readWholeTopic, waitForCommitted } from '../support/kafka-tools.js';
-import { deleteGroupsAndTopics, deleteIndices, dropDatabases } from '../support/cleanup.js';
+import type { Stores } from '../support/converge.js';
+import { readWholeTopic } from '../support/kafka-tools.js';
 import { pollUntil } from '../support/poll.js';
-import { createRunTables, dropRunTables, runTableNames } from '../support/run-tables.js';
-import { ServiceProcess } from '../support/service.js';
-import { mongodbWithTimeouts } from '../support/stores.js';
-import { elasticsearch, kafka, postgres, tableTopic, uniqueRunId } from '../support/stack.js';
+import { runTableNames } from '../support/run-tables.js';
+import { TestRun, instanceEnv } from '../support/run.js';
+import { stack, tableTopic, uniqueRunId } from '../support/stack.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const SINKS = ['elasticsearch', 'mongodb'] as const;
@@ -74,8 +72,10 @@ describe('secrets never reach logs, stderr or /metrics', { timeout: 240_000 }, (
     ['', apiKey],
   ];
   const enc = encodeURIComponent;
-  const postgresUrl = `postgres://${role}:${enc(pgPassword)}@127.0.0.1:5432/inventory`;
-  const mongoWithCredentials = `mongodb://${mongoUser}:${enc(mongoPassword)}@127.0.0.1:27017/?authSource=admin`;
+  // The stack's own hosts and ports (the test stack may run on other ports than the defaults).
+  const hostOf = (url: string) => new URL(url).host;
+  const postgresUrl = `postgres://${role}:${enc(pgPassword)}@${hostOf(stack.postgresUrl)}/inventory`;
+  const mongoWithCredentials = `mongodb://${mongoUser}:${enc(mongoPassword)}@${hostOf(stack.mongodbUrl)}/?authSource=admin`;
   const base = {
     POSTGRES_URL: postgresUrl,
     ELASTICSEARCH_API_KEY: '',
@@ -83,45 +83,33 @@ describe('secrets never reach logs, stderr or /metrics', { timeout: 240_000 }, (
   };
   // The working instance: traffic and a poison message through credentials Elasticsearch ignores.
   // MongoDB gets them too when FerretDB accepts them (checked in before()).
-  const env: Record<string, string> = {
-    ...base,
-    KAFKA_GROUP_ID_BASE: run,
-    ELASTICSEARCH_URL: `http://${esUser}:${enc(esPassword)}@127.0.0.1:9200`,
-    ELASTICSEARCH_INDEX_PREFIX: `${run}-`,
-    MONGODB_DATABASE: run,
-    DEAD_LETTER_TOPIC: `${run}.dead-letter`,
-  };
+  const fixture = new TestRun(run, {
+    env: {
+      ...base,
+      ELASTICSEARCH_URL: `http://${esUser}:${enc(esPassword)}@${hostOf(stack.elasticsearchUrl)}`,
+    },
+    producer: true,
+  });
+  const { env, service } = fixture;
   // The failing instance: Elasticsearch unreachable at start (with credentials and an API key),
   // MongoDB with credentials FerretDB refuses, or accepts, either way logged about.
   const failingRun = `${run}-fail`;
-  const failingEnv: Record<string, string> = {
+  const failing = fixture.instance(failingRun, {
     ...base,
-    KAFKA_GROUP_ID_BASE: failingRun,
+    ...instanceEnv(failingRun),
     ELASTICSEARCH_URL: `http://${esUser}:${enc(esPassword)}@127.0.0.1:1`,
     ELASTICSEARCH_API_KEY: apiKey,
-    ELASTICSEARCH_INDEX_PREFIX: `${failingRun}-`,
     MONGODB_URL: `${mongoWithCredentials}&authMechanism=SCRAM-SHA-256`,
-    MONGODB_DATABASE: failingRun,
-    DEAD_LETTER_TOPIC: `${failingRun}.dead-letter`,
     RETRY_MAX_TIMEOUT_MS: '1000',
-  };
-  const service = new ServiceProcess(env);
-  const failing = new ServiceProcess(failingEnv);
-  const groups = [...SINKS.map((sink) => `${run}.${sink}`), ...SINKS.map((sink) => `${failingRun}.${sink}`)];
+  });
   let stores: Stores;
-  let mongo: MongoClient;
   let admin: Admin;
   let producer: Producer;
   let mongoTakesCredentials = false;
 
   before(async () => {
-    mongo = await mongodbWithTimeouts();
-    stores = { pg: await postgres(), es: elasticsearch(), mongo };
-    admin = await connectAdmin();
-    producer = kafka().producer();
-    await producer.connect();
+    ({ stores, admin, producer } = await fixture.open());
     await stores.pg.query(`CREATE ROLE ${role} LOGIN PASSWORD '${pgPassword}'`);
-    await createRunTables(stores.pg, admin, run);
     const probe = new MongoClient(mongoWithCredentials, { serverSelectionTimeoutMS: 5000 });
     try {
       await probe.connect();
@@ -136,25 +124,15 @@ describe('secrets never reach logs, stderr or /metrics', { timeout: 240_000 }, (
     if (mongoTakesCredentials) env.MONGODB_URL = mongoWithCredentials;
   });
 
-  after(async () => {
-    await service.kill('SIGTERM');
-    await failing.kill('SIGTERM');
-    await service.saveOutput(run);
-    await failing.saveOutput(failingRun);
-    await deleteIndices(stores.es, `${run}-*`);
-    await dropDatabases(mongo, [run, failingRun]);
-    await deleteGroupsAndTopics(admin, groups, [env.DEAD_LETTER_TOPIC!, failingEnv.DEAD_LETTER_TOPIC!]);
-    await dropRunTables(stores.pg, admin, tables);
-    await stores.pg.query(`DROP ROLE IF EXISTS ${role}`).catch(() => undefined);
-    await producer.disconnect();
-    await admin.disconnect();
-    await mongo.close();
-    await stores.pg.end();
-  });
+  after(() =>
+    fixture.close(async ({ pg }) => {
+      await pg.query(`DROP ROLE IF EXISTS ${role}`).catch(() => undefined);
+    }),
+  );
 
   test('traffic and a poison message through credentialed connections leak nothing', async () => {
     await service.start();
-    await waitForConvergence(stores, env, { tables: tables.tables });
+    await fixture.converge();
     await stores.pg.query(
       `INSERT INTO inventory.${customers} (first_name, last_name, email)
        SELECT 'Secret' || g, 'Traffic', '${run}-' || g || '@example.com' FROM generate_series(1, 20) g`,
@@ -164,12 +142,8 @@ describe('secrets never reach logs, stderr or /metrics', { timeout: 240_000 }, (
     );
     const topic = tableTopic(customers);
     await producer.send({ topic, acks: -1, messages: [{ key: '{"id":1}', value: '{"payload":{"op":"x"' }] });
-    await waitForConvergence(stores, env, { tables: tables.tables });
-    await waitForCommitted(
-      admin,
-      [`${run}.elasticsearch`, `${run}.mongodb`],
-      await endOffsets(admin, tables.topics),
-    );
+    await fixture.converge();
+    await fixture.caughtUp();
     const letters = await readWholeTopic(admin, env.DEAD_LETTER_TOPIC!);
     assert.equal(
       letters.filter((letter) => letter.headers[DEAD_LETTER_HEADERS.errorClass] === 'DecodeError').length,

@@ -3,38 +3,22 @@
 // and retries; once Elasticsearch is back, both sinks converge and nothing is lost.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Admin } from 'kafkajs';
-import type { MongoClient } from 'mongodb';
-import { deleteGroupsAndTopics, deleteIndices, dropDatabases } from '../support/cleanup.js';
-import { waitForConvergence, type Stores } from '../support/converge.js';
-import { connectAdmin } from '../support/kafka-tools.js';
+import type { Stores } from '../support/converge.js';
 import { sampleSum, sampleValue } from '../support/metrics.js';
 import { pollUntil } from '../support/poll.js';
-import { createRunTables, dropRunTables, runTableNames } from '../support/run-tables.js';
-import { ServiceProcess } from '../support/service.js';
-import { mongodbWithTimeouts } from '../support/stores.js';
-import { elasticsearch, postgres, uniqueRunId } from '../support/stack.js';
+import { TestRun } from '../support/run.js';
+import { uniqueRunId } from '../support/stack.js';
 import { componentHealthy, startComponent, stopComponent } from '../support/stack-control.js';
 
 describe('an Elasticsearch outage', { timeout: 300_000 }, () => {
-  const run = uniqueRunId('outage');
-  const tables = runTableNames(run);
-  const { customers, orders, hard_types: hardTypes } = tables.names;
-  const env = {
-    KAFKA_GROUP_ID_BASE: run,
-    ELASTICSEARCH_INDEX_PREFIX: `${run}-`,
-    MONGODB_DATABASE: run,
-    DEAD_LETTER_TOPIC: `${run}.dead-letter`,
-    KAFKA_TOPICS: tables.topics.join(','),
+  const fixture = new TestRun(uniqueRunId('outage'), {
     // Backoff capped low, so the first attempt after the restart comes within seconds.
-    RETRY_MAX_TIMEOUT_MS: '2000',
-  };
-  const converge = (sinks?: Array<'elasticsearch' | 'mongodb'>) =>
-    waitForConvergence(stores, env, { tables: tables.tables, ...(sinks ? { sinks } : {}) });
-  const service = new ServiceProcess(env);
+    env: { RETRY_MAX_TIMEOUT_MS: '2000' },
+  });
+  const { run, tables, service } = fixture;
+  const { customers, orders, hard_types: hardTypes } = tables.names;
+  const converge = (sinks?: Array<'elasticsearch' | 'mongodb'>) => fixture.converge(sinks ? { sinks } : {});
   let stores: Stores;
-  let mongo: MongoClient;
-  let admin: Admin;
   let beforeOutage = '';
   // Set while this test has Elasticsearch stopped: only then does the after hook start it again.
   let stoppedHere = false;
@@ -44,10 +28,7 @@ describe('an Elasticsearch outage', { timeout: 300_000 }, () => {
   const esRetries = (text: string) => sampleSum(text, 'cdc_fanout_retries_total', { sink: 'elasticsearch' });
 
   before(async () => {
-    mongo = await mongodbWithTimeouts();
-    stores = { pg: await postgres(), es: elasticsearch(), mongo };
-    admin = await connectAdmin();
-    await createRunTables(stores.pg, admin, run);
+    ({ stores } = await fixture.open());
     await service.start();
   });
 
@@ -55,15 +36,7 @@ describe('an Elasticsearch outage', { timeout: 300_000 }, () => {
     // Whatever happened, Elasticsearch is left running and healthy for everyone else (but a stack
     // someone else took down is theirs to bring up).
     if (stoppedHere) await startComponent('elasticsearch');
-    await service.kill('SIGTERM');
-    await service.saveOutput(run);
-    await deleteIndices(stores.es, `${run}-*`);
-    await dropDatabases(mongo, [run]);
-    await deleteGroupsAndTopics(admin, [`${run}.elasticsearch`, `${run}.mongodb`], [env.DEAD_LETTER_TOPIC]);
-    await dropRunTables(stores.pg, admin, tables);
-    await admin.disconnect();
-    await mongo.close();
-    await stores.pg.end();
+    await fixture.close();
   });
 
   test('both sinks converge before the outage', async () => {

@@ -26,21 +26,11 @@ import {
   smallestMaxContentLength,
 } from '../../../src/sinks/elasticsearch/sink.js';
 import type { RowChange } from '../../../src/decoder/types.js';
-import { waitForConvergence, type Stores } from '../support/converge.js';
-import {
-  connectAdmin,
-  endOffsets,
-  readTopicUntil,
-  readWholeTopic,
-  waitForCommitted,
-  type ReadMessage,
-} from '../support/kafka-tools.js';
-import { deleteGroupsAndTopics, deleteIndices, dropDatabases } from '../support/cleanup.js';
+import type { Stores } from '../support/converge.js';
+import { readRecordOfKey, readWholeTopic } from '../support/kafka-tools.js';
 import { sampleSum } from '../support/metrics.js';
-import { createRunTables, dropRunTables, runTableNames } from '../support/run-tables.js';
-import { ServiceProcess } from '../support/service.js';
-import { mongodbWithTimeouts } from '../support/stores.js';
-import { elasticsearch, kafka, postgres, stack, tableTopic, uniqueRunId } from '../support/stack.js';
+import { TestRun } from '../support/run.js';
+import { elasticsearch, stack, tableTopic, uniqueRunId } from '../support/stack.js';
 
 const { ConfigResourceTypes } = kafkajs;
 const SINKS = ['elasticsearch', 'mongodb'] as const;
@@ -48,14 +38,6 @@ const MONGODB_MAX_DOCUMENT = 16 * 1024 * 1024;
 /** The over-size column: above MongoDB's limit and the stack's 16mb http.max_content_length. */
 const LARGE_BYTES = 17 * 1024 * 1024;
 const TOPIC_MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
-
-function keyId(message: ReadMessage): unknown {
-  try {
-    return (JSON.parse(message.key?.toString() ?? 'null') as { payload?: { id?: unknown } }).payload?.id;
-  } catch {
-    return undefined;
-  }
-}
 
 async function topicConfig(admin: Admin, topic: string, name: string): Promise<string | undefined> {
   const described = await admin.describeConfigs({
@@ -73,20 +55,11 @@ async function esMaxContentLength(): Promise<number> {
 }
 
 describe('a change event over the sinks size limits', { timeout: 300_000 }, () => {
-  const run = uniqueRunId('size');
-  const tables = runTableNames(run);
+  const fixture = new TestRun(uniqueRunId('size'), { producer: true });
+  const { run, tables, env, service } = fixture;
   const customers = tables.names.customers;
   const CUSTOMERS = tableTopic(customers);
-  const env = {
-    KAFKA_GROUP_ID_BASE: run,
-    ELASTICSEARCH_INDEX_PREFIX: `${run}-`,
-    MONGODB_DATABASE: run,
-    DEAD_LETTER_TOPIC: `${run}.dead-letter`,
-    KAFKA_TOPICS: tables.topics.join(','),
-  };
-  const groups = SINKS.map((sink) => `${run}.${sink}`);
-  const converge = () => waitForConvergence(stores, env, { tables: tables.tables });
-  const service = new ServiceProcess(env);
+  const converge = () => fixture.converge();
   let stores: Stores;
   let mongo: MongoClient;
   let admin: Admin;
@@ -94,12 +67,7 @@ describe('a change event over the sinks size limits', { timeout: 300_000 }, () =
   let baselineMetrics = '';
 
   before(async () => {
-    mongo = await mongodbWithTimeouts();
-    stores = { pg: await postgres(), es: elasticsearch(), mongo };
-    admin = await connectAdmin();
-    producer = kafka().producer();
-    await producer.connect();
-    await createRunTables(stores.pg, admin, run);
+    ({ stores, mongo, admin, producer } = await fixture.open());
     // Only this run's table topic takes the large message: raised at runtime, no broker restart.
     await admin.alterConfigs({
       validateOnly: false,
@@ -115,22 +83,11 @@ describe('a change event over the sinks size limits', { timeout: 300_000 }, () =
     await service.start();
   });
 
-  after(async () => {
-    await service.kill('SIGTERM');
-    await service.saveOutput(run);
-    await deleteIndices(stores.es, `${run}-*`);
-    await dropDatabases(mongo, [run]);
-    await deleteGroupsAndTopics(admin, groups, [env.DEAD_LETTER_TOPIC]);
-    await dropRunTables(stores.pg, admin, tables);
-    await producer.disconnect();
-    await admin.disconnect();
-    await mongo.close();
-    await stores.pg.end();
-  });
+  after(() => fixture.close());
 
   test('the service first catches up with its table topics', async () => {
     await converge();
-    await waitForCommitted(admin, groups, await endOffsets(admin, tables.topics));
+    await fixture.caughtUp();
     baselineMetrics = (await service.get('/metrics')).body;
   });
 
@@ -141,9 +98,7 @@ describe('a change event over the sinks size limits', { timeout: 300_000 }, () =
       `INSERT INTO inventory.${customers} (first_name, last_name, email) VALUES ('Large', 'Row', '${run}-large@example.com') RETURNING id, last_name`,
     );
     const id = inserted.rows[0]!.id;
-    const real = (
-      await readTopicUntil(CUSTOMERS, (messages) => messages.some((message) => keyId(message) === id))
-    ).find((message) => keyId(message) === id)!;
+    const real = await readRecordOfKey(CUSTOMERS, id);
     const realValue = real.value!.toString();
     const lsn = /"lsn":(\d+)/.exec(realValue)?.[1];
     assert.ok(lsn, 'the real event carries source.lsn');
@@ -176,7 +131,7 @@ describe('a change event over the sinks size limits', { timeout: 300_000 }, () =
       .findOne({ _id: String(id) as never });
     assert.equal(doc?.last_name, 'After the large one');
     // Offsets move only once the letters are acknowledged: past this, they are all there.
-    await waitForCommitted(admin, groups, await endOffsets(admin, tables.topics));
+    await fixture.caughtUp();
 
     // The bulk request carries the document plus its action line: over the limit by far or not at all.
     const esRefuses = large.length > esLimit;

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { MongoClient } from 'mongodb';
 import { deleteIndices, dropDatabases } from '../support/cleanup.js';
+import { instanceEnv } from '../support/run.js';
 import { ServiceProcess } from '../support/service.js';
 import { elasticsearch, mongodb, postgres, uniqueRunId } from '../support/stack.js';
 import { waitForConvergence, type Stores } from '../support/converge.js';
@@ -11,12 +12,7 @@ import { sampleValue } from '../support/metrics.js';
 
 describe('streaming into both sinks', () => {
   const run = uniqueRunId('stream');
-  const env = {
-    KAFKA_GROUP_ID_BASE: run,
-    ELASTICSEARCH_INDEX_PREFIX: `${run}-`,
-    MONGODB_DATABASE: run,
-    DEAD_LETTER_TOPIC: `${run}.dead-letter`,
-  };
+  const env = instanceEnv(run);
   const service = new ServiceProcess(env);
   let stores: Stores;
   let mongo: MongoClient;

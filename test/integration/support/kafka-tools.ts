@@ -26,6 +26,22 @@ export async function tableTopics(admin: Admin): Promise<string[]> {
   return (await admin.listTopics()).filter((topic) => pattern.test(topic)).sort();
 }
 
+/** The id of a Debezium record key (`payload.id`), or undefined for a key that has none. */
+export function keyId(message: ReadMessage): unknown {
+  try {
+    return (JSON.parse(message.key?.toString() ?? 'null') as { payload?: { id?: unknown } }).payload?.id;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The first record of `topic` whose key's id is `id`, read from the topic's start (waits for it). */
+export async function readRecordOfKey(topic: string, id: unknown): Promise<ReadMessage> {
+  return (await readTopicUntil(topic, (messages) => messages.some((message) => keyId(message) === id))).find(
+    (message) => keyId(message) === id,
+  )!;
+}
+
 export async function connectAdmin(): Promise<Admin> {
   const admin = kafka().admin();
   await admin.connect();

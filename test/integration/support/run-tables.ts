@@ -83,7 +83,11 @@ export async function createRunTables(
 }
 
 /** Drops the run's tables (which leaves the publication with them) and deletes their topics. */
-export async function dropRunTables(client: pg.Client, admin: Admin, tables: RunTables): Promise<void> {
+export async function dropRunTables(
+  client: pg.Client,
+  admin: Admin,
+  tables: Pick<RunTables, 'tables' | 'topics'>,
+): Promise<void> {
   for (const table of tables.tables) {
     await client
       .query(`DROP TABLE IF EXISTS inventory.${table}`)

@@ -3,14 +3,12 @@
 // documents whose field an existing index maps otherwise. A fake client records the requests.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { errors, type Client } from '@elastic/elasticsearch';
-import pino from 'pino';
 import type { ColumnType, ColumnTypes, RowChange } from '../../../../src/decoder/types.js';
 import { PermanentSinkError, TransientSinkError } from '../../../../src/errors.js';
-import { ElasticsearchSink } from '../../../../src/sinks/elasticsearch/sink.js';
 import type { SinkOp, UpsertOp } from '../../../../src/sinks/sink.js';
 import type { Document } from '../../../../src/router/document.js';
 import type { DecimalMode } from '../../../../src/config/tables.js';
+import { clientError, fakeSink } from './helpers.js';
 
 const int: ColumnType = { type: 'int32', logical: null, optional: false, value: 'integer' };
 const double: ColumnType = { type: 'float64', logical: null, optional: true, value: 'float' };
@@ -24,13 +22,7 @@ const decimal: ColumnType = {
 };
 
 function responseError(statusCode: number, type: string, reason = 'r') {
-  return new errors.ResponseError({
-    body: { error: { type, reason } },
-    statusCode,
-    headers: {},
-    warnings: null,
-    meta: {} as never,
-  });
+  return clientError(statusCode, { error: { type, reason } });
 }
 
 type Properties = Record<string, { type?: string; properties?: Properties }>;
@@ -99,18 +91,6 @@ class FakeElasticsearch {
   close = async () => undefined;
 }
 
-function sinkWith(fake: FakeElasticsearch): ElasticsearchSink {
-  return new ElasticsearchSink(fake as unknown as Client, {
-    url: 'http://fake:9200',
-    username: '',
-    password: '',
-    apiKey: '',
-    requestTimeoutMs: 1000,
-    gcDeletes: '1h',
-    logger: pino({ level: 'silent' }),
-  });
-}
-
 function event(columnTypes: ColumnTypes | null): RowChange {
   return {
     kind: 'row',
@@ -158,7 +138,7 @@ const v1: ColumnTypes = new Map([
 describe('ElasticsearchSink mappings', () => {
   test('a new index gets float columns mapped as double before its first document', async () => {
     const fake = new FakeElasticsearch();
-    const sink = sinkWith(fake);
+    const sink = fakeSink(fake);
     const results = await sink.write([upsert(v1, { id: 1, real_num: 1, name: 'a' })]);
     assert.deepEqual(results, [{ status: 'written' }]);
     assert.deepEqual(fake.calls, [
@@ -170,7 +150,7 @@ describe('ElasticsearchSink mappings', () => {
 
   test('mapped once per schema version: later batches go straight to bulk', async () => {
     const fake = new FakeElasticsearch();
-    const sink = sinkWith(fake);
+    const sink = fakeSink(fake);
     await sink.write([upsert(v1, { id: 1, real_num: 1, name: 'a' })]);
     fake.calls.length = 0;
     await sink.write([
@@ -182,7 +162,7 @@ describe('ElasticsearchSink mappings', () => {
 
   test('a schema version that adds a float column maps just that column', async () => {
     const fake = new FakeElasticsearch();
-    const sink = sinkWith(fake);
+    const sink = fakeSink(fake);
     await sink.write([upsert(v1, { id: 1, real_num: 1, name: 'a' })]);
     fake.calls.length = 0;
     const v2: ColumnTypes = new Map([...v1, ['ratio', real]]);
@@ -199,7 +179,7 @@ describe('ElasticsearchSink mappings', () => {
   test('an existing index is read first; fields it already maps as double are left alone', async () => {
     const fake = new FakeElasticsearch();
     fake.properties.set('cdc.inventory.hard_types', { real_num: { type: 'double' } });
-    const sink = sinkWith(fake);
+    const sink = fakeSink(fake);
     await sink.write([upsert(v1, { id: 1, real_num: 1, name: 'a' })]);
     assert.deepEqual(fake.calls, [
       'create cdc.inventory.hard_types',
@@ -211,7 +191,7 @@ describe('ElasticsearchSink mappings', () => {
   test('a field the index maps otherwise: documents with a value there are dead-lettered, naming it', async () => {
     const fake = new FakeElasticsearch();
     fake.properties.set('cdc.inventory.hard_types', { real_num: { type: 'long' } });
-    const sink = sinkWith(fake);
+    const sink = fakeSink(fake);
     const results = await sink.write([
       upsert(v1, { id: 1, real_num: 1, name: 'a' }),
       upsert(v1, { id: 2, real_num: null, name: 'b' }),
@@ -241,7 +221,7 @@ describe('ElasticsearchSink mappings', () => {
   test('a conflict on an enclosing object names both paths', async () => {
     const fake = new FakeElasticsearch();
     fake.properties.set('cdc.inventory.hard_types', { geo: { type: 'keyword' } });
-    const sink = sinkWith(fake);
+    const sink = fakeSink(fake);
     const point: ColumnType = {
       type: 'struct',
       logical: 'io.debezium.data.geometry.Point',
@@ -269,7 +249,7 @@ describe('ElasticsearchSink mappings', () => {
     const fake = new FakeElasticsearch();
     fake.properties.set('cdc.inventory.hard_types', {});
     fake.beforePut = () => fake.properties.set('cdc.inventory.hard_types', { real_num: { type: 'long' } });
-    const sink = sinkWith(fake);
+    const sink = fakeSink(fake);
     const [result] = await sink.write([upsert(v1, { id: 1, real_num: 1, name: 'a' })]);
     assert.equal(result?.status === 'failed' && result.error instanceof PermanentSinkError, true);
     assert.match(result?.status === 'failed' ? result.error.message : '', /maps field "real_num" as long/);
@@ -282,7 +262,7 @@ describe('ElasticsearchSink mappings', () => {
       'illegal_argument_exception',
       'Limit of total fields [1000] has been exceeded',
     );
-    const sink = sinkWith(fake);
+    const sink = fakeSink(fake);
     const [result] = await sink.write([upsert(v1, { id: 1, real_num: 1, name: 'a' })]);
     assert.equal(result?.status === 'failed' && result.error instanceof PermanentSinkError, true);
     assert.match(
@@ -294,7 +274,7 @@ describe('ElasticsearchSink mappings', () => {
   test('an unreachable or failing Elasticsearch while mapping is transient, for that index only', async () => {
     const fake = new FakeElasticsearch();
     fake.failPut = responseError(503, 'unavailable_shards_exception');
-    const sink = sinkWith(fake);
+    const sink = fakeSink(fake);
     const results = await sink.write([
       upsert(v1, { id: 1, real_num: 1, name: 'a' }),
       upsert(new Map([['id', int]]), { id: 2 }, { target: 'other' }),
@@ -315,7 +295,7 @@ describe('ElasticsearchSink mappings', () => {
   test('an index deleted behind the sink is created again on the retry', async () => {
     const fake = new FakeElasticsearch();
     fake.properties.set('cdc.inventory.hard_types', {});
-    const sink = sinkWith(fake);
+    const sink = fakeSink(fake);
     fake.failGet = responseError(404, 'index_not_found_exception');
     const [result] = await sink.write([upsert(v1, { id: 1, real_num: 1, name: 'a' })]);
     assert.equal(result?.status === 'failed' && result.error instanceof TransientSinkError, true);
@@ -330,22 +310,22 @@ describe('ElasticsearchSink mappings', () => {
       ['price', decimal],
     ]);
     const asString = new FakeElasticsearch();
-    await sinkWith(asString).write([upsert(columns, { id: 1, price: '1.50' })]);
+    await fakeSink(asString).write([upsert(columns, { id: 1, price: '1.50' })]);
     assert.equal(asString.puts.length, 0);
     const asDouble = new FakeElasticsearch();
-    await sinkWith(asDouble).write([upsert(columns, { id: 1, price: 2 }, { decimal: 'double' })]);
+    await fakeSink(asDouble).write([upsert(columns, { id: 1, price: 2 }, { decimal: 'double' })]);
     assert.deepEqual(asDouble.puts[0]?.properties, { price: { type: 'double' } });
   });
 
   test('columns the route leaves out are not mapped', async () => {
     const fake = new FakeElasticsearch();
-    await sinkWith(fake).write([upsert(v1, { id: 1, name: 'a' })]);
+    await fakeSink(fake).write([upsert(v1, { id: 1, name: 'a' })]);
     assert.equal(fake.puts.length, 0);
   });
 
   test('events without a schema keep the dynamic mapping (the index template maps doubles)', async () => {
     const fake = new FakeElasticsearch();
-    await sinkWith(fake).write([upsert(null, { id: 1, real_num: 1 })]);
+    await fakeSink(fake).write([upsert(null, { id: 1, real_num: 1 })]);
     assert.deepEqual(fake.calls, ['create cdc.inventory.hard_types', 'bulk']);
   });
 });

@@ -3,12 +3,12 @@
 // is a permanent failure (dead letter) naming its size and the limit, the rest is written.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { errors, type Client } from '@elastic/elasticsearch';
-import pino from 'pino';
+import type { Client } from '@elastic/elasticsearch';
 import type { RowChange } from '../../../../src/decoder/types.js';
 import type { Document } from '../../../../src/router/document.js';
-import { ElasticsearchSink, smallestMaxContentLength } from '../../../../src/sinks/elasticsearch/sink.js';
+import { smallestMaxContentLength } from '../../../../src/sinks/elasticsearch/sink.js';
 import type { SinkOp } from '../../../../src/sinks/sink.js';
+import { clientError, fakeSink } from './helpers.js';
 
 const upsert = (id: string, document: Document): SinkOp => ({
   kind: 'upsert',
@@ -20,16 +20,6 @@ const upsert = (id: string, document: Document): SinkOp => ({
   event: {} as RowChange,
 });
 
-function tooLarge(): errors.ResponseError {
-  return new errors.ResponseError({
-    statusCode: 413,
-    body: '',
-    headers: {},
-    warnings: null,
-    meta: {} as never,
-  });
-}
-
 /** A node with the given http.max_content_length; `nodesInfo` false: GET _nodes/http refused. */
 function fakeNode(maxContentLength: number, nodesInfo = true) {
   const requests: number[] = [];
@@ -37,21 +27,14 @@ function fakeNode(maxContentLength: number, nodesInfo = true) {
     cluster: { health: async () => ({ status: 'green' }) },
     nodes: {
       info: async () => {
-        if (!nodesInfo)
-          throw new errors.ResponseError({
-            statusCode: 403,
-            body: '',
-            headers: {},
-            warnings: null,
-            meta: {} as never,
-          });
+        if (!nodesInfo) throw clientError(403);
         return { nodes: { a: { http: { max_content_length_in_bytes: maxContentLength } } } };
       },
     },
     indices: { create: async () => ({}) },
     bulk: async ({ body }: { body: string }) => {
       const bytes = Buffer.byteLength(body);
-      if (bytes > maxContentLength) throw tooLarge();
+      if (bytes > maxContentLength) throw clientError(413);
       requests.push(bytes);
       const actions = body.split('\n').filter((line) => line.startsWith('{"index"'));
       return { items: actions.map(() => ({ index: { status: 201 } })) };
@@ -60,17 +43,7 @@ function fakeNode(maxContentLength: number, nodesInfo = true) {
   return { client, requests };
 }
 
-const sinkFor = (client: Client, bulkMaxBytes: number) =>
-  new ElasticsearchSink(client, {
-    url: 'http://fake:9200',
-    username: '',
-    password: '',
-    apiKey: '',
-    requestTimeoutMs: 1000,
-    gcDeletes: '1h',
-    logger: pino({ level: 'silent' }),
-    bulkMaxBytes,
-  });
+const sinkFor = (client: Client, bulkMaxBytes: number) => fakeSink(client, { bulkMaxBytes });
 
 describe('ElasticsearchSink: request size limits', () => {
   for (const nodesInfo of [true, false]) {
