@@ -209,10 +209,15 @@ describe('chaos: faults under a sustained workload lose nothing', { timeout: 900
       },
     );
     const readyAt = Date.now();
-    const startCommitted = {
-      elasticsearch: await committedSum('elasticsearch'),
-      mongodb: await committedSum('mongodb'),
-    };
+    // Polled too: right after a broker restart the group coordinator may still be moving.
+    const startCommitted = await pollUntil(
+      `${fault}: the groups' committed offsets`,
+      async () => ({
+        elasticsearch: await committedSum('elasticsearch'),
+        mongodb: await committedSum('mongodb'),
+      }),
+      { timeoutMs: RECOVERY_TIMEOUT_MS, intervalMs: 500 },
+    );
     let last = '';
     await pollUntil(
       `${fault}: both groups committing again with lag under ${LAG_THRESHOLD}`,
