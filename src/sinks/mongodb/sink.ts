@@ -140,9 +140,10 @@ export class MongoSink implements Sink {
 
   /**
    * One bulkWrite for the group; if it reports any write error (or the driver refuses one of its
-   * documents before sending), every operation of the group is redone on its own. FerretDB stops an unordered bulk at its first error and reports it at index
-   * 0, so which operations were applied cannot be read off the error; a lone operation's result
-   * can. Redoing applied operations is safe: the position guard makes them stale.
+   * documents before sending), every operation of the group is redone on its own. FerretDB stops
+   * an unordered bulk at its first error and reports it at index 0, so which operations were
+   * applied cannot be read off the error; a lone operation's result can. Redoing applied
+   * operations is safe: the position guard makes them stale.
    */
   private async writeCollection(
     collection: string,
