@@ -26,6 +26,7 @@ import {
 import { elasticsearch, kafka, postgres, tableTopic } from '../integration/support/stack.js';
 import {
   Instance,
+  TABLE_TOPICS,
   cleanupRun,
   committedOffsets,
   componentHealthy,
@@ -46,8 +47,6 @@ const execFileAsync = promisify(execFile);
 
 const SINKS = ['elasticsearch', 'mongodb'] as const;
 const RUN_ID = `chaos-${Date.now().toString(36)}${Math.floor(Math.random() * 1e4).toString(36)}`;
-const TABLES: readonly string[] = DEMO_TABLES;
-const TABLE_TOPICS: readonly string[] = TABLES.map((table) => tableTopic(table));
 type Sink = (typeof SINKS)[number];
 // FerretDB's SQLite backend pushes down only a filter on _id alone, so every guarded write scans
 // its collection: a rate it sustains, with as many deletes as inserts (--mix 1:2:1) so that the
@@ -611,9 +610,9 @@ describe('chaos: faults under a sustained workload lose nothing', { timeout: 900
     );
     let reports;
     try {
-      reports = await waitForConvergence(stores, env, { timeoutMs: 60_000, tables: TABLES });
+      reports = await waitForConvergence(stores, env, { timeoutMs: 60_000, tables: DEMO_TABLES });
     } catch (error) {
-      reports = await verifyAll(stores, env, TABLES);
+      reports = await verifyAll(stores, env, DEMO_TABLES);
       documentsChecked = reports.reduce((total, r) => total + r.sinkDocuments, 0);
       documentsDifferent = reports.reduce(
         (t, r) => t + r.different.count + r.missing.count + r.extra.count,

@@ -18,6 +18,7 @@ export {
   type Component,
 } from '../integration/support/stack-control.js';
 export {
+  TABLE_TOPICS,
   committedOffsets,
   connectAdmin,
   endOffsets,
