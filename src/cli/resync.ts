@@ -43,9 +43,16 @@ export async function runResync(config: Config, logger: Logger, argv: readonly s
       try {
         await sink.connect();
         const reader = es ? elasticsearchReader(es) : mongoReader(mongo!.db(config.mongodb.database));
+        let toldWaiting = false;
         const progress = createProgress(`${table} -> ${sinkName}:${route.target}`);
         const result = await resyncTable(client, sink, reader, route, {
-          slotName: config.postgres.slotName,
+          onWait: ({ oldestXid, waitedMs }) => {
+            if (waitedMs < 2000 || toldWaiting) return;
+            toldWaiting = true;
+            process.stderr.write(
+              `waiting for the transactions open when resync began to end (oldest: xid ${oldestXid})\n`,
+            );
+          },
           onProgress: ({ done, total }) => progress(done, total),
         });
         progress(result.rows, result.rows, true);

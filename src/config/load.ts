@@ -44,7 +44,7 @@ export interface Config {
     readonly gcDeletes: string;
   };
   readonly mongodb: { readonly url: string; readonly database: string; readonly requestTimeoutMs: number };
-  readonly postgres: { readonly url: string; readonly slotName: string };
+  readonly postgres: { readonly url: string };
   readonly defaults: { readonly decimal: DecimalMode; readonly truncate: TruncateMode };
   readonly tables: TableOverrides;
 }

@@ -311,12 +311,6 @@ export const schema = {
       env: 'POSTGRES_URL',
       sensitive: true,
     },
-    slotName: {
-      doc: "The Debezium connector's replication slot: resync reads its restart position to write at a position the stream can always overtake.",
-      format: String,
-      default: 'cdc_fanout',
-      env: 'POSTGRES_SLOT_NAME',
-    },
   },
   defaults: {
     decimal: {

@@ -1,20 +1,20 @@
 // Rebuilds one table's documents in one sink from a consistent Postgres snapshot, safely while the
-// service runs. Every write carries a position no later than the oldest change the stream may
-// still deliver (the connector slot's restart_lsn), so the stream always overtakes it: a document
-// the stream already wrote is kept (stale), a missing or older one is rewritten, and documents of
-// rows absent from the snapshot are deleted under the same guard.
+// service runs. Every write carries a position below any change the snapshot lacks (position.ts),
+// so the stream always overtakes it: a document the stream wrote after the snapshot is kept
+// (stale), any other one is rewritten, and documents of rows absent from the snapshot are deleted
+// under the same guard.
 import pRetry from 'p-retry';
 import type pg from 'pg';
 import type { ColumnTypes, RowChange } from '../decoder/types.js';
 import { TransientSinkError, type CdcFanoutError } from '../errors.js';
 import { declaredColumnTypes } from '../postgres/column-types.js';
-import { parseLsn } from '../postgres/lsn.js';
 import { quoteIdent } from '../postgres/row-values.js';
 import { existingIds, withTableSnapshot, type SourceRow } from '../postgres/table-reader.js';
 import { toDocument } from '../router/document.js';
 import type { TableRoute } from '../router/router.js';
 import type { Sink, SinkOp } from '../sinks/sink.js';
 import type { SinkReader } from '../verify/sink-readers.js';
+import { settledPosition, type SettleProgress } from './position.js';
 
 export interface ResyncProgress {
   readonly done: number;
@@ -32,29 +32,12 @@ export interface ResyncResult {
 }
 
 export interface ResyncOptions {
-  readonly slotName: string;
+  /** Called while resync waits for transactions that were open when it read its position. */
+  readonly onWait?: (progress: SettleProgress) => void;
   readonly pageSize?: number;
   readonly onProgress?: (progress: ResyncProgress) => void;
   /** Attempts for a transiently failing write before resync gives up (it is a one-off tool). */
   readonly retries?: number;
-}
-
-/** min(slot restart_lsn, current WAL position), read inside the snapshot's transaction. */
-export async function safePosition(client: pg.ClientBase, slotName: string): Promise<bigint> {
-  const { rows } = await client.query<{ restart_lsn: string | null; current_lsn: string }>(
-    `SELECT (SELECT restart_lsn::text FROM pg_replication_slots WHERE slot_name = $1) AS restart_lsn,
-            pg_current_wal_lsn()::text AS current_lsn`,
-    [slotName],
-  );
-  const row = rows[0]!;
-  if (row.restart_lsn === null) {
-    throw new Error(
-      `replication slot "${slotName}" not found: resync needs the connector's slot (POSTGRES_SLOT_NAME) to write at a position the stream overtakes`,
-    );
-  }
-  const restart = parseLsn(row.restart_lsn);
-  const current = parseLsn(row.current_lsn);
-  return restart < current ? restart : current;
 }
 
 function snapshotEvent(
@@ -114,8 +97,8 @@ export async function resyncTable(
 ): Promise<ResyncResult> {
   const [schema = '', table = ''] = route.table.split('.');
   const retries = options.retries ?? 10;
+  const position = await settledPosition(client, options.onWait);
   return withTableSnapshot(client, schema, table, async (snapshot) => {
-    const position = await safePosition(client, options.slotName);
     // The types the stream's events declare, so that a sink maps the fields the same way.
     const columnTypes = declaredColumnTypes(snapshot.info);
     const { rows } = await client.query<{ count: string }>(
