@@ -35,7 +35,7 @@ export interface ElasticsearchSinkOptions {
    * Largest bulk request body (ELASTICSEARCH_BULK_MAX_BYTES). Elasticsearch refuses bodies over its
    * http.max_content_length with 413; the sink also caps chunks at that limit once it read it.
    */
-  readonly bulkMaxBytes?: number;
+  readonly bulkMaxBytes: number;
 }
 
 interface BulkResponseItem {
@@ -116,7 +116,7 @@ export class ElasticsearchSink implements Sink {
     private readonly options: ElasticsearchSinkOptions,
   ) {
     this.log = options.logger.child({ sink: this.name });
-    this.maxBulkBytes = options.bulkMaxBytes ?? 8 * 1024 * 1024;
+    this.maxBulkBytes = options.bulkMaxBytes;
   }
 
   async connect(): Promise<void> {

@@ -226,6 +226,7 @@ describe('a change event over the sinks size limits', { timeout: 300_000 }, () =
       apiKey: '',
       requestTimeoutMs: 120_000,
       gcDeletes: '1h',
+      bulkMaxBytes: 8 * 1024 * 1024,
       logger: pino({ level: 'silent' }),
     };
     const sink = new ElasticsearchSink(createElasticsearchClient(options), options);

@@ -17,6 +17,7 @@ export function fakeSink(client: object, options: Partial<ElasticsearchSinkOptio
     apiKey: '',
     requestTimeoutMs: 1000,
     gcDeletes: '1h',
+    bulkMaxBytes: 8 * 1024 * 1024,
     logger: pino({ level: 'silent' }),
     ...options,
   });
