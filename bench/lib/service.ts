@@ -3,6 +3,8 @@
 // its groups' committed offsets.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Admin } from 'kafkajs';
 import { parseSamples, type Sample } from './prom.js';
 import { ROOT } from './source.js';
@@ -41,6 +43,20 @@ export function runIds(label: string): ServiceRunIds {
   };
 }
 
+/**
+ * The Node flags the image starts the service with (the Dockerfile's CMD), so that a compiled run
+ * measures the service exactly as deployed.
+ */
+export async function imageNodeFlags(): Promise<string[]> {
+  const dockerfile = await readFile(join(ROOT, 'Dockerfile'), 'utf8');
+  const command = /^CMD\s+(\[.*\])\s*$/m.exec(dockerfile)?.[1];
+  if (!command) throw new Error('Dockerfile: no CMD in exec form');
+  const args = JSON.parse(command) as string[];
+  const script = args.indexOf('dist/src/cli/main.js');
+  if (args[0] !== 'node' || script < 0) throw new Error(`Dockerfile: unexpected CMD ${command}`);
+  return args.slice(1, script);
+}
+
 export class BenchService {
   private child: ChildProcess | null = null;
   private exited: Promise<number | null> = Promise.resolve(null);
@@ -60,7 +76,9 @@ export class BenchService {
     this.port = await freePort();
     // BENCH_COMPILED=1 (run.ts --compiled): the built dist/, as the image runs it, without tsx.
     const entry =
-      process.env.BENCH_COMPILED === '1' ? ['dist/src/cli/main.js'] : ['--import', 'tsx', 'src/cli/main.ts'];
+      process.env.BENCH_COMPILED === '1'
+        ? [...(await imageNodeFlags()), 'dist/src/cli/main.js']
+        : ['--import', 'tsx', 'src/cli/main.ts'];
     const child = spawn(process.execPath, [...this.nodeArgs, ...entry, 'start'], {
       cwd: ROOT,
       env: { ...process.env, ...this.env, HTTP_PORT: String(this.port) },
