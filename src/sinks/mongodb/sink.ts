@@ -70,6 +70,16 @@ function ownedFieldProblem(document: Record<string, unknown>): string | null {
   return null;
 }
 
+/**
+ * Matches a stored document unless it holds a position at or after `position`. A document without
+ * one (the application wrote it before cdc-fanout took over, or someone did by hand) can be
+ * replaced: a plain `$lt` matches no such document, so every event for it counted as stale and
+ * its row was never written again.
+ */
+function storedBefore(position: bigint) {
+  return { [POSITION_FIELD]: { $not: { $gte: position } } };
+}
+
 export class MongoSink implements Sink {
   readonly name = 'mongodb' as const;
   private readonly db: Db;
@@ -105,7 +115,7 @@ export class MongoSink implements Sink {
 
   /** The bulk model of one operation, or the permanent reason it can never be written. */
   private toModel(op: SinkOp): Model | CdcFanoutError {
-    const guard = { _id: op.id, [POSITION_FIELD]: { $lt: op.position } };
+    const guard = { _id: op.id, ...storedBefore(op.position) };
     if (op.kind === 'delete') return { deleteOne: { filter: guard } };
     const problem = ownedFieldProblem(op.document);
     if (problem) return new PermanentSinkError(`mongodb cannot store the document: ${problem}`);
@@ -207,7 +217,7 @@ export class MongoSink implements Sink {
 
   async truncate(target: string, position: bigint): Promise<void> {
     try {
-      await this.db.collection<StoredDocument>(target).deleteMany({ [POSITION_FIELD]: { $lt: position } });
+      await this.db.collection<StoredDocument>(target).deleteMany(storedBefore(position));
     } catch (error) {
       throw classifyRequestError(error);
     }

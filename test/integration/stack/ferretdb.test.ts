@@ -43,7 +43,7 @@ test('an unordered bulkWrite of updateOne upserts updates existing ids and inser
   const result = await rows.bulkWrite(
     ['b1', 'b2', 'b3'].map((id) => ({
       updateOne: {
-        filter: { _id: id, pos: { $lt: 5n } },
+        filter: { _id: id, pos: { $not: { $gte: 5n } } },
         update: { $set: { pos: 5n, name: `new ${id}` } },
         upsert: true,
       },
@@ -62,34 +62,59 @@ test('an unordered bulkWrite of updateOne upserts updates existing ids and inser
   ]);
 });
 
-// The sink's version guard: an event older than the stored document matches nothing, so the upsert
-// tries to insert its _id again and fails with E11000, which the sink takes as "stale, skip".
+// The sink's version guard ({pos: {$not: {$gte: position}}}): an event older than the stored
+// document matches nothing, so the upsert tries to insert its _id again and fails with E11000,
+// which the sink takes as "stale, skip".
 test('a version-guarded upsert of a stale event fails with E11000 and leaves the newer document', async () => {
   const rows = db.collection<Row>('guard');
   await rows.insertOne({ _id: 'g1', pos: 10n, name: 'current' });
 
   await assert.rejects(
-    rows.updateOne({ _id: 'g1', pos: { $lt: 5n } }, { $set: { pos: 5n, name: 'stale' } }, { upsert: true }),
+    rows.updateOne(
+      { _id: 'g1', pos: { $not: { $gte: 5n } } },
+      { $set: { pos: 5n, name: 'stale' } },
+      { upsert: true },
+    ),
     isDuplicateKey,
   );
   await assert.rejects(
-    rows.replaceOne({ _id: 'g1', pos: { $lt: 5n } }, { pos: 5n, name: 'stale' }, { upsert: true }),
+    rows.replaceOne({ _id: 'g1', pos: { $not: { $gte: 5n } } }, { pos: 5n, name: 'stale' }, { upsert: true }),
     isDuplicateKey,
   );
   // An equal position is a redelivery of the event already applied: stale too.
   await assert.rejects(
-    rows.updateOne({ _id: 'g1', pos: { $lt: 10n } }, { $set: { pos: 10n, name: 'again' } }, { upsert: true }),
+    rows.updateOne(
+      { _id: 'g1', pos: { $not: { $gte: 10n } } },
+      { $set: { pos: 10n, name: 'again' } },
+      { upsert: true },
+    ),
     isDuplicateKey,
   );
   assert.deepEqual(await rows.findOne({ _id: 'g1' }), { _id: 'g1', pos: 10n, name: 'current' });
 
   const newer = await rows.updateOne(
-    { _id: 'g1', pos: { $lt: 15n } },
+    { _id: 'g1', pos: { $not: { $gte: 15n } } },
     { $set: { pos: 15n, name: 'newer' } },
     { upsert: true },
   );
   assert.equal(newer.matchedCount, 1);
   assert.deepEqual(await rows.findOne({ _id: 'g1' }), { _id: 'g1', pos: 15n, name: 'newer' });
+});
+
+// The guard's $not matches a document with no position at all (written by the application before
+// the sink took over): plain $lt would match nothing, and every event for it would be "stale".
+test('the version guard takes over a document that has no position', async () => {
+  const rows = db.collection<{ _id: string; pos?: bigint; name: string }>('guard_no_position');
+  await rows.insertOne({ _id: 'a1', name: 'written by the app' });
+  const taken = await rows.replaceOne(
+    { _id: 'a1', pos: { $not: { $gte: 5n } } },
+    { pos: 5n, name: 'streamed' },
+    { upsert: true },
+  );
+  assert.equal(taken.matchedCount, 1);
+  assert.deepEqual(await rows.findOne({ _id: 'a1' }), { _id: 'a1', pos: 5n, name: 'streamed' });
+  const deleted = await rows.deleteMany({ pos: { $not: { $gte: 6n } } });
+  assert.equal(deleted.deletedCount, 1);
 });
 
 // The stale operation is last on purpose. FerretDB 1.24 ignores `ordered: false`: it stops the
@@ -105,14 +130,14 @@ test('in an unordered bulkWrite a stale upsert is reported as E11000 and the new
       [
         {
           updateOne: {
-            filter: { _id: 'k2', pos: { $lt: 3n } },
+            filter: { _id: 'k2', pos: { $not: { $gte: 3n } } },
             update: { $set: { pos: 3n, name: 'fresh' } },
             upsert: true,
           },
         },
         {
           updateOne: {
-            filter: { _id: 'k1', pos: { $lt: 3n } },
+            filter: { _id: 'k1', pos: { $not: { $gte: 3n } } },
             update: { $set: { pos: 3n, name: 'stale' } },
             upsert: true,
           },
@@ -151,11 +176,15 @@ test('int64 values round-trip exactly as bigint and compare exactly past 2^53', 
   const pos = 2n ** 53n + 1n;
   await guard.insertOne({ _id: 'p1', pos });
   await assert.rejects(
-    guard.updateOne({ _id: 'p1', pos: { $lt: pos - 1n } }, { $set: { pos: pos - 1n } }, { upsert: true }),
+    guard.updateOne(
+      { _id: 'p1', pos: { $not: { $gte: pos - 1n } } },
+      { $set: { pos: pos - 1n } },
+      { upsert: true },
+    ),
     isDuplicateKey,
   );
   const newer = await guard.updateOne(
-    { _id: 'p1', pos: { $lt: pos + 1n } },
+    { _id: 'p1', pos: { $not: { $gte: pos + 1n } } },
     { $set: { pos: pos + 1n } },
     { upsert: true },
   );

@@ -11,6 +11,7 @@ import { postgres } from '../support/stack.js';
 import { settledPosition } from '../../../src/resync/position.js';
 import { parseLsn } from '../../../src/postgres/lsn.js';
 import { POSITION_FIELD } from '../../../src/sinks/mongodb/sink.js';
+import { pollUntil } from '../support/poll.js';
 import type { TableReport } from '../../../src/verify/verify.js';
 import { uniqueRunId } from '../support/stack.js';
 
@@ -76,13 +77,8 @@ describe('verify finds drift and resync repairs it', { timeout: 300_000 }, () =>
         .modifiedCount,
       1,
     );
-    // As the sink writes it (with its position): a document whose row's delete never arrived.
-    await collection.insertOne({
-      _id: mongoId(EXTRA_ID),
-      id: Number(EXTRA_ID),
-      first_name: 'ghost',
-      [POSITION_FIELD]: 1n,
-    });
+    // Written by someone else, so without the sink's position field.
+    await collection.insertOne({ _id: mongoId(EXTRA_ID), id: Number(EXTRA_ID), first_name: 'ghost' });
   });
 
   after(() => fixture.close());
@@ -144,5 +140,26 @@ describe('verify finds drift and resync repairs it', { timeout: 300_000 }, () =>
     } finally {
       await Promise.allSettled([writer.end(), reader.end()]);
     }
+  });
+
+  test('a MongoDB document the application wrote (no position) is taken over by the stream', async () => {
+    const { rows } = await stores.pg.query<{ id: number }>(
+      `SELECT id FROM ${table} ORDER BY id OFFSET 2 LIMIT 1`,
+    );
+    const id = rows[0]!.id;
+    const collection = stores.mongo
+      .db(env.MONGODB_DATABASE)
+      .collection<{ _id: string | number; [field: string]: unknown }>(table);
+    const stored = await collection.findOne({});
+    const mongoId = typeof stored?._id === 'number' ? id : String(id);
+    await collection.replaceOne({ _id: mongoId }, { id, first_name: 'written by the app' });
+    await stores.pg.query(`UPDATE ${table} SET first_name = 'streamed' WHERE id = $1`, [id]);
+    await pollUntil(
+      'the stream to overwrite the document without a position',
+      async () => (await collection.findOne({ _id: mongoId }))?.['first_name'] === 'streamed',
+      { timeoutMs: 60_000 },
+    );
+    const taken = await collection.findOne({ _id: mongoId });
+    assert.equal(typeof taken?.[POSITION_FIELD], 'bigint', 'the stream stored its position');
   });
 });
