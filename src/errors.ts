@@ -47,6 +47,13 @@ export class TransientSinkError extends CdcFanoutError {
   }
 }
 
+/**
+ * The sink refused our credentials or permissions (expired API key, missing privilege): an outage
+ * of the whole sink, never a fault of the documents, so it is retried (loudly) until an operator
+ * fixes it, and nothing is dead-lettered meanwhile.
+ */
+export class SinkAccessError extends TransientSinkError {}
+
 /** Anything thrown that is not one of ours is treated as transient: retrying is the safe default. */
 export function isRetriable(error: unknown): boolean {
   return error instanceof CdcFanoutError ? error.retriable : true;

@@ -4,7 +4,7 @@
 import type { Logger } from 'pino';
 import { decodeRecord } from '../decoder/index.js';
 import type { ChangeEvent, RawRecord } from '../decoder/types.js';
-import { CdcFanoutError, TransientSinkError, errorMessage } from '../errors.js';
+import { CdcFanoutError, SinkAccessError, TransientSinkError, errorMessage } from '../errors.js';
 import type { BatchControl, ConsumedBatch, KafkaConsumer } from '../kafka/client.js';
 import type { Metrics } from '../observability/metrics.js';
 import { tableName, type Router } from '../router/router.js';
@@ -42,6 +42,11 @@ export class PipelineHaltedError extends CdcFanoutError {
   constructor(message: string) {
     super(message, { retriable: false });
   }
+}
+
+/** A sink access failure, bare or as the first failure of a partly failed write. */
+function isAccessFailure(error: unknown): boolean {
+  return error instanceof SinkAccessError || (error as { cause?: unknown }).cause instanceof SinkAccessError;
 }
 
 /** "<schema>.<table>" of a Debezium table topic, for metric labels of events that did not decode. */
@@ -365,7 +370,8 @@ export class SinkPipeline {
           }
           const reason = error instanceof Error ? error.name : 'Error';
           this.options.metrics.retries.inc({ sink: what, reason });
-          this.log.warn(
+          // Refused credentials need an operator, not patience: said at error level every time.
+          this.log[isAccessFailure(error) ? 'error' : 'warn'](
             {
               topic: where.topic,
               partition: where.partition,

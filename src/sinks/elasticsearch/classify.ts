@@ -1,7 +1,14 @@
 // Sorts Elasticsearch failures into the pipeline's two decisions. Whole-request failures
-// (connection, timeout, 429, 5xx) are transient; a bulk item's 4xx is permanent for that document.
+// (connection, timeout, 401/403, 429, 5xx) are transient: they say nothing about the documents.
+// A bulk item's 4xx is permanent for that document, and so is a whole request the server refuses
+// as malformed (400, 404, 409, 413): sending the same bytes again cannot succeed.
 import { errors } from '@elastic/elasticsearch';
-import { PermanentSinkError, TransientSinkError, type CdcFanoutError } from '../../errors.js';
+import {
+  PermanentSinkError,
+  SinkAccessError,
+  TransientSinkError,
+  type CdcFanoutError,
+} from '../../errors.js';
 
 export interface BulkItemError {
   readonly type?: string;
@@ -18,10 +25,19 @@ export function classifyItem(status: number, error: BulkItemError | undefined): 
   return new PermanentSinkError(`elasticsearch rejected the document (${status}) ${detail}`);
 }
 
+/** Unauthenticated, forbidden, proxy authentication required. */
+const ACCESS_DENIED = new Set([401, 403, 407]);
+
 export function classifyRequestError(error: unknown): CdcFanoutError {
   if (error instanceof errors.ResponseError) {
     const status = error.statusCode ?? 0;
-    if (status === 429 || status >= 500 || status === 0) {
+    if (ACCESS_DENIED.has(status)) {
+      return new SinkAccessError(
+        `elasticsearch refused access (${status}): ${error.message}; check ELASTICSEARCH_API_KEY or ELASTICSEARCH_USERNAME/ELASTICSEARCH_PASSWORD and their privileges (create_index, write, read, manage on the target indices)`,
+        error,
+      );
+    }
+    if (status === 429 || status === 408 || status >= 500 || status === 0) {
       return new TransientSinkError(`elasticsearch answered ${status}: ${error.message}`, error);
     }
     return new PermanentSinkError(`elasticsearch refused the request (${status}): ${error.message}`, error);

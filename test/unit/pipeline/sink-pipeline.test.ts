@@ -9,7 +9,9 @@ import type { ConsumerEvents, KafkaConsumer } from '../../../src/kafka/client.js
 import { createMetrics } from '../../../src/observability/metrics.js';
 import { SinkPipeline } from '../../../src/pipeline/sink-pipeline.js';
 import type { Router } from '../../../src/router/router.js';
-import type { Sink } from '../../../src/sinks/sink.js';
+import type { Sink, SinkOpResult } from '../../../src/sinks/sink.js';
+import { SinkAccessError } from '../../../src/errors.js';
+import { RecordingDeadLetters, ScriptedSink, insert, startHarness, type Harness } from './harness.js';
 
 class FakeConsumer implements KafkaConsumer {
   events: ConsumerEvents | null = null;
@@ -70,5 +72,31 @@ describe('SinkPipeline when its consumer crashes', () => {
     assert.equal(pipeline.status().state, 'running');
     consumer.events!.onGroupJoin();
     assert.equal(pipeline.status().ready, true);
+  });
+});
+
+describe('SinkPipeline when the sink refuses its credentials', () => {
+  test('the batch is retried, loudly and not ready, never dead-lettered, and committed once written', async () => {
+    const readiness: boolean[] = [];
+    let harness: Harness | undefined;
+    const sink = new ScriptedSink((call, ops) => {
+      readiness.push(harness!.pipeline.status().ready);
+      const result: SinkOpResult =
+        call <= 2
+          ? { status: 'failed', error: new SinkAccessError('elasticsearch refused access (401)') }
+          : { status: 'written' };
+      return ops.map(() => result);
+    });
+    const deadLetters = new RecordingDeadLetters();
+    harness = await startHarness(sink, { deadLetters });
+    await harness.batch([insert(1, 100, 0), insert(2, 101, 1)]);
+    assert.equal(sink.writes.length, 3);
+    assert.deepEqual(readiness, [true, false, false]);
+    assert.equal(deadLetters.letters.length, 0);
+    assert.deepEqual(harness.commits, ['1']);
+    const retries = harness.logs.filter((line) => line.msg === 'elasticsearch failed, retrying');
+    assert.equal(retries.length, 2);
+    assert.ok(retries.every((line) => line.level === 50), 'access failures are logged at error level');
+    assert.equal(harness.pipeline.status().ready, true);
   });
 });

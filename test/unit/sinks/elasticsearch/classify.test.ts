@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { errors } from '@elastic/elasticsearch';
 import { classifyItem, classifyRequestError } from '../../../../src/sinks/elasticsearch/classify.js';
-import { PermanentSinkError, TransientSinkError } from '../../../../src/errors.js';
+import { PermanentSinkError, SinkAccessError, TransientSinkError } from '../../../../src/errors.js';
 
 function responseError(
   statusCode: number,
@@ -63,8 +63,22 @@ describe('classifyRequestError (a whole request)', () => {
     assert.ok(classifyRequestError(responseError(0)) instanceof TransientSinkError);
   });
 
+  test('ResponseError 401, 403 and 407 are an outage (credentials or permissions): transient and named', () => {
+    for (const status of [401, 403, 407]) {
+      const error = classifyRequestError(responseError(status));
+      assert.ok(error instanceof SinkAccessError, String(status));
+      assert.equal(error.retriable, true);
+      assert.match(error.message, new RegExp(`refused access \\(${status}\\)`));
+      assert.match(error.message, /ELASTICSEARCH_API_KEY or ELASTICSEARCH_USERNAME/);
+    }
+  });
+
+  test('ResponseError 408 (request timeout) is transient', () => {
+    assert.ok(classifyRequestError(responseError(408)) instanceof TransientSinkError);
+  });
+
   test('ResponseError 400, 404 and 409 are permanent', () => {
-    for (const status of [400, 401, 404, 409]) {
+    for (const status of [400, 404, 409]) {
       const error = classifyRequestError(responseError(status));
       assert.ok(error instanceof PermanentSinkError, String(status));
       assert.match(error.message, new RegExp(`refused the request \\(${status}\\)`));
