@@ -87,7 +87,8 @@ export async function startHarness(
     sink,
     consumer,
     router,
-    deadLetters: options.deadLetters === undefined ? null : (options.deadLetters as unknown as DeadLetterTopic),
+    deadLetters:
+      options.deadLetters === undefined ? null : (options.deadLetters as unknown as DeadLetterTopic),
     topics: ['cdc.inventory.things'],
     fromBeginning: true,
     retry: { minTimeoutMs: 1, maxTimeoutMs: 2 },

@@ -78,9 +78,8 @@ describe('SinkPipeline when its consumer crashes', () => {
 describe('SinkPipeline when the sink refuses its credentials', () => {
   test('the batch is retried, loudly and not ready, never dead-lettered, and committed once written', async () => {
     const readiness: boolean[] = [];
-    let harness: Harness | undefined;
     const sink = new ScriptedSink((call, ops) => {
-      readiness.push(harness!.pipeline.status().ready);
+      readiness.push(harness.pipeline.status().ready);
       const result: SinkOpResult =
         call <= 2
           ? { status: 'failed', error: new SinkAccessError('elasticsearch refused access (401)') }
@@ -88,7 +87,7 @@ describe('SinkPipeline when the sink refuses its credentials', () => {
       return ops.map(() => result);
     });
     const deadLetters = new RecordingDeadLetters();
-    harness = await startHarness(sink, { deadLetters });
+    const harness: Harness = await startHarness(sink, { deadLetters });
     await harness.batch([insert(1, 100, 0), insert(2, 101, 1)]);
     assert.equal(sink.writes.length, 3);
     assert.deepEqual(readiness, [true, false, false]);
@@ -96,7 +95,10 @@ describe('SinkPipeline when the sink refuses its credentials', () => {
     assert.deepEqual(harness.commits, ['1']);
     const retries = harness.logs.filter((line) => line.msg === 'elasticsearch failed, retrying');
     assert.equal(retries.length, 2);
-    assert.ok(retries.every((line) => line.level === 50), 'access failures are logged at error level');
+    assert.ok(
+      retries.every((line) => line.level === 50),
+      'access failures are logged at error level',
+    );
     assert.equal(harness.pipeline.status().ready, true);
   });
 });
