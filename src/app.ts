@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Config } from './config/load.js';
 import type { SinkName } from './config/tables.js';
-import { errorMessage } from './errors.js';
+import { ConfigError, errorMessage } from './errors.js';
 import { HttpSurface } from './http/server.js';
 import type { KafkaClient, KafkaProducer } from './kafka/client.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
@@ -21,15 +21,26 @@ const TOPIC_POLL_MS = 5000;
 const SINK_PING_MS = 5000;
 const RESTART_DELAY_MS = 5000;
 
+/** The variable whose value each sink's client is built from, named when the client refuses it. */
+const SINK_URL_VARIABLE: Record<SinkName, string> = {
+  elasticsearch: 'ELASTICSEARCH_URL',
+  mongodb: 'MONGODB_URL',
+};
+
 export function createSink(name: SinkName, config: Config, logger: Logger): Sink {
-  if (name === 'elasticsearch') {
-    const options = { ...config.elasticsearch, logger };
-    return new ElasticsearchSink(createElasticsearchClient(options), options);
+  try {
+    if (name === 'elasticsearch') {
+      const options = { ...config.elasticsearch, logger };
+      return new ElasticsearchSink(createElasticsearchClient(options), options);
+    }
+    return new MongoSink(createMongoClient(config.mongodb.url, config.mongodb.requestTimeoutMs), {
+      ...config.mongodb,
+      logger,
+    });
+  } catch (error) {
+    // The driver checks more than the schema can (its options, its host syntax).
+    throw new ConfigError(`invalid configuration:\n${SINK_URL_VARIABLE[name]}: ${errorMessage(error)}`);
   }
-  return new MongoSink(createMongoClient(config.mongodb.url, config.mongodb.requestTimeoutMs), {
-    ...config.mongodb,
-    logger,
-  });
 }
 
 export class Service {
@@ -79,6 +90,8 @@ export class Service {
 
   /** Starts serving HTTP and the pipelines; resolves once they run (not once they caught up). */
   async start(): Promise<{ port: number }> {
+    // Sink clients first: a setting their drivers refuse ends the start before anything serves.
+    for (const name of this.config.sinks) this.sinks.push(createSink(name, this.config, this.logger));
     const address = await this.http.listen();
     this.logger.info(
       {
@@ -101,7 +114,6 @@ export class Service {
       await this.producer.connect();
       this.deadLetters = new DeadLetterTopic(this.producer, this.config.deadLetter.topic);
     }
-    for (const name of this.config.sinks) this.sinks.push(createSink(name, this.config, this.logger));
     this.pingSinks();
     this.pinger = setInterval(() => this.pingSinks(), SINK_PING_MS);
     // Each pipeline starts on its own: one sink being down must not delay the other.

@@ -75,5 +75,7 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     process.stderr.write(`cdc-fanout: ${scrubText(describeFailure(error), secrets)}\n`);
     process.exitCode = 1;
+    // A failed start may leave client sockets or timers behind: the exit must not wait for them.
+    if (process.argv[2] === 'start') process.exit(1);
   },
 );

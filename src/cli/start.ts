@@ -42,7 +42,13 @@ export async function runStart(config: Config, logger: Logger): Promise<number> 
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
   });
-  await service.start();
+  try {
+    await service.start();
+  } catch (error) {
+    // Nothing may keep serving /healthz for a service that never ran: stop what did start.
+    await service.stop().catch(() => undefined);
+    throw error;
+  }
   const code = await stopped;
   // main() exits the process right after: write out what the logger still buffers.
   await new Promise<void>((resolve) => logger.flush(() => resolve()));

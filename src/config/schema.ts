@@ -2,6 +2,7 @@
 // `doc` strings) and in .env.example, which a unit test keeps in step with this file.
 import convict from 'convict';
 import { parseTableOverrides, SINK_NAMES } from './tables.js';
+import { checkHostPort, checkMongoUrl, checkUrl } from './urls.js';
 
 const splitList = (value: unknown) =>
   String(value)
@@ -68,6 +69,23 @@ convict.addFormats({
         throw new Error('must be a non-empty comma-separated list');
     },
   },
+  'broker-list': {
+    coerce: splitList,
+    validate: (value: unknown) => {
+      if (!Array.isArray(value) || value.length === 0)
+        throw new Error('must be a non-empty comma-separated list of host:port');
+      for (const broker of value) checkHostPort(String(broker), 'broker');
+    },
+  },
+  'http-url': {
+    coerce: (value: unknown) => value,
+    validate: (value: unknown) => checkUrl(value, ['http:', 'https:']),
+  },
+  'postgres-url': {
+    coerce: (value: unknown) => value,
+    validate: (value: unknown) => checkUrl(value, ['postgres:', 'postgresql:']),
+  },
+  'mongodb-url': { coerce: (value: unknown) => value, validate: checkMongoUrl },
   'optional-comma-list': { coerce: splitList, validate: () => undefined },
   'sink-list': {
     coerce: splitList,
@@ -124,7 +142,7 @@ export const schema = {
   kafka: {
     brokers: {
       doc: 'Kafka bootstrap brokers, comma-separated host:port.',
-      format: 'comma-list',
+      format: 'broker-list',
       default: ['127.0.0.1:9092'],
       env: 'KAFKA_BROKERS',
     },
@@ -232,7 +250,7 @@ export const schema = {
   elasticsearch: {
     url: {
       doc: 'Elasticsearch URL; credentials in it are redacted from logs.',
-      format: String,
+      format: 'http-url',
       default: 'http://127.0.0.1:9200',
       env: 'ELASTICSEARCH_URL',
       sensitive: true,
@@ -285,7 +303,7 @@ export const schema = {
   mongodb: {
     url: {
       doc: 'MongoDB connection string; credentials in it are redacted from logs.',
-      format: String,
+      format: 'mongodb-url',
       default: 'mongodb://127.0.0.1:27017',
       env: 'MONGODB_URL',
       sensitive: true,
@@ -306,7 +324,7 @@ export const schema = {
   postgres: {
     url: {
       doc: 'PostgreSQL connection string, used only by the verify, resync and generate tools.',
-      format: String,
+      format: 'postgres-url',
       default: 'postgres://postgres:postgres@127.0.0.1:5432/inventory',
       env: 'POSTGRES_URL',
       sensitive: true,

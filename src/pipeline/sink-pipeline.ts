@@ -126,6 +126,8 @@ export class SinkPipeline {
         this.updateReadiness();
       },
       onCrash: (error, willRestart) => {
+        // A halted (or stopped) pipeline's own error surfaces here too: it stays down, not relaunched.
+        if (!this.keepGoing()) return;
         this.joined = false;
         this.log.error({ err: error, willRestart }, 'consumer crashed');
         this.updateReadiness();

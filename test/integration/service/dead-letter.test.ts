@@ -199,12 +199,24 @@ describe('poison messages and the dead-letter topic', { timeout: 240_000 }, () =
         );
       }
     };
-    // It stays stopped: watch the committed offsets for a while, then through a shutdown.
-    const watchUntil = Date.now() + 5000;
+    // It stays stopped: watch the committed offsets for longer than a relaunch would take
+    // (RESTART_DELAY_MS, 5 s), then through a shutdown.
+    const watchUntil = Date.now() + 12_000;
     while (Date.now() < watchUntil) {
       await committedAtMostPoison();
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
+    // Halted means halted: one error per sink, never relaunched into the same poison again.
+    for (const sink of SINKS) {
+      const halts = halted.lines.filter((line) => line.sink === sink && /pipeline halted/.test(line.msg));
+      assert.equal(halts.length, 1, `${sink} halted ${halts.length} times`);
+    }
+    assert.equal(
+      halted.lines.filter((line) => /restarting the pipeline|failed to start; retrying/.test(line.msg))
+        .length,
+      0,
+      'no pipeline was relaunched',
+    );
     assert.equal((await halted.readiness()).status, 503);
     assert.equal(await halted.kill('SIGTERM'), 0);
     await committedAtMostPoison();

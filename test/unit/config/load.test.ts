@@ -118,6 +118,36 @@ describe('loadConfig refuses bad values, naming the env var and what was expecte
       /KAFKA_FROM_BEGINNING: must be true or false/,
     ],
     ['DEAD_LETTER_ENABLED=yes', { DEAD_LETTER_ENABLED: 'yes' }, /DEAD_LETTER_ENABLED: must be true or false/],
+    [
+      'MONGODB_URL with a port that is not a number',
+      { MONGODB_URL: 'mongodb://db.example:notaport' },
+      /MONGODB_URL: must name every host as host or host:port with a port from 1 to 65535/,
+    ],
+    [
+      'MONGODB_URL with another scheme',
+      { MONGODB_URL: 'mongo://db.example' },
+      /MONGODB_URL: must be a MongoDB connection string starting with mongodb:\/\/ or mongodb\+srv:\/\//,
+    ],
+    [
+      'ELASTICSEARCH_URL without a scheme',
+      { ELASTICSEARCH_URL: '127.0.0.1:9200' },
+      /ELASTICSEARCH_URL: must be a URL starting with http:\/\/ or https:\/\//,
+    ],
+    [
+      'POSTGRES_URL that is not a URL',
+      { POSTGRES_URL: 'host=db user=app' },
+      /POSTGRES_URL: must be a URL starting with postgres:\/\/ or postgresql:\/\//,
+    ],
+    [
+      'KAFKA_BROKERS without a port',
+      { KAFKA_BROKERS: 'kafka1:9092,kafka2' },
+      /KAFKA_BROKERS: every broker must be host:port/,
+    ],
+    [
+      'KAFKA_BROKERS with port 0',
+      { KAFKA_BROKERS: 'kafka1:0' },
+      /KAFKA_BROKERS: every broker must be host:port/,
+    ],
     ['LOG_LEVEL=loud', { LOG_LEVEL: 'loud' }, /LOG_LEVEL: must be one of .*info/],
     ['DEFAULT_DECIMAL_MODE=float', { DEFAULT_DECIMAL_MODE: 'float' }, /DEFAULT_DECIMAL_MODE: must be one of/],
     [
@@ -252,6 +282,9 @@ describe('secrets never appear in a configuration error', () => {
     { TABLES: '{' },
     { RETRY_MIN_TIMEOUT_MS: '9', RETRY_MAX_TIMEOUT_MS: '1' },
     { ELASTICSEARCH_INDEX_PREFIX: 'Upper' },
+    { MONGODB_URL: 'mongodb://app:m0ngo-secret@db.example:port' },
+    { POSTGRES_URL: 'pg://app:pg-s3cret@pg.example' },
+    { ELASTICSEARCH_URL: 'ftp://elastic:url-secret@es.example' },
   ];
   for (const bad of badValues) {
     test(`with ${Object.keys(bad).join(', ')} wrong`, () => {

@@ -7,10 +7,10 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import type { ConsumerEvents, KafkaConsumer } from '../../../src/kafka/client.js';
 import { createMetrics } from '../../../src/observability/metrics.js';
-import { SinkPipeline } from '../../../src/pipeline/sink-pipeline.js';
+import { PipelineHaltedError, SinkPipeline } from '../../../src/pipeline/sink-pipeline.js';
 import type { Router } from '../../../src/router/router.js';
 import type { Sink, SinkOpResult } from '../../../src/sinks/sink.js';
-import { SinkAccessError } from '../../../src/errors.js';
+import { PermanentSinkError, SinkAccessError } from '../../../src/errors.js';
 import { RecordingDeadLetters, ScriptedSink, insert, startHarness, type Harness } from './harness.js';
 
 class FakeConsumer implements KafkaConsumer {
@@ -100,5 +100,28 @@ describe('SinkPipeline when the sink refuses its credentials', () => {
       'access failures are logged at error level',
     );
     assert.equal(harness.pipeline.status().ready, true);
+  });
+});
+
+describe('SinkPipeline with dead-lettering disabled', () => {
+  test('a permanent failure halts it for good: not ready, one error, and the owner is not asked to relaunch', async () => {
+    let relaunches = 0;
+    const sink = new ScriptedSink((_call, ops) =>
+      ops.map(() => ({ status: 'failed', error: new PermanentSinkError('mapper_parsing_exception') })),
+    );
+    const harness = await startHarness(sink, { deadLetters: null, onConsumerCrash: () => relaunches++ });
+    await assert.rejects(harness.batch([insert(1, 100, 0)]), PipelineHaltedError);
+    assert.deepEqual(harness.commits, []);
+    // kafkajs reports the handler's error as a crash it will not restart from.
+    harness.consumer.events!.onCrash(new PipelineHaltedError('halted'), false);
+    assert.equal(relaunches, 0, 'a halted pipeline is not relaunched');
+    const status = harness.pipeline.status();
+    assert.equal(status.state, 'failed');
+    assert.equal(status.ready, false);
+    assert.match(
+      status.reason ?? '',
+      /DEAD_LETTER_ENABLED=false: PermanentSinkError at cdc.inventory.things\/0@0/,
+    );
+    assert.equal(harness.logs.filter((line) => line.level >= 50 && /halted/.test(line.msg)).length, 1);
   });
 });
