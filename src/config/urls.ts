@@ -2,7 +2,6 @@
 // address used to surface only when the sink client was built, after the HTTP server was up, with
 // the driver's words and no variable name. The messages never repeat the value: it may hold a
 // password.
-import { ConnectionString } from 'mongodb-connection-string-url';
 
 function isPort(text: string): boolean {
   return /^\d{1,5}$/.test(text) && Number(text) >= 1 && Number(text) <= 65535;
@@ -30,15 +29,14 @@ export function checkUrl(value: unknown, schemes: readonly string[]): void {
 
 /** A MongoDB connection string: its scheme, and every host's port, as the driver will read them. */
 export function checkMongoUrl(value: unknown): void {
-  let connection: ConnectionString;
-  try {
-    connection = new ConnectionString(String(value));
-  } catch {
+  const match = /^mongodb(\+srv)?:\/\/([^/?]*)/.exec(String(value));
+  if (!match)
     throw new Error('must be a MongoDB connection string starting with mongodb:// or mongodb+srv://');
-  }
-  for (const host of connection.hosts) {
-    const port = /:([^:\]]*)$/.exec(host)?.[1];
-    if (port !== undefined && !isPort(port))
+  // The hosts follow the credentials, if any: "user:password@host1:port,host2".
+  const hosts = match[2]!.slice(match[2]!.lastIndexOf('@') + 1).split(',');
+  for (const host of hosts) {
+    const port = /^(?:\[[^\]]*\]|[^:[\]]+)(?::(.*))?$/.exec(host);
+    if (!port || (port[1] !== undefined && !isPort(port[1])))
       throw new Error('must name every host as host or host:port with a port from 1 to 65535');
   }
 }
