@@ -44,8 +44,24 @@ function pinoLogCreator(logger: Logger) {
     };
 }
 
+/** The commit function kafkajs hands each batch: it commits straight through the group member. */
+type DirectCommit = (offsets: {
+  topics: Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }>;
+}) => Promise<void>;
+
 class KafkajsConsumer implements KafkaConsumer {
   private readonly commits: CommitQueue;
+  /**
+   * Set once disconnect() began: kafkajs then says it is not running, yet the member keeps its
+   * partitions until the batch in hand finished and it left the group, so that batch may finish.
+   */
+  private leaving = false;
+  /**
+   * consumer.commitOffsets() returns without committing once kafkajs stopped its run loop (at
+   * shutdown, while the last batch is still being written), so that batch was written and then
+   * replayed. The batch's own commit function has no such check: the member commits until it leaves.
+   */
+  private commitDirect: DirectCommit | null = null;
 
   constructor(
     private readonly consumer: Consumer,
@@ -53,7 +69,10 @@ class KafkajsConsumer implements KafkaConsumer {
     logger: Logger,
   ) {
     this.commits = new CommitQueue(
-      (topic, partition, offset) => this.consumer.commitOffsets([{ topic, partition, offset }]),
+      (topic, partition, offset) => {
+        if (!this.commitDirect) throw new Error('no batch was consumed yet: nothing to commit');
+        return this.commitDirect({ topics: [{ topic, partitions: [{ partition, offset }] }] });
+      },
       (error, topic, partition, offset) =>
         logger.warn(
           { topic, partition, offset, error: errorMessage(error) },
@@ -79,8 +98,16 @@ class KafkajsConsumer implements KafkaConsumer {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.partitionsConcurrency,
-      eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
+      eachBatch: async ({
+        batch,
+        heartbeat,
+        isRunning,
+        isStale,
+        resolveOffset,
+        commitOffsetsIfNecessary,
+      }) => {
         if (batch.isEmpty()) return;
+        this.commitDirect = commitOffsetsIfNecessary as DirectCommit;
         const records = batch.messages.map((message) => ({
           topic: batch.topic,
           partition: batch.partition,
@@ -92,7 +119,7 @@ class KafkajsConsumer implements KafkaConsumer {
           { topic: batch.topic, partition: batch.partition, records, highWatermark: batch.highWatermark },
           {
             heartbeat,
-            isActive: () => isRunning() && !isStale(),
+            isActive: () => (isRunning() || this.leaving) && !isStale(),
             commit: async () => {
               const last = batch.lastOffset();
               resolveOffset(last);
@@ -107,6 +134,7 @@ class KafkajsConsumer implements KafkaConsumer {
 
   /** Commits still on their way are awaited (and later ones made synchronous) before leaving. */
   async disconnect(): Promise<void> {
+    this.leaving = true;
     await this.commits.drain();
     await this.consumer.disconnect();
   }

@@ -33,9 +33,17 @@ export async function retryUntilDone<T>(
   hooks: RetryHooks,
 ): Promise<T> {
   const abort = new AbortController();
+  let attempting = false;
   const heartbeat = setInterval(() => {
-    if (!control.isActive() || !hooks.keepGoing()) {
-      abort.abort(new BatchAbandonedError('partition revoked or service stopping'));
+    // Only a partition that moved away abandons the attempt in flight. When the service stops, that
+    // attempt may finish (and its batch commit), a backoff wait is cut short, and shouldRetry starts
+    // no other attempt. The shutdown deadline (SHUTDOWN_TIMEOUT_MS) bounds the wait.
+    if (!control.isActive()) {
+      abort.abort(new BatchAbandonedError('partition revoked'));
+      return;
+    }
+    if (!attempting && !hooks.keepGoing()) {
+      abort.abort(new BatchAbandonedError('service stopping'));
       return;
     }
     control.heartbeat().catch((error: unknown) => {
@@ -46,6 +54,7 @@ export async function retryUntilDone<T>(
     return await pRetry(
       async () => {
         if (abort.signal.aborted) throw abort.signal.reason;
+        attempting = true;
         try {
           return await attempt();
         } catch (error) {
@@ -53,6 +62,8 @@ export async function retryUntilDone<T>(
           if (error instanceof TypeError || !(error instanceof Error))
             throw new TransientSinkError(errorMessage(error), error);
           throw error;
+        } finally {
+          attempting = false;
         }
       },
       {

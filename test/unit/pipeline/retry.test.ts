@@ -190,7 +190,7 @@ describe('retryUntilDone heartbeats (mocked interval)', () => {
     t.mock.timers.tick(3000);
     const error = await done.catch((e: unknown) => e);
     assert.ok(error instanceof BatchAbandonedError);
-    assert.match(error.message, /partition revoked or service stopping/);
+    assert.match(error.message, /partition revoked/);
     assert.equal(calls, 1);
     assert.equal(control.heartbeats, 0, 'no heartbeat for a batch that is no longer ours');
   });
@@ -212,5 +212,49 @@ describe('retryUntilDone heartbeats (mocked interval)', () => {
     const error = await done.catch((e: unknown) => e);
     assert.ok(error instanceof BatchAbandonedError);
     assert.match(error.message, /heartbeat failed: REBALANCE_IN_PROGRESS/);
+  });
+});
+
+describe('retryUntilDone while the service stops', () => {
+  test('a backoff wait is cut short: abandoned at the next heartbeat, no other attempt', async (t) => {
+    t.mock.timers.enable({ apis: ['setInterval'] });
+    const hooks = new Hooks();
+    let calls = 0;
+    const done = retryUntilDone(
+      async () => {
+        calls++;
+        throw new TransientSinkError('down');
+      },
+      { minTimeoutMs: 60_000, maxTimeoutMs: 120_000 },
+      new FakeControl(),
+      hooks,
+    );
+    await sleep(5);
+    hooks.going = false;
+    t.mock.timers.tick(3000);
+    const error = await done.catch((e: unknown) => e);
+    assert.ok(error instanceof BatchAbandonedError);
+    assert.match(error.message, /service stopping/);
+    assert.equal(calls, 1);
+  });
+
+  test('the attempt in flight when keepGoing() turns false is let finish (past a heartbeat), none follows', async () => {
+    const hooks = new Hooks();
+    const control = new FakeControl();
+    let calls = 0;
+    const result = await retryUntilDone(
+      async () => {
+        calls++;
+        hooks.going = false;
+        await sleep(3500);
+        return 'written';
+      },
+      policy,
+      control,
+      hooks,
+    );
+    assert.equal(result, 'written');
+    assert.equal(calls, 1);
+    assert.ok(control.heartbeats >= 1, 'the membership was kept alive meanwhile');
   });
 });
