@@ -138,6 +138,7 @@ export class Service {
       topics: this.topics,
       fromBeginning: this.config.kafka.fromBeginning,
       retry: this.config.retry,
+      stallTimeoutMs: this.config.retry.stallTimeoutMs,
       metrics: this.metrics,
       logger: this.logger,
       onConsumerCrash: () =>
@@ -197,6 +198,7 @@ export class Service {
   }
 
   private pingSinks(): void {
+    for (const pipeline of this.pipelines) pipeline.refreshReadiness();
     for (const sink of this.sinks) {
       void sink.ping().then((up) => {
         if (this.sinkUp.get(sink.name) !== up)

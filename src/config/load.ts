@@ -31,7 +31,11 @@ export interface Config {
     readonly sessionTimeoutMs: number;
   };
   readonly deadLetter: { readonly enabled: boolean; readonly topic: string };
-  readonly retry: { readonly minTimeoutMs: number; readonly maxTimeoutMs: number };
+  readonly retry: {
+    readonly minTimeoutMs: number;
+    readonly maxTimeoutMs: number;
+    readonly stallTimeoutMs: number;
+  };
   readonly sinks: readonly SinkName[];
   readonly elasticsearch: {
     readonly url: string;

@@ -240,6 +240,12 @@ export const schema = {
       default: 30000,
       env: 'RETRY_MAX_TIMEOUT_MS',
     },
+    stallTimeoutMs: {
+      doc: 'A partition whose batch is not written for this long, or whose waiting records are not fetched for this long, makes /readyz 503 naming it, in milliseconds: a sink that hangs without failing is seen.',
+      format: 'duration-ms',
+      default: 60000,
+      env: 'PIPELINE_STALL_TIMEOUT_MS',
+    },
   },
   sinks: {
     doc: 'Sinks this instance writes to, comma-separated: elasticsearch, mongodb.',

@@ -4,13 +4,14 @@
 import type { Logger } from 'pino';
 import { decodeRecord } from '../decoder/index.js';
 import type { ChangeEvent, RawRecord } from '../decoder/types.js';
-import { CdcFanoutError, SinkAccessError, TransientSinkError, errorMessage } from '../errors.js';
+import { CdcFanoutError, SinkAccessError, TransientSinkError, errorMessage, isRetriable } from '../errors.js';
 import type { BatchControl, ConsumedBatch, KafkaConsumer } from '../kafka/client.js';
 import type { Metrics } from '../observability/metrics.js';
 import { tableName, type Router } from '../router/router.js';
 import type { Sink, SinkOp } from '../sinks/sink.js';
 import { DEAD_LETTER_HEADERS, type DeadLetter, type DeadLetterTopic } from './dead-letter.js';
 import { planBatch } from './plan.js';
+import { ProgressWatch } from './progress.js';
 import { BatchAbandonedError, retryUntilDone, type RetryPolicy } from './retry.js';
 
 export interface SinkPipelineOptions {
@@ -22,6 +23,8 @@ export interface SinkPipelineOptions {
   readonly topics: readonly string[];
   readonly fromBeginning: boolean;
   readonly retry: RetryPolicy;
+  /** A partition without progress for this long makes the pipeline not ready (PIPELINE_STALL_TIMEOUT_MS). */
+  readonly stallTimeoutMs: number;
   readonly metrics: Metrics;
   readonly logger: Logger;
   /** The consumer crashed and will not restart itself: the owner replaces the pipeline. */
@@ -86,20 +89,31 @@ export class SinkPipeline {
   private failure: string | null = null;
   private readonly log: Logger;
   private readonly sinkName: string;
+  private readonly progress: ProgressWatch;
+  /** The partitions whose lag this pipeline reports: cleared when they may move to another member. */
+  private readonly lagLabels = new Map<string, { topic: string; partition: string }>();
 
   constructor(private readonly options: SinkPipelineOptions) {
     this.sinkName = options.sink.name;
     this.log = options.logger.child({ sink: this.sinkName });
+    this.progress = new ProgressWatch(options.stallTimeoutMs);
   }
 
   status(): PipelineStatus {
-    const ready = this.state === 'running' && this.joined && this.retryingBatches === 0;
+    const stall = this.state === 'running' ? this.progress.stall(Date.now()) : null;
+    const ready = this.state === 'running' && this.joined && this.retryingBatches === 0 && stall === null;
     let reason: string | null = null;
     if (this.failure) reason = this.failure;
     else if (this.state !== 'running') reason = `pipeline ${this.state}`;
     else if (!this.joined) reason = 'not a member of its consumer group yet';
     else if (this.retryingBatches > 0) reason = `retrying writes in ${this.retryingBatches} partition(s)`;
+    else if (stall !== null) reason = stall;
     return { sink: this.sinkName, state: this.state, ready, reason };
+  }
+
+  /** Re-evaluates readiness for the ready gauge: a stall is a matter of time, not of an event. */
+  refreshReadiness(): void {
+    this.updateReadiness();
   }
 
   private updateReadiness(): void {
@@ -123,6 +137,7 @@ export class SinkPipeline {
       },
       onRebalancing: () => {
         this.joined = false;
+        this.forgetPartitions();
         this.updateReadiness();
       },
       onCrash: (error, willRestart) => {
@@ -139,6 +154,17 @@ export class SinkPipeline {
     });
     this.log.info({ topics: topics.length, target: sink.name }, 'pipeline started');
     this.updateReadiness();
+  }
+
+  /**
+   * Partitions are being reassigned: their lag is reported by whichever member gets them (left
+   * here, the gauge would count them twice across instances), and their progress starts afresh.
+   */
+  private forgetPartitions(): void {
+    for (const labels of this.lagLabels.values())
+      this.options.metrics.consumerLag.remove({ sink: this.sinkName, ...labels });
+    this.lagLabels.clear();
+    this.progress.forget();
   }
 
   /** A sink that is down at start is waited for (not-ready meanwhile), not a reason to exit. */
@@ -181,6 +207,19 @@ export class SinkPipeline {
 
   private async handleBatch(batch: ConsumedBatch, control: BatchControl): Promise<void> {
     if (!this.keepGoing()) throw new BatchAbandonedError(`pipeline ${this.state}`);
+    this.progress.batchStarted(batch.topic, batch.partition, batch.records[0]!.offset, Date.now());
+    let lag: bigint;
+    try {
+      lag = await this.writeAndCommit(batch, control);
+    } catch (error) {
+      this.progress.batchEnded(batch.topic, batch.partition);
+      throw error;
+    }
+    this.progress.batchCommitted(batch.topic, batch.partition, lag, Date.now());
+  }
+
+  /** Writes the batch, dead-letters what cannot be written, commits; answers the records left after it. */
+  private async writeAndCommit(batch: ConsumedBatch, control: BatchControl): Promise<bigint> {
     const { metrics, router } = this.options;
     const events: ChangeEvent[] = [];
     const letters: DeadLetter[] = [];
@@ -219,21 +258,38 @@ export class SinkPipeline {
           letters.push({ record: byOffset.get(op.event.record.offset)!, error, sink: this.sinkName });
         }
       } else {
-        await this.retrying(control, batch, () =>
-          this.options.sink.truncate(step.target, step.event.position.lsn),
-        );
-        this.log.info({ target: step.target, lsn: String(step.event.position.lsn) }, 'truncate applied');
+        // Retried while transient; a permanent refusal is dead-lettered like any event, never retried forever.
+        const refused = await this.retrying(control, batch, async () => {
+          try {
+            await this.options.sink.truncate(step.target, step.event.position.lsn);
+            return null;
+          } catch (error) {
+            if (isRetriable(error)) throw error;
+            return error as CdcFanoutError;
+          }
+        });
+        const where = { target: step.target, lsn: String(step.event.position.lsn) };
+        if (refused === null) {
+          this.log.info(where, 'truncate applied');
+        } else {
+          this.log.error({ ...where, error: refused.message }, 'truncate refused for good');
+          letters.push({
+            record: byOffset.get(step.event.record.offset)!,
+            error: refused,
+            sink: this.sinkName,
+          });
+        }
       }
     }
 
     if (letters.length > 0) await this.deadLetter(letters, control, batch);
     await this.retrying(control, batch, () => control.commit());
     const last = batch.records[batch.records.length - 1]!;
-    const lag = BigInt(batch.highWatermark) - BigInt(last.offset) - 1n;
-    metrics.consumerLag.set(
-      { sink: this.sinkName, topic: batch.topic, partition: String(batch.partition) },
-      Number(lag > 0n ? lag : 0n),
-    );
+    const remaining = BigInt(batch.highWatermark) - BigInt(last.offset) - 1n;
+    const lag = remaining > 0n ? remaining : 0n;
+    const labels = { topic: batch.topic, partition: String(batch.partition) };
+    this.lagLabels.set(`${labels.topic}/${labels.partition}`, labels);
+    metrics.consumerLag.set({ sink: this.sinkName, ...labels }, Number(lag));
     this.log.debug(
       {
         topic: batch.topic,
@@ -245,6 +301,7 @@ export class SinkPipeline {
       },
       'batch committed',
     );
+    return lag;
   }
 
   /** Writes ops, retrying only those that failed transiently; answers the permanent failures. */

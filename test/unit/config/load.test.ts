@@ -40,7 +40,7 @@ describe('loadConfig defaults', () => {
     assert.equal(config.kafka.fromBeginning, true);
     assert.equal(config.kafka.partitionsConcurrency, 3);
     assert.deepEqual(config.deadLetter, { enabled: true, topic: 'cdc-fanout.dead-letter' });
-    assert.deepEqual(config.retry, { minTimeoutMs: 200, maxTimeoutMs: 30000 });
+    assert.deepEqual(config.retry, { minTimeoutMs: 200, maxTimeoutMs: 30000, stallTimeoutMs: 60000 });
     assert.deepEqual(config.sinks, ['elasticsearch', 'mongodb']);
     assert.equal(config.elasticsearch.indexPrefix, '');
     assert.equal(config.mongodb.database, 'cdc');
@@ -76,6 +76,7 @@ describe('loadConfig defaults', () => {
       DEFAULT_TRUNCATE_MODE: 'delete',
       RETRY_MIN_TIMEOUT_MS: '5',
       RETRY_MAX_TIMEOUT_MS: '5',
+      PIPELINE_STALL_TIMEOUT_MS: '90000',
     });
     assert.equal(config.logLevel, 'debug');
     assert.equal(config.http.port, 0);
@@ -86,7 +87,7 @@ describe('loadConfig defaults', () => {
     assert.equal(config.deadLetter.enabled, false);
     assert.equal(config.elasticsearch.indexPrefix, 'dev-');
     assert.deepEqual(config.defaults, { decimal: 'double', truncate: 'delete' });
-    assert.deepEqual(config.retry, { minTimeoutMs: 5, maxTimeoutMs: 5 });
+    assert.deepEqual(config.retry, { minTimeoutMs: 5, maxTimeoutMs: 5, stallTimeoutMs: 90000 });
   });
 });
 

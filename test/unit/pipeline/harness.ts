@@ -4,6 +4,7 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { Registry } from 'prom-client';
+import type { TruncateMode } from '../../../src/config/tables.js';
 import type { RawRecord } from '../../../src/decoder/types.js';
 import type { BatchControl, BatchHandler, ConsumerEvents, KafkaConsumer } from '../../../src/kafka/client.js';
 import { createMetrics, type Metrics } from '../../../src/observability/metrics.js';
@@ -57,13 +58,18 @@ export interface Harness {
   readonly metrics: Metrics;
   readonly logs: Array<{ level: number; msg: string; [field: string]: unknown }>;
   readonly commits: string[];
-  /** Runs one batch of the records through the pipeline's handler; `during` runs at each write. */
+  /** Runs one batch of the records through the pipeline's handler. */
   batch(records: readonly RawRecord[]): Promise<void>;
 }
 
 export async function startHarness(
   sink: Sink,
-  options: { deadLetters?: RecordingDeadLetters | null; onConsumerCrash?: () => void } = {},
+  options: {
+    deadLetters?: RecordingDeadLetters | null;
+    onConsumerCrash?: () => void;
+    stallTimeoutMs?: number;
+    truncate?: TruncateMode;
+  } = {},
 ): Promise<Harness> {
   const logs: Harness['logs'] = [];
   const stream = new Writable({
@@ -77,7 +83,7 @@ export async function startHarness(
   const router = new Router(
     {
       tables: {},
-      defaults: { decimal: 'string', truncate: 'ignore' },
+      defaults: { decimal: 'string', truncate: options.truncate ?? 'ignore' },
       sinks: ['elasticsearch'],
       elasticsearch: { indexPrefix: '' },
     },
@@ -92,6 +98,7 @@ export async function startHarness(
     topics: ['cdc.inventory.things'],
     fromBeginning: true,
     retry: { minTimeoutMs: 1, maxTimeoutMs: 2 },
+    stallTimeoutMs: options.stallTimeoutMs ?? 60_000,
     metrics,
     logger: pino({ level: 'debug' }, stream),
     ...(options.onConsumerCrash ? { onConsumerCrash: options.onConsumerCrash } : {}),
@@ -130,5 +137,11 @@ export async function startHarness(
 /** An insert of row `id` at `lsn`, as record `offset` of cdc.inventory.things. */
 export function insert(id: number, lsn: number, offset: number): RawRecord {
   const record = message({ op: 'c', after: { id }, source: source({ lsn }) }, { key: { id } });
+  return { ...record, partition: 0, offset: String(offset) };
+}
+
+/** A TRUNCATE of cdc.inventory.things at `lsn`, as record `offset` (Debezium sends it without a key). */
+export function truncate(lsn: number, offset: number): RawRecord {
+  const record = message({ op: 't', source: source({ lsn }) }, { key: null });
   return { ...record, partition: 0, offset: String(offset) };
 }

@@ -3,6 +3,7 @@
 // from is only a moment of not-ready. A fake consumer stands in for kafkajs.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import type { ConsumerEvents, KafkaConsumer } from '../../../src/kafka/client.js';
@@ -10,8 +11,15 @@ import { createMetrics } from '../../../src/observability/metrics.js';
 import { PipelineHaltedError, SinkPipeline } from '../../../src/pipeline/sink-pipeline.js';
 import type { Router } from '../../../src/router/router.js';
 import type { Sink, SinkOpResult } from '../../../src/sinks/sink.js';
-import { PermanentSinkError, SinkAccessError } from '../../../src/errors.js';
-import { RecordingDeadLetters, ScriptedSink, insert, startHarness, type Harness } from './harness.js';
+import { PermanentSinkError, SinkAccessError, TransientSinkError } from '../../../src/errors.js';
+import {
+  RecordingDeadLetters,
+  ScriptedSink,
+  insert,
+  startHarness,
+  truncate,
+  type Harness,
+} from './harness.js';
 
 class FakeConsumer implements KafkaConsumer {
   events: ConsumerEvents | null = null;
@@ -36,6 +44,7 @@ function pipelineWith(consumer: FakeConsumer, onConsumerCrash: () => void): Sink
     topics: ['cdc.inventory.customers'],
     fromBeginning: true,
     retry: { minTimeoutMs: 1, maxTimeoutMs: 2 },
+    stallTimeoutMs: 60_000,
     metrics: createMetrics(new Registry()),
     logger: pino({ level: 'silent' }),
     onConsumerCrash,
@@ -123,5 +132,66 @@ describe('SinkPipeline with dead-lettering disabled', () => {
       /DEAD_LETTER_ENABLED=false: PermanentSinkError at cdc.inventory.things\/0@0/,
     );
     assert.equal(harness.logs.filter((line) => line.level >= 50 && /halted/.test(line.msg)).length, 1);
+  });
+});
+
+describe('SinkPipeline progress', () => {
+  test('a write that never answers makes the pipeline not ready, naming the partition, until it moves', async () => {
+    let answer!: (results: SinkOpResult[]) => void;
+    const sink = new ScriptedSink(() => [{ status: 'written' }]);
+    sink.write = (ops) =>
+      new Promise((resolve) => (answer = () => resolve(ops.map(() => ({ status: 'written' })))));
+    const harness = await startHarness(sink, { stallTimeoutMs: 100 });
+    const batch = harness.batch([insert(1, 100, 7)]);
+    assert.equal(harness.pipeline.status().ready, true);
+    await sleep(250);
+    const stalled = harness.pipeline.status();
+    assert.equal(stalled.ready, false);
+    assert.match(
+      stalled.reason ?? '',
+      /^no progress for \d+ s on cdc\.inventory\.things\/0: the batch from offset 7 is not written yet$/,
+    );
+    harness.pipeline.refreshReadiness();
+    assert.match(
+      await harness.metrics.pipelineReady.get().then((m) => JSON.stringify(m.values)),
+      /"value":0/,
+    );
+    answer([]);
+    await batch;
+    assert.equal(harness.pipeline.status().ready, true);
+    assert.deepEqual(harness.commits, ['7']);
+  });
+
+  test("a rebalance clears the lag gauge of the pipeline's partitions (another member reports them now)", async () => {
+    const harness = await startHarness(
+      new ScriptedSink((_call, ops) => ops.map(() => ({ status: 'written' }))),
+    );
+    await harness.batch([insert(1, 100, 0)]);
+    const lagSeries = async () => (await harness.metrics.consumerLag.get()).values.length;
+    assert.equal(await lagSeries(), 1);
+    harness.consumer.events!.onRebalancing();
+    assert.equal(await lagSeries(), 0);
+  });
+});
+
+describe('SinkPipeline truncates', () => {
+  test('a truncate the sink refuses for good is dead-lettered and the batch committed, not retried forever', async () => {
+    const sink = new ScriptedSink((_call, ops) => ops.map(() => ({ status: 'written' })));
+    let attempts = 0;
+    sink.truncate = async () => {
+      attempts++;
+      if (attempts === 1) throw new TransientSinkError('elasticsearch answered 503');
+      throw new PermanentSinkError('elasticsearch refused the request (400): index closed');
+    };
+    const deadLetters = new RecordingDeadLetters();
+    const harness = await startHarness(sink, { deadLetters, truncate: 'delete' });
+    await harness.batch([insert(1, 100, 0), truncate(101, 1), insert(2, 102, 2)]);
+    assert.equal(attempts, 2, 'the transient failure was retried, the permanent one was not');
+    assert.deepEqual(
+      deadLetters.letters.map((letter) => [letter.record.offset, letter.error.message]),
+      [['1', 'elasticsearch refused the request (400): index closed']],
+    );
+    assert.equal(sink.writes.flat().length, 2, 'the writes around it were made');
+    assert.deepEqual(harness.commits, ['2']);
   });
 });
