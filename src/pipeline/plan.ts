@@ -5,7 +5,7 @@
 import type { ChangeEvent, RowChange, Truncate } from '../decoder/types.js';
 import { columnSelected, toDocument, type Document } from '../router/document.js';
 import type { Router, TableRoute } from '../router/router.js';
-import type { SinkOp, UpsertOp } from '../sinks/sink.js';
+import { SNAPSHOT_POSITION, type SinkOp, type UpsertOp } from '../sinks/sink.js';
 import { setOwnField } from '../util/own-field.js';
 
 export type PlanStep =
@@ -19,7 +19,8 @@ export interface Plan {
 }
 
 function toOp(event: RowChange, route: TableRoute): SinkOp {
-  const base = { target: route.target, id: event.key.id, position: event.position.lsn, event };
+  const position = event.position.snapshot && event.op === 'r' ? SNAPSHOT_POSITION : event.position.lsn;
+  const base = { target: route.target, id: event.key.id, position, event };
   if (event.op === 'd' || event.after === null) return { ...base, kind: 'delete' };
   return {
     ...base,

@@ -5,12 +5,28 @@ import type { RowChange } from '../decoder/types.js';
 import type { CdcFanoutError } from '../errors.js';
 import type { Document } from '../router/document.js';
 
+/**
+ * Where a snapshot read (`op r`) is written: below every WAL position, since Postgres never writes
+ * below 0/1000000 (its first WAL segment is not used). A snapshot's own LSN is no commit order: a
+ * transaction open across the snapshot changes a row at a lower LSN and commits after it, so its
+ * change, streamed after the read, would be refused as older and the document would keep the
+ * pre-transaction row. At this position every streamed change replaces what a snapshot wrote, and
+ * a snapshot only fills in documents that are missing, were written without a position (by
+ * someone else) or by a snapshot themselves (a later snapshot refreshes them: positions equal to
+ * this one replace each other). A document the stream wrote is never replaced by a snapshot; to
+ * repair drift, `resync` writes at a WAL position taken once older transactions ended.
+ */
+export const SNAPSHOT_POSITION = 0xffffffn;
+
 interface OpBase {
   /** Index or collection. */
   readonly target: string;
   /** Document id: the primary key, see DocKey.id. */
   readonly id: string;
-  /** The event's LSN: a write never replaces a document stored at a larger one. */
+  /**
+   * The event's LSN (SNAPSHOT_POSITION for a snapshot read): a write never replaces a document
+   * stored at a larger one, nor at an equal one unless both are snapshot positions.
+   */
   readonly position: bigint;
   /** The (last) event this operation stands for: latency, logs and dead letters refer to it. */
   readonly event: RowChange;

@@ -1,12 +1,14 @@
 // Builds _bulk NDJSON by hand: the version (an LSN) must go out as an exact 64-bit integer, and
 // one string per operation is cheaper than the client's generic serialization.
-import type { SinkOp } from '../sink.js';
+import { SNAPSHOT_POSITION, type SinkOp } from '../sink.js';
 import { stringifyJson } from '../../util/json.js';
 import type { Document } from '../../router/document.js';
 
 /** One operation as its NDJSON lines (action, and source for upserts). */
 export function bulkLines(op: SinkOp, document: Document | null): string {
-  const meta = `{"_index":${JSON.stringify(op.target)},"_id":${JSON.stringify(op.id)},"version":${op.position.toString()},"version_type":"external"}`;
+  // external: only a strictly larger version replaces; a snapshot read also replaces its equal.
+  const versionType = op.position === SNAPSHOT_POSITION ? 'external_gte' : 'external';
+  const meta = `{"_index":${JSON.stringify(op.target)},"_id":${JSON.stringify(op.id)},"version":${op.position.toString()},"version_type":"${versionType}"}`;
   if (op.kind === 'delete') return `{"delete":${meta}}\n`;
   return `{"index":${meta}}\n${stringifyJson(document)}\n`;
 }

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Client, errors } from '@elastic/elasticsearch';
+import { SNAPSHOT_POSITION } from '../../../src/sinks/sink.js';
 
 const esUrl = process.env.ES_URL ?? 'http://127.0.0.1:9200';
 const index = `stack-check-${randomUUID()}`;
@@ -75,4 +76,34 @@ test('external versioning rejects an older version with a 409 version conflict',
   const current = await client.get<{ customer: string }>({ index, id: 'order-2' });
   assert.equal(current._version, 10);
   assert.equal(current._source?.customer, 'Grace Hopper');
+});
+
+test('snapshot reads at SNAPSHOT_POSITION (external_gte): fill and refresh, never replace a streamed change, always replaced by one', async () => {
+  const snapshotVersion = Number(SNAPSHOT_POSITION);
+  const status = async (
+    id: string,
+    version: number,
+    versionType: 'external' | 'external_gte',
+    total: number,
+  ) => {
+    try {
+      await client.index({ index, id, document: { total }, version, version_type: versionType });
+      return 'written';
+    } catch (error) {
+      if (error instanceof errors.ResponseError && error.meta.statusCode === 409) return 'conflict';
+      throw error;
+    }
+  };
+  // Absent: the snapshot fills it in; a second snapshot refreshes it.
+  assert.equal(await status('snap-1', snapshotVersion, 'external_gte', 1), 'written');
+  assert.equal(await status('snap-1', snapshotVersion, 'external_gte', 2), 'written');
+  // The lowest possible WAL position replaces it (a transaction open across the snapshot).
+  assert.equal(await status('snap-1', 0x1000000, 'external', 3), 'written');
+  // A later snapshot no longer replaces the streamed change.
+  assert.equal(await status('snap-1', snapshotVersion, 'external_gte', 4), 'conflict');
+  const current = await client.get<{ total: number }>({ index, id: 'snap-1' });
+  assert.equal(current._source?.total, 3);
+  // A document written without external versioning (the application's, version 1..n) is taken over.
+  await client.index({ index, id: 'snap-2', document: { total: 0 } });
+  assert.equal(await status('snap-2', snapshotVersion, 'external_gte', 5), 'written');
 });

@@ -6,7 +6,7 @@ import { Router } from '../../../src/router/router.js';
 import type { TableOverrides, TruncateMode } from '../../../src/config/tables.js';
 import type { ChangeEvent, Row, RowChange, RowOp, Tombstone, Truncate } from '../../../src/decoder/types.js';
 import { Decimal } from '../../../src/decoder/types.js';
-import type { SinkOp, UpsertOp } from '../../../src/sinks/sink.js';
+import { SNAPSHOT_POSITION, type SinkOp, type UpsertOp } from '../../../src/sinks/sink.js';
 
 let offset = 0;
 const coordinates = () => ({ topic: 'cdc.public.t', partition: 0, offset: String(offset++) });
@@ -147,6 +147,16 @@ describe('planBatch coalescing', () => {
     assert.equal(op?.target, 'things');
     assert.equal(op?.id, '42');
     assert.equal(op?.position, lsn);
+  });
+
+  test('a snapshot read is written at the snapshot position, below every WAL position; a streamed change at its LSN', () => {
+    const read: RowChange = { ...change('r', '1', 900n), position: { ...position(900n), snapshot: true } };
+    const update = change('u', '2', 100n);
+    const [readOp, updateOp] = onlyOps(planBatch([read, update], router()));
+    assert.equal(readOp?.position, SNAPSHOT_POSITION);
+    assert.equal(updateOp?.position, 100n);
+    // Postgres never writes below 0/1000000 (its first WAL segment is not used): any LSN is above.
+    assert.ok(SNAPSHOT_POSITION < 0x1000000n);
   });
 
   test('an empty batch plans nothing', () => {

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { bulkLines, chunkBySize } from '../../../../src/sinks/elasticsearch/bulk-body.js';
-import type { SinkOp } from '../../../../src/sinks/sink.js';
+import { SNAPSHOT_POSITION, type SinkOp } from '../../../../src/sinks/sink.js';
 import type { RowChange } from '../../../../src/decoder/types.js';
 import type { Document } from '../../../../src/router/document.js';
 import { parseJson } from '../../../../src/decoder/json.js';
@@ -31,6 +31,13 @@ describe('bulkLines', () => {
     assert.equal(
       bulkLines(remove('7', 5n), null),
       '{"delete":{"_index":"public.orders","_id":"7","version":5,"version_type":"external"}}\n',
+    );
+  });
+
+  test('a snapshot read replaces a document at the same position (external_gte): a later snapshot refreshes an earlier one', () => {
+    assert.equal(
+      bulkLines(upsert('1', SNAPSHOT_POSITION, { id: 1 }), { id: 1 }),
+      `{"index":{"_index":"public.orders","_id":"1","version":${SNAPSHOT_POSITION},"version_type":"external_gte"}}\n{"id":1}\n`,
     );
   });
 
