@@ -98,8 +98,8 @@ function decode(raw: RawRecord): ChangeEvent {
     );
   }
   const op = readOp(payload);
-  const { table, position } = readSource(payload);
-  if (op === 't') return { kind: 'truncate', table, position, record };
+  const { table, position } = readSource(payload, op);
+  if (op === 't') return { kind: 'truncate', table, position: { ...position, lsn: position.lsn! }, record };
 
   const key = decodeKey(raw.key, table);
   if (op === 'd') {

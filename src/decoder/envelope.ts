@@ -208,7 +208,7 @@ export interface SourceInfo {
   readonly position: SourcePosition;
 }
 
-export function readSource(payload: JsonObject): SourceInfo {
+export function readSource(payload: JsonObject, op: RowOp | 't'): SourceInfo {
   const source = hasOwn(payload, 'source') ? payload['source'] : undefined;
   if (source === undefined || source === null) throw new DecodeError('The envelope has no "source" block');
   if (!isJsonObject(source))
@@ -218,11 +218,17 @@ export function readSource(payload: JsonObject): SourceInfo {
     schema: readName(source, 'schema'),
     table: readName(source, 'table'),
   };
+  const snapshot = readSnapshot(source['snapshot']);
+  const lsnValue = source['lsn'];
+  // An incremental snapshot's reads carry no lsn, and need none: a read is written below every
+  // streamed change (SNAPSHOT_POSITION). Every other event needs its position.
+  const lsn =
+    (lsnValue === undefined || lsnValue === null) && snapshot && op === 'r' ? null : readLsn(lsnValue);
   const position: SourcePosition = {
-    lsn: readLsn(source['lsn']),
+    lsn,
     commitTsMs: readCommitTs(source['ts_ms']),
     txId: readTxId(source['txId']),
-    snapshot: readSnapshot(source['snapshot']),
+    snapshot,
   };
   return { table, position };
 }

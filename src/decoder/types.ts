@@ -30,8 +30,11 @@ export interface DocKey {
 }
 
 export interface SourcePosition {
-  /** Postgres LSN of the change; 64-bit, so a bigint. Larger means later for the same row. */
-  readonly lsn: bigint;
+  /**
+   * Postgres LSN of the change; 64-bit, so a bigint. Larger means later for the same row. Null
+   * only for a snapshot read that carries none: Debezium's incremental snapshots send no lsn.
+   */
+  readonly lsn: bigint | null;
   /** Source commit time (`source.ts_ms`), for end-to-end latency. */
   readonly commitTsMs: number;
   readonly txId: string | null;
@@ -135,7 +138,7 @@ export interface RowChange {
 export interface Truncate {
   readonly kind: 'truncate';
   readonly table: TableRef;
-  readonly position: SourcePosition;
+  readonly position: SourcePosition & { readonly lsn: bigint };
   readonly record: RecordCoordinates;
 }
 

@@ -19,7 +19,8 @@ export interface Plan {
 }
 
 function toOp(event: RowChange, route: TableRoute): SinkOp {
-  const position = event.position.snapshot && event.op === 'r' ? SNAPSHOT_POSITION : event.position.lsn;
+  const { lsn, snapshot } = event.position;
+  const position = (snapshot && event.op === 'r') || lsn === null ? SNAPSHOT_POSITION : lsn;
   const base = { target: route.target, id: event.key.id, position, event };
   if (event.op === 'd' || event.after === null) return { ...base, kind: 'delete' };
   return {

@@ -369,3 +369,25 @@ describe('malformed messages', () => {
     );
   });
 });
+
+describe('an incremental snapshot read without source.lsn', () => {
+  test('decodes with a null position (the read is written below every streamed change)', () => {
+    const event = decodeRow(
+      message({ op: 'r', after: { id: 1 }, source: source({ snapshot: 'incremental', lsn: null }) }),
+    );
+    assert.equal(event.op, 'r');
+    assert.equal(event.position.lsn, null);
+    assert.equal(event.position.snapshot, true);
+  });
+
+  test('any other event without source.lsn is still refused', () => {
+    assert.match(
+      decodeError(message({ op: 'c', after: { id: 1 }, source: source({ lsn: null }) })),
+      /source.lsn is missing/,
+    );
+    assert.match(
+      decodeError(message({ op: 'r', after: { id: 1 }, source: source({ snapshot: 'false', lsn: null }) })),
+      /source.lsn is missing/,
+    );
+  });
+});

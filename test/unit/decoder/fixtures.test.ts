@@ -266,7 +266,7 @@ describe('real fixtures', () => {
       assert.equal(updated.op, 'u');
       assert.equal(updated.after!['last_name'], 'Captured');
       assert.equal(updated.key.id, created.key.id);
-      assert.ok(updated.position.lsn > created.position.lsn);
+      assert.ok(updated.position.lsn! > created.position.lsn!);
     }
     if (fixtureFiles.includes('customers-delete.json')) {
       const deleted = row('customers-delete.json');
@@ -276,7 +276,7 @@ describe('real fixtures', () => {
       // Debezium fills NOT NULL columns it does not have with fallback values: kept as sent
       assert.equal(deleted.before!['email'], '');
       assert.equal(deleted.before!['created_at'], '1970-01-01T00:00:00.000000Z');
-      assert.ok(deleted.position.lsn > created.position.lsn);
+      assert.ok(deleted.position.lsn! > created.position.lsn!);
     }
   });
 
