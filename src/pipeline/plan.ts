@@ -8,9 +8,20 @@ import type { Router, TableRoute } from '../router/router.js';
 import { SNAPSHOT_POSITION, type SinkOp, type UpsertOp } from '../sinks/sink.js';
 import { setOwnField } from '../util/own-field.js';
 
+export interface WriteStep {
+  readonly kind: 'write';
+  readonly ops: readonly SinkOp[];
+  /**
+   * For an operation that stands for several changes of its document: each change on its own, in
+   * order (the last is the operation's own event). Should the operation fail for good, these are
+   * written one by one, so that the changes before the one that cannot be written still apply
+   * (a delete before an insert too large to store) and each failure is dead-lettered by itself.
+   */
+  readonly unfolded: ReadonlyMap<SinkOp, readonly SinkOp[]>;
+}
+
 export type PlanStep =
-  | { readonly kind: 'write'; readonly ops: readonly SinkOp[] }
-  | { readonly kind: 'truncate'; readonly target: string; readonly event: Truncate };
+  WriteStep | { readonly kind: 'truncate'; readonly target: string; readonly event: Truncate };
 
 export interface Plan {
   readonly steps: readonly PlanStep[];
@@ -56,10 +67,17 @@ function merge(earlier: SinkOp, later: SinkOp): SinkOp {
 export function planBatch(events: readonly ChangeEvent[], router: Router): Plan {
   const steps: PlanStep[] = [];
   let run = new Map<string, SinkOp>();
+  // Per document slot, every change of the run, when there is more than one.
+  let changes = new Map<string, SinkOp[]>();
   let skipped = 0;
   const flush = () => {
-    if (run.size > 0) steps.push({ kind: 'write', ops: [...run.values()] });
+    if (run.size > 0) {
+      const unfolded = new Map<SinkOp, readonly SinkOp[]>();
+      for (const [slot, ops] of changes) unfolded.set(run.get(slot)!, ops);
+      steps.push({ kind: 'write', ops: [...run.values()], unfolded });
+    }
     run = new Map();
+    changes = new Map();
   };
   for (const event of events) {
     if (event.kind === 'tombstone') {
@@ -83,6 +101,11 @@ export function planBatch(events: readonly ChangeEvent[], router: Router): Plan 
     const op = toOp(event, route);
     const slot = `${op.target}\u0000${op.id}`;
     const earlier = run.get(slot);
+    if (earlier) {
+      const all = changes.get(slot) ?? [earlier];
+      all.push(op);
+      changes.set(slot, all);
+    }
     run.set(slot, earlier ? merge(earlier, op) : op);
   }
   flush();

@@ -254,8 +254,13 @@ export class SinkPipeline {
     const plan = planBatch(events, router);
     for (const step of plan.steps) {
       if (step.kind === 'write') {
-        for (const { op, error } of await this.writeOps(step.ops, control)) {
-          letters.push({ record: byOffset.get(op.event.record.offset)!, error, sink: this.sinkName });
+        for (const failed of await this.writeOps(step.ops, control)) {
+          // A failed operation that stood for several changes: each of them on its own, in order.
+          const parts = step.unfolded.get(failed.op);
+          const failures = parts ? await this.writeOneByOne(parts, control) : [failed];
+          for (const { op, error } of failures) {
+            letters.push({ record: byOffset.get(op.event.record.offset)!, error, sink: this.sinkName });
+          }
         }
       } else {
         // Retried while transient; a permanent refusal is dead-lettered like any event, never retried forever.
@@ -302,6 +307,15 @@ export class SinkPipeline {
       'batch committed',
     );
     return lag;
+  }
+
+  private async writeOneByOne(
+    ops: readonly SinkOp[],
+    control: BatchControl,
+  ): Promise<Array<{ op: SinkOp; error: CdcFanoutError }>> {
+    const failures: Array<{ op: SinkOp; error: CdcFanoutError }> = [];
+    for (const op of ops) failures.push(...(await this.writeOps([op], control)));
+    return failures;
   }
 
   /** Writes ops, retrying only those that failed transiently; answers the permanent failures. */

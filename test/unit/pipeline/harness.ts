@@ -145,3 +145,9 @@ export function truncate(lsn: number, offset: number): RawRecord {
   const record = message({ op: 't', source: source({ lsn }) }, { key: null });
   return { ...record, partition: 0, offset: String(offset) };
 }
+
+/** A delete of row `id` at `lsn`, as record `offset` of cdc.inventory.things. */
+export function remove(id: number, lsn: number, offset: number): RawRecord {
+  const record = message({ op: 'd', before: { id }, after: null, source: source({ lsn }) }, { key: { id } });
+  return { ...record, partition: 0, offset: String(offset) };
+}

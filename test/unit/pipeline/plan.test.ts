@@ -159,6 +159,21 @@ describe('planBatch coalescing', () => {
     assert.ok(SNAPSHOT_POSITION < 0x1000000n);
   });
 
+  test('an operation standing for several changes keeps each of them, unmerged and in order', () => {
+    const plan = planBatch(
+      [change('c', '1', 1n), change('u', '2', 2n), change('d', '1', 3n), change('c', '1', 4n)],
+      router(),
+    );
+    const [step] = plan.steps;
+    assert.ok(step?.kind === 'write');
+    const [one, two] = step.ops;
+    assert.deepEqual(
+      step.unfolded.get(one!)?.map((op) => `${op.kind}@${op.position}`),
+      ['upsert@1', 'delete@3', 'upsert@4'],
+    );
+    assert.equal(step.unfolded.get(two!), undefined, 'a single change needs no unfolding');
+  });
+
   test('an empty batch plans nothing', () => {
     assert.deepEqual(planBatch([], router()), { steps: [], skipped: 0 });
   });

@@ -16,6 +16,7 @@ import {
   RecordingDeadLetters,
   ScriptedSink,
   insert,
+  remove,
   startHarness,
   truncate,
   type Harness,
@@ -193,5 +194,34 @@ describe('SinkPipeline truncates', () => {
     );
     assert.equal(sink.writes.flat().length, 2, 'the writes around it were made');
     assert.deepEqual(harness.commits, ['2']);
+  });
+});
+
+describe('SinkPipeline when an operation standing for several changes fails for good', () => {
+  test('its changes are written one by one: the delete before an unwritable insert applies, each failure is dead-lettered', async () => {
+    const sink = new ScriptedSink((_call, ops) =>
+      ops.map((op) =>
+        op.kind === 'upsert'
+          ? { status: 'failed', error: new PermanentSinkError('document too large') }
+          : { status: 'written' },
+      ),
+    );
+    const deadLetters = new RecordingDeadLetters();
+    const harness = await startHarness(sink, { deadLetters });
+    await harness.batch([insert(1, 100, 0), remove(1, 101, 1), insert(1, 102, 2), insert(2, 103, 3)]);
+    const written = sink.writes.map((ops) => ops.map((op) => `${op.kind}:${op.id}@${op.position}`).join(' '));
+    assert.deepEqual(written, [
+      // The batch, coalesced: one operation per document.
+      'upsert:1@102 upsert:2@103',
+      // Document 1's changes on their own, in order.
+      'upsert:1@100',
+      'delete:1@101',
+      'upsert:1@102',
+    ]);
+    assert.deepEqual(
+      deadLetters.letters.map((letter) => letter.record.offset),
+      ['0', '2', '3'],
+    );
+    assert.deepEqual(harness.commits, ['3']);
   });
 });
