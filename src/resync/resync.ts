@@ -1,8 +1,10 @@
 // Rebuilds one table's documents in one sink from a consistent Postgres snapshot, safely while the
 // service runs. Every write carries a position below any change the snapshot lacks (position.ts),
 // so the stream always overtakes it: a document the stream wrote after the snapshot is kept
-// (stale), any other one is rewritten, and documents of rows absent from the snapshot are deleted
-// under the same guard.
+// (stale), any other one is rewritten. Then, outside the snapshot, every document whose row is
+// gone now is deleted: a row deleted after the snapshot may have had its document deleted by the
+// stream before resync's page wrote it again, and neither sink remembers a delete for ever
+// (MongoDB drops the document with its position, Elasticsearch forgets after index.gc_deletes).
 import pRetry from 'p-retry';
 import type pg from 'pg';
 import type { ColumnTypes, RowChange } from '../decoder/types.js';
@@ -98,7 +100,7 @@ export async function resyncTable(
   const [schema = '', table = ''] = route.table.split('.');
   const retries = options.retries ?? 10;
   const position = await settledPosition(client, options.onWait);
-  return withTableSnapshot(client, schema, table, async (snapshot) => {
+  const { result, info, columnTypes } = await withTableSnapshot(client, schema, table, async (snapshot) => {
     // The types the stream's events declare, so that a sink maps the fields the same way.
     const columnTypes = declaredColumnTypes(snapshot.info);
     const { rows } = await client.query<{ count: string }>(
@@ -133,23 +135,28 @@ export async function resyncTable(
       result.rows += page.length;
       options.onProgress?.({ done: result.rows, total });
     }
-    for await (const ids of reader.ids(route.target)) {
-      const present = await existingIds(client, snapshot.info, ids);
-      const deletes: SinkOp[] = ids
-        .filter((id) => !present.has(id))
-        .map((id) => ({
-          kind: 'delete',
-          target: route.target,
-          id,
-          position,
-          event: snapshotEvent(route, null, id, position, columnTypes),
-        }));
-      if (deletes.length === 0) continue;
-      const outcome = await writeAll(sink, deletes, retries);
-      result.deleted += outcome.written;
-      result.stale += outcome.stale;
-      result.failures.push(...outcome.failures);
-    }
-    return result;
+    return { result, info: snapshot.info, columnTypes };
   });
+  // Read now, not in the snapshot: a row deleted since is gone, one inserted since is there. The
+  // deletes go just above resync's own writes, which is still no higher than any change the stream
+  // made since the snapshot (all at or above it, see position.ts): those documents stay.
+  const sweep = position + 1n;
+  for await (const ids of reader.ids(route.target)) {
+    const present = await existingIds(client, info, ids);
+    const deletes: SinkOp[] = ids
+      .filter((id) => !present.has(id))
+      .map((id) => ({
+        kind: 'delete',
+        target: route.target,
+        id,
+        position: sweep,
+        event: snapshotEvent(route, null, id, sweep, columnTypes),
+      }));
+    if (deletes.length === 0) continue;
+    const outcome = await writeAll(sink, deletes, retries);
+    result.deleted += outcome.written;
+    result.stale += outcome.stale;
+    result.failures.push(...outcome.failures);
+  }
+  return result;
 }

@@ -9,7 +9,7 @@ export interface SinkReader {
   count(target: string): Promise<number>;
   /** The stored documents among `ids`, without the sink's own fields. */
   fetch(target: string, ids: readonly string[]): Promise<Map<string, Record<string, unknown>>>;
-  /** Every id in the target, a page at a time. */
+  /** Every id in the target, a page at a time, including documents written just before. */
   ids(target: string): AsyncGenerator<string[]>;
 }
 
@@ -47,6 +47,9 @@ export function elasticsearchReader(client: Client): SinkReader {
     async *ids(index) {
       let response;
       try {
+        // A search sees only what a refresh made visible: without one, the documents written
+        // just before (a resync's last pages) would be missing from the list.
+        await client.indices.refresh({ index });
         response = await client.search({ index, scroll: '1m', size: 1000, _source: false });
       } catch (error) {
         if (isMissingIndex(error)) return;
