@@ -18,6 +18,8 @@ export interface WriteStep {
    * (a delete before an insert too large to store) and each failure is dead-lettered by itself.
    */
   readonly unfolded: ReadonlyMap<SinkOp, readonly SinkOp[]>;
+  /** Targets whose table deletes its documents on TRUNCATE: what is written there is checked against their truncate marks. */
+  readonly truncatable: ReadonlySet<string>;
 }
 
 export type PlanStep =
@@ -69,15 +71,17 @@ export function planBatch(events: readonly ChangeEvent[], router: Router): Plan 
   let run = new Map<string, SinkOp>();
   // Per document slot, every change of the run, when there is more than one.
   let changes = new Map<string, SinkOp[]>();
+  let truncatable = new Set<string>();
   let skipped = 0;
   const flush = () => {
     if (run.size > 0) {
       const unfolded = new Map<SinkOp, readonly SinkOp[]>();
       for (const [slot, ops] of changes) unfolded.set(run.get(slot)!, ops);
-      steps.push({ kind: 'write', ops: [...run.values()], unfolded });
+      steps.push({ kind: 'write', ops: [...run.values()], unfolded, truncatable });
     }
     run = new Map();
     changes = new Map();
+    truncatable = new Set();
   };
   for (const event of events) {
     if (event.kind === 'tombstone') {
@@ -99,6 +103,7 @@ export function planBatch(events: readonly ChangeEvent[], router: Router): Plan 
       continue;
     }
     const op = toOp(event, route);
+    if (route.truncate === 'delete') truncatable.add(op.target);
     const slot = `${op.target}\u0000${op.id}`;
     const earlier = run.get(slot);
     if (earlier) {

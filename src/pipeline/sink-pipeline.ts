@@ -8,7 +8,7 @@ import { CdcFanoutError, SinkAccessError, TransientSinkError, errorMessage, isRe
 import type { BatchControl, ConsumedBatch, KafkaConsumer } from '../kafka/client.js';
 import type { Metrics } from '../observability/metrics.js';
 import { tableName, type Router } from '../router/router.js';
-import type { Sink, SinkOp } from '../sinks/sink.js';
+import { predatesTruncate, type Sink, type SinkOp } from '../sinks/sink.js';
 import { DEAD_LETTER_HEADERS, type DeadLetter, type DeadLetterTopic } from './dead-letter.js';
 import { planBatch } from './plan.js';
 import { ProgressWatch } from './progress.js';
@@ -254,7 +254,11 @@ export class SinkPipeline {
     const plan = planBatch(events, router);
     for (const step of plan.steps) {
       if (step.kind === 'write') {
-        for (const failed of await this.writeOps(step.ops, control)) {
+        const written: SinkOp[] = [];
+        const failures = await this.writeOps(step.ops, control, written);
+        if (step.truncatable.size > 0)
+          failures.push(...(await this.undoTruncated(written, step.truncatable, control, batch)));
+        for (const failed of failures) {
           // A failed operation that stood for several changes: each of them on its own, in order.
           const parts = step.unfolded.get(failed.op);
           const failures = parts ? await this.writeOneByOne(parts, control) : [failed];
@@ -266,7 +270,8 @@ export class SinkPipeline {
         // Retried while transient; a permanent refusal is dead-lettered like any event, never retried forever.
         const refused = await this.retrying(control, batch, async () => {
           try {
-            await this.options.sink.truncate(step.target, step.event.position.lsn);
+            const { lsn: position, commitTsMs } = step.event.position;
+            await this.options.sink.truncate(step.target, { position, commitTsMs });
             return null;
           } catch (error) {
             if (isRetriable(error)) throw error;
@@ -309,6 +314,35 @@ export class SinkPipeline {
     return lag;
   }
 
+  /**
+   * Deletes again what was just written from before a TRUNCATE of its table that another
+   * partition (or instance) already applied: at the truncate's position, so a later change of the
+   * document stays.
+   */
+  private async undoTruncated(
+    written: readonly SinkOp[],
+    truncatable: ReadonlySet<string>,
+    control: BatchControl,
+    batch: ConsumedBatch,
+  ): Promise<Array<{ op: SinkOp; error: CdcFanoutError }>> {
+    const upserts = written.filter((op) => op.kind === 'upsert' && truncatable.has(op.target));
+    if (upserts.length === 0) return [];
+    const targets = [...new Set(upserts.map((op) => op.target))];
+    const marks = await this.retrying(control, batch, () => this.options.sink.truncateMarks(targets));
+    const undo: SinkOp[] = [];
+    for (const op of upserts) {
+      const mark = marks.get(op.target);
+      if (mark && predatesTruncate(op, mark))
+        undo.push({ kind: 'delete', target: op.target, id: op.id, position: mark.position, event: op.event });
+    }
+    if (undo.length === 0) return [];
+    this.log.info(
+      { targets, documents: undo.length },
+      'changes from before a truncate arrived after it: deleted again',
+    );
+    return this.writeOps(undo, control);
+  }
+
   private async writeOneByOne(
     ops: readonly SinkOp[],
     control: BatchControl,
@@ -318,10 +352,14 @@ export class SinkPipeline {
     return failures;
   }
 
-  /** Writes ops, retrying only those that failed transiently; answers the permanent failures. */
+  /**
+   * Writes ops, retrying only those that failed transiently; answers the permanent failures, and
+   * adds the operations the sink wrote (not stale) to `written` when given.
+   */
   private async writeOps(
     ops: readonly SinkOp[],
     control: BatchControl,
+    written?: SinkOp[],
   ): Promise<Array<{ op: SinkOp; error: CdcFanoutError }>> {
     const { sink, metrics } = this.options;
     const permanent: Array<{ op: SinkOp; error: CdcFanoutError }> = [];
@@ -349,6 +387,7 @@ export class SinkPipeline {
             }
             return;
           }
+          if (result.status === 'written') written?.push(op);
           const table = tableName(op.event.table);
           writes.add(table, result.status);
           let histogram = latency.get(table);

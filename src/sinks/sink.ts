@@ -47,6 +47,24 @@ export interface DeleteOp extends OpBase {
 
 export type SinkOp = UpsertOp | DeleteOp;
 
+/**
+ * Where a table was last truncated, kept in the sink so that every instance sees it: a change from
+ * before the TRUNCATE that is written after it (Debezium sends the truncate with no key, so on a
+ * topic of several partitions the older changes of the other partitions may come later) is undone.
+ */
+export interface TruncateMark {
+  readonly position: bigint;
+  /** The truncate's commit time: snapshot reads (all at SNAPSHOT_POSITION) are compared by it. */
+  readonly commitTsMs: number;
+}
+
+/** Whether a written operation holds a change from before the truncate that left `mark`. */
+export function predatesTruncate(op: SinkOp, mark: TruncateMark): boolean {
+  return op.position === SNAPSHOT_POSITION
+    ? op.event.position.commitTsMs < mark.commitTsMs
+    : op.position < mark.position;
+}
+
 export type SinkOpResult =
   | { readonly status: 'written' }
   /** A newer position is already stored: the operation is done, nothing to change. */
@@ -61,7 +79,13 @@ export interface Sink {
   ping(): Promise<boolean>;
   /** Writes the operations (at most one per id) and answers one result per operation, in order. */
   write(ops: readonly SinkOp[]): Promise<SinkOpResult[]>;
-  /** Deletes the target's documents stored at a position below `position` (TRUNCATE). */
-  truncate(target: string, position: bigint): Promise<void>;
+  /**
+   * TRUNCATE: records the mark (never lowering the one stored), then deletes the target's
+   * documents stored at a position below it. The order matters: a write made before the mark was
+   * recorded is deleted here; one made after sees the mark (truncateMarks) and is undone.
+   */
+  truncate(target: string, mark: TruncateMark): Promise<void>;
+  /** The truncate marks of these targets; a target never truncated has none. */
+  truncateMarks(targets: readonly string[]): Promise<Map<string, TruncateMark>>;
   close(): Promise<void>;
 }

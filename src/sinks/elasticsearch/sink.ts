@@ -8,7 +8,7 @@ import type { ColumnTypes } from '../../decoder/types.js';
 import { type CdcFanoutError, PermanentSinkError, TransientSinkError } from '../../errors.js';
 import type { Document } from '../../router/document.js';
 import { tableName } from '../../router/router.js';
-import type { Sink, SinkOp, SinkOpResult, UpsertOp } from '../sink.js';
+import type { Sink, SinkOp, SinkOpResult, TruncateMark, UpsertOp } from '../sink.js';
 import { bulkLines, chunkBySize } from './bulk-body.js';
 import { classifyItem, classifyRequestError, type BulkItemError } from './classify.js';
 import {
@@ -482,9 +482,13 @@ export class ElasticsearchSink implements Sink {
     return documents;
   }
 
-  async truncate(target: string, position: bigint): Promise<void> {
+  async truncate(target: string, mark: TruncateMark): Promise<void> {
+    const { position } = mark;
     try {
       await this.prepareIndex(target);
+      await this.recordTruncateMark(target, mark);
+      // The scroll sees only what a refresh made visible: documents written just before would survive.
+      await this.client.indices.refresh({ index: target });
       let response = await this.client.search({ index: target, scroll: '1m', size: 1000, _source: false });
       try {
         while (response.hits.hits.length > 0) {
@@ -512,4 +516,43 @@ export class ElasticsearchSink implements Sink {
         : classifyRequestError(error);
     }
   }
+
+  /** The mark lives in the index's mapping `_meta`, beside whatever else is kept there. */
+  private async recordTruncateMark(index: string, mark: TruncateMark): Promise<void> {
+    const current = (await this.truncateMarks([index])).get(index);
+    if (current && current.position >= mark.position) return;
+    const mappings = await this.client.indices.getMapping({ index });
+    const meta = Object.values(mappings)[0]?.mappings?._meta ?? {};
+    await this.client.indices.putMapping({
+      index,
+      _meta: {
+        ...meta,
+        [TRUNCATE_META]: { position: mark.position.toString(), commit_ts_ms: mark.commitTsMs },
+      },
+    });
+  }
+
+  async truncateMarks(targets: readonly string[]): Promise<Map<string, TruncateMark>> {
+    const marks = new Map<string, TruncateMark>();
+    if (targets.length === 0) return marks;
+    try {
+      const mappings = await this.client.indices.getMapping({
+        index: [...targets],
+        ignore_unavailable: true,
+        allow_no_indices: true,
+      });
+      for (const [index, { mappings: mapping }] of Object.entries(mappings)) {
+        const stored = (mapping?._meta as Record<string, unknown> | undefined)?.[TRUNCATE_META] as
+          { position?: unknown; commit_ts_ms?: unknown } | undefined;
+        if (typeof stored?.position === 'string' && typeof stored.commit_ts_ms === 'number')
+          marks.set(index, { position: BigInt(stored.position), commitTsMs: stored.commit_ts_ms });
+      }
+    } catch (error) {
+      throw classifyRequestError(error);
+    }
+    return marks;
+  }
 }
+
+/** The `_meta` key of an index's truncate mark (its position a string: 64 bits). */
+const TRUNCATE_META = 'cdc_fanout_truncate';

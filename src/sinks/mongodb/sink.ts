@@ -11,8 +11,8 @@ import {
   type Db,
 } from 'mongodb';
 import type { Logger } from 'pino';
-import { PermanentSinkError, type CdcFanoutError } from '../../errors.js';
-import type { Sink, SinkOp, SinkOpResult } from '../sink.js';
+import { CdcFanoutError, PermanentSinkError } from '../../errors.js';
+import type { Sink, SinkOp, SinkOpResult, TruncateMark } from '../sink.js';
 import { DUPLICATE_KEY, classifyRequestError, classifyWriteError } from './classify.js';
 import { toStoredForm } from './stored-form.js';
 
@@ -215,11 +215,53 @@ export class MongoSink implements Sink {
     }
   }
 
-  async truncate(target: string, position: bigint): Promise<void> {
+  async truncate(target: string, mark: TruncateMark): Promise<void> {
     try {
-      await this.db.collection<StoredDocument>(target).deleteMany(storedBefore(position));
+      await this.recordTruncateMark(target, mark);
+      await this.db.collection<StoredDocument>(target).deleteMany(storedBefore(mark.position));
+    } catch (error) {
+      throw error instanceof CdcFanoutError ? error : classifyRequestError(error);
+    }
+  }
+
+  /** Marks live in a collection of their own, one document per target; a lower one never replaces. */
+  private async recordTruncateMark(target: string, mark: TruncateMark): Promise<void> {
+    try {
+      await this.db
+        .collection<TruncateMarkDocument>(TRUNCATE_MARKS)
+        .replaceOne(
+          { _id: target, position: { $not: { $gte: mark.position } } },
+          { position: mark.position, commitTsMs: mark.commitTsMs },
+          { upsert: true },
+        );
+    } catch (error) {
+      // A duplicate _id: the stored mark is at or after this one.
+      if ((error as { code?: unknown }).code !== DUPLICATE_KEY) throw error;
+    }
+  }
+
+  async truncateMarks(targets: readonly string[]): Promise<Map<string, TruncateMark>> {
+    const marks = new Map<string, TruncateMark>();
+    if (targets.length === 0) return marks;
+    try {
+      const stored = await this.db
+        .collection<TruncateMarkDocument>(TRUNCATE_MARKS)
+        .find({ _id: { $in: [...targets] } })
+        .toArray();
+      for (const { _id, position, commitTsMs } of stored)
+        marks.set(_id, { position: BigInt(position), commitTsMs });
     } catch (error) {
       throw classifyRequestError(error);
     }
+    return marks;
   }
+}
+
+/** The collection of truncate marks, beside the table collections (not a table's name: no dot). */
+export const TRUNCATE_MARKS = '_cdc_fanout_truncates';
+
+interface TruncateMarkDocument {
+  _id: string;
+  position: bigint;
+  commitTsMs: number;
 }

@@ -4,9 +4,16 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+interface Hold {
+  readonly pattern: RegExp;
+  /** Only requests whose body matches too. */
+  readonly body?: RegExp;
+  readonly ms: number;
+}
+
 export class DelayProxy {
   private readonly server: http.Server;
-  private delay: { pattern: RegExp; ms: number } | null = null;
+  private delay: Hold | null = null;
   /** Requests held so far (method and path), for the test to wait on. */
   readonly held: string[] = [];
 
@@ -19,8 +26,8 @@ export class DelayProxy {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
-  /** From now on, requests whose path matches wait `ms` before they are passed on; null: none. */
-  hold(delay: { pattern: RegExp; ms: number } | null): void {
+  /** From now on, requests whose path (and body) match wait `ms` before they are passed on; null: none. */
+  hold(delay: Hold | null): void {
     this.delay = delay;
   }
 
@@ -28,7 +35,11 @@ export class DelayProxy {
     const body: Buffer[] = [];
     for await (const chunk of request) body.push(chunk as Buffer);
     const delay = this.delay;
-    if (delay && delay.pattern.test(request.url ?? '')) {
+    if (
+      delay &&
+      delay.pattern.test(request.url ?? '') &&
+      (!delay.body || delay.body.test(Buffer.concat(body).toString()))
+    ) {
       this.held.push(`${request.method} ${request.url}`);
       await new Promise((resolve) => setTimeout(resolve, delay.ms));
     }

@@ -11,7 +11,7 @@ import { createMetrics, type Metrics } from '../../../src/observability/metrics.
 import type { DeadLetter, DeadLetterTopic } from '../../../src/pipeline/dead-letter.js';
 import { SinkPipeline } from '../../../src/pipeline/sink-pipeline.js';
 import { Router } from '../../../src/router/router.js';
-import type { Sink, SinkOp, SinkOpResult } from '../../../src/sinks/sink.js';
+import type { Sink, SinkOp, SinkOpResult, TruncateMark } from '../../../src/sinks/sink.js';
 import { message, source } from '../decoder/helpers.js';
 
 export class FakeConsumer implements KafkaConsumer {
@@ -37,7 +37,8 @@ export class ScriptedSink implements Sink {
   connect = async () => undefined;
   ping = async () => true;
   close = async () => undefined;
-  truncate = async () => undefined;
+  truncate = async (_target: string, _mark: TruncateMark) => undefined;
+  truncateMarks = async (_targets: readonly string[]) => new Map<string, TruncateMark>();
   async write(ops: readonly SinkOp[]): Promise<SinkOpResult[]> {
     this.writes.push([...ops]);
     return this.answer(this.writes.length, ops);

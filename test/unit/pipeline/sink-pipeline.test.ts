@@ -225,3 +225,30 @@ describe('SinkPipeline when an operation standing for several changes fails for 
     assert.deepEqual(harness.commits, ['3']);
   });
 });
+
+describe('SinkPipeline and a TRUNCATE applied from another partition', () => {
+  test('a change from before the truncate written after it is deleted again, at the truncate position', async () => {
+    const sink = new ScriptedSink((_call, ops) => ops.map(() => ({ status: 'written' })));
+    sink.truncateMarks = async (targets) =>
+      new Map(targets.map((target) => [target, { position: 150n, commitTsMs: 0 }]));
+    const harness = await startHarness(sink, { truncate: 'delete' });
+    await harness.batch([insert(1, 100, 0), insert(2, 200, 1)]);
+    assert.deepEqual(
+      sink.writes.map((ops) => ops.map((op) => `${op.kind}:${op.id}@${op.position}`).join(' ')),
+      ['upsert:1@100 upsert:2@200', 'delete:1@150'],
+    );
+    assert.deepEqual(harness.commits, ['1']);
+  });
+
+  test('tables whose truncates are ignored are not checked', async () => {
+    const sink = new ScriptedSink((_call, ops) => ops.map(() => ({ status: 'written' })));
+    let asked = 0;
+    sink.truncateMarks = async () => {
+      asked++;
+      return new Map();
+    };
+    const harness = await startHarness(sink, { truncate: 'ignore' });
+    await harness.batch([insert(1, 100, 0)]);
+    assert.equal(asked, 0);
+  });
+});
