@@ -12,7 +12,7 @@ import {
 } from 'mongodb';
 import type { Logger } from 'pino';
 import { CdcFanoutError, PermanentSinkError } from '../../errors.js';
-import type { Sink, SinkOp, SinkOpResult, TruncateMark } from '../sink.js';
+import { SNAPSHOT_POSITION, type Sink, type SinkOp, type SinkOpResult, type TruncateMark } from '../sink.js';
 import { DUPLICATE_KEY, classifyRequestError, classifyWriteError } from './classify.js';
 import { toStoredForm } from './stored-form.js';
 
@@ -77,7 +77,16 @@ function ownedFieldProblem(document: Record<string, unknown>): string | null {
  * its row was never written again.
  */
 function storedBefore(position: bigint) {
-  return { [POSITION_FIELD]: { $not: { $gte: position } } };
+  // A snapshot read also replaces an equal position: a later snapshot refreshes an earlier one's.
+  const operator = position === SNAPSHOT_POSITION ? '$gt' : '$gte';
+  return { [POSITION_FIELD]: { $not: { [operator]: position } } };
+}
+
+/** The complement of storedBefore: a document stored here makes the write stale. */
+function isStoredAtOrAfter(stored: unknown, position: bigint): boolean {
+  if (typeof stored !== 'bigint' && typeof stored !== 'number') return false;
+  const at = BigInt(stored);
+  return position === SNAPSHOT_POSITION ? at > position : at >= position;
 }
 
 export class MongoSink implements Sink {
@@ -190,6 +199,7 @@ export class MongoSink implements Sink {
     target: Collection<StoredDocument>,
     model: Model,
     op: SinkOp,
+    retryAfterDuplicate = true,
   ): Promise<SinkOpResult> {
     try {
       await target.bulkWrite([model], { ordered: true });
@@ -210,9 +220,40 @@ export class MongoSink implements Sink {
       // No error about the document itself: the request failed (connection, write concern), so
       // it is retried like any unreachable server, never dead-lettered.
       if (!first) return { status: 'failed', error: classifyRequestError(error) };
-      if (first.code === DUPLICATE_KEY && op.kind === 'upsert') return { status: 'stale' };
+      if (first.code === DUPLICATE_KEY && op.kind === 'upsert')
+        return this.afterDuplicate(target, model, op, first.errmsg ?? error.message, retryAfterDuplicate);
       return { status: 'failed', error: classifyWriteError(first.code, first.errmsg ?? error.message) };
     }
+  }
+
+  /**
+   * An upsert failed with a duplicate key. On _id, because the guard refused the stored document:
+   * stale, if the stored position says so. Otherwise it was a race (another writer created or
+   * deleted the document between the guard and the insert; the write is tried once more) or a
+   * duplicate on another unique index, which no retry can fix: the document is refused for good.
+   * FerretDB does not say which index, so the stored position decides.
+   */
+  private async afterDuplicate(
+    target: Collection<StoredDocument>,
+    model: Model,
+    op: SinkOp,
+    message: string,
+    retry: boolean,
+  ): Promise<SinkOpResult> {
+    let stored: StoredDocument | null;
+    try {
+      stored = await target.findOne({ _id: op.id }, { projection: { [POSITION_FIELD]: 1 } });
+    } catch (error) {
+      return { status: 'failed', error: classifyRequestError(error) };
+    }
+    if (stored && isStoredAtOrAfter(stored[POSITION_FIELD], op.position)) return { status: 'stale' };
+    if (retry) return this.writeOne(target, model, op, false);
+    return {
+      status: 'failed',
+      error: new PermanentSinkError(
+        `mongodb refused the document: a duplicate key on a unique index other than _id (${message})`,
+      ),
+    };
   }
 
   async truncate(target: string, mark: TruncateMark): Promise<void> {

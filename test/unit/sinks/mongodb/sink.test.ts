@@ -16,8 +16,11 @@ function bulkError(message: string, writeErrors: Array<{ index: number; code: nu
   );
 }
 
-function sinkAnswering(answer: (models: unknown[]) => Promise<unknown>): MongoSink {
-  const collection = { bulkWrite: answer };
+function sinkAnswering(
+  answer: (models: unknown[]) => Promise<unknown>,
+  stored: Record<string, unknown> | null = null,
+): MongoSink {
+  const collection = { bulkWrite: answer, findOne: async () => stored };
   const client = { db: () => ({ collection: () => collection }) } as unknown as MongoClient;
   return new MongoSink(client, { url: 'mongodb://fake', database: 'db', logger: pino({ level: 'silent' }) });
 }
@@ -50,11 +53,27 @@ describe('MongoSink.write', () => {
     assert.equal(result?.status === 'failed' && result.error.retriable, false);
   });
 
-  test('a duplicate key on a guarded upsert means a newer document is stored: stale', async () => {
+  test('a duplicate key on a guarded upsert with a newer document stored: stale', async () => {
+    const sink = sinkAnswering(
+      async () => {
+        throw bulkError('dup', [{ index: 0, code: 11000, errmsg: 'E11000 duplicate key' }]);
+      },
+      { _id: '1', _cdc_lsn: 20n },
+    );
+    assert.deepEqual(await sink.write([op]), [{ status: 'stale' }]);
+  });
+
+  test('a duplicate key with no newer document stored: tried once more, then refused for good', async () => {
+    let attempts = 0;
     const sink = sinkAnswering(async () => {
+      attempts++;
       throw bulkError('dup', [{ index: 0, code: 11000, errmsg: 'E11000 duplicate key' }]);
     });
-    assert.deepEqual(await sink.write([op]), [{ status: 'stale' }]);
+    const [result] = await sink.write([op]);
+    assert.equal(result?.status === 'failed' && result.error.retriable, false);
+    assert.match(result?.status === 'failed' ? result.error.message : '', /unique index other than _id/);
+    // The group's bulk write, the document alone, and the one retry.
+    assert.equal(attempts, 3);
   });
 });
 
