@@ -11,7 +11,7 @@ import {
   classifyRequestError,
   classifyWriteError,
 } from '../../../../src/sinks/mongodb/classify.js';
-import { PermanentSinkError, TransientSinkError } from '../../../../src/errors.js';
+import { PermanentSinkError, SinkAccessError, TransientSinkError } from '../../../../src/errors.js';
 
 describe('classifyWriteError (one document)', () => {
   test('election, shutdown, timeout and write-conflict codes are transient', () => {
@@ -66,5 +66,18 @@ describe('classifyRequestError (a whole request)', () => {
       assert.match(error.message, /^mongodb request failed: /);
     }
     assert.match(classifyRequestError(server).message, /MongoServerError: interrupted/);
+  });
+});
+
+describe('MongoDB access failures', () => {
+  test('Unauthorized (13) and AuthenticationFailed (18) are an outage of the sink, never a bad document', () => {
+    for (const code of [13, 18]) {
+      const written = classifyWriteError(code, 'not authorized on cdc to execute command');
+      assert.ok(written instanceof SinkAccessError, String(code));
+      assert.equal(written.retriable, true);
+      assert.match(written.message, /refused access .*check the credentials in MONGODB_URL/);
+      const request = classifyRequestError(Object.assign(new Error('Authentication failed.'), { code }));
+      assert.ok(request instanceof SinkAccessError, String(code));
+    }
   });
 });
