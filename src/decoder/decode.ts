@@ -6,7 +6,7 @@ import { type CachedSchema, readOp, readSource, tableName, unwrap } from './enve
 import { type JsonObject, describeValue, isJsonObject } from './json.js';
 import { decodeKey } from './key.js';
 import { hasOwn } from './own.js';
-import { convertRowWithSchema, convertRowWithoutSchema } from './row.js';
+import { convertRowWithSchema, convertRowWithoutSchema, type Placeholders } from './row.js';
 import { SchemaCache } from './schema-cache.js';
 import type {
   ChangeEvent,
@@ -55,7 +55,7 @@ function image(
   name: 'before' | 'after',
   schema: CompiledEnvelope | null,
   table: TableRef,
-  unchanged: string[] | null,
+  unchanged: Placeholders,
 ): Row | null {
   const raw = hasOwn(payload, name) ? payload[name] : undefined;
   if (raw === undefined || raw === null) return null;
@@ -103,7 +103,7 @@ function decode(raw: RawRecord): ChangeEvent {
 
   const key = decodeKey(raw.key, table);
   if (op === 'd') {
-    const before = image(payload, 'before', schema, table, null);
+    const before = image(payload, 'before', schema, table, 'drop');
     if (before === null) {
       throw new DecodeError(
         `The ${eventName(op, table)} has no before image: a delete needs at least the key columns in it`,
@@ -127,9 +127,10 @@ function decode(raw: RawRecord): ChangeEvent {
     };
   }
   const unchangedColumns: string[] = [];
-  const after = image(payload, 'after', schema, table, unchangedColumns);
+  // Only an update can leave a column unread; elsewhere the placeholder text is the row's own.
+  const after = image(payload, 'after', schema, table, op === 'u' ? unchangedColumns : 'keep');
   if (after === null) throw new DecodeError(`The ${eventName(op, table)} has no after image`);
-  const before = image(payload, 'before', schema, table, null);
+  const before = image(payload, 'before', schema, table, 'drop');
   const columnTypes = columnTypesOf(schema, 'after');
   return { kind: 'row', op, table, key, before, after, unchangedColumns, columnTypes, position, record };
 }

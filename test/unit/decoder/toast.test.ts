@@ -11,6 +11,7 @@ import {
   isMapPlaceholder,
   isStringOrBase64Placeholder,
 } from '../../../src/decoder/toast.js';
+import { col, decodeRow, message, required, source } from './helpers.js';
 
 const codes = Array.from(TOAST_PLACEHOLDER, (c) => c.charCodeAt(0));
 
@@ -62,5 +63,33 @@ describe('TOAST placeholder forms', () => {
       assert.ok(isAnyPlaceholder(value));
     }
     for (const value of [null, 1, 'text', [], {}, [1, 2, 3], { a: 1 }]) assert.ok(!isAnyPlaceholder(value));
+  });
+});
+
+describe('the placeholder outside an update', () => {
+  const columns = [required(col('id', 'int32')), col('note', 'string')];
+  for (const op of ['c', 'r'] as const) {
+    test(`in ${op === 'c' ? 'an insert' : 'a snapshot read'}, a value equal to the placeholder is the row's own text`, () => {
+      for (const bare of [false, true]) {
+        const row = decodeRow(
+          message(
+            {
+              op,
+              after: { id: 1, note: TOAST_PLACEHOLDER },
+              source: source({ snapshot: op === 'r' ? 'true' : 'false' }),
+            },
+            bare ? { columns: null } : { columns },
+          ),
+        );
+        assert.equal(row.after!['note'], TOAST_PLACEHOLDER, bare ? 'without a schema' : 'with a schema');
+        assert.deepEqual(row.unchangedColumns, []);
+      }
+    });
+  }
+
+  test('in an update it still means "unchanged": left out and named', () => {
+    const row = decodeRow(message({ op: 'u', after: { id: 1, note: TOAST_PLACEHOLDER } }, { columns }));
+    assert.equal(Object.hasOwn(row.after!, 'note'), false);
+    assert.deepEqual(row.unchangedColumns, ['note']);
   });
 });
