@@ -3,9 +3,10 @@
 // and compiled once per version instead of once per message.
 //
 // Lookups go by length first and then compare whole strings (a memcmp), which is cheaper than
-// hashing a multi-kilobyte string on every message. Eviction is oldest-first: the working set (a
-// few schemas per table) is far below the bound, which only caps memory against churn. Keys are
-// stored as fresh copies, never as slices that would keep a whole message text alive.
+// hashing a multi-kilobyte string on every message. Eviction is least-recently-used: with more
+// live schemas than the bound (many tables, each altered), the schemas in use stay and only the
+// stale ones are parsed again, where oldest-first evicted a schema still in use on every insert.
+// Keys are stored as fresh copies, never as slices that would keep a whole message text alive.
 
 interface Entry<T> {
   readonly text: string;
@@ -19,7 +20,8 @@ function detached(text: string): string {
 
 export class SchemaCache<T> {
   private readonly byLength = new Map<number, Entry<T>[]>();
-  private readonly order: Entry<T>[] = [];
+  /** Least recently used first (a Set iterates in insertion order; a hit re-inserts). */
+  private readonly recency = new Set<Entry<T>>();
 
   constructor(
     private readonly maxEntries: number,
@@ -31,7 +33,12 @@ export class SchemaCache<T> {
   peek(text: string): T | undefined {
     const bucket = this.byLength.get(text.length);
     if (bucket === undefined) return undefined;
-    for (const entry of bucket) if (entry.text === text) return entry.value;
+    for (const entry of bucket) {
+      if (entry.text !== text) continue;
+      this.recency.delete(entry);
+      this.recency.add(entry);
+      return entry.value;
+    }
     return undefined;
   }
 
@@ -44,9 +51,10 @@ export class SchemaCache<T> {
   }
 
   private insert(entry: Entry<T>): void {
-    if (this.order.length >= this.maxEntries) {
-      const oldest = this.order.shift();
+    if (this.recency.size >= this.maxEntries) {
+      const oldest = this.recency.values().next().value;
       if (oldest !== undefined) {
+        this.recency.delete(oldest);
         const bucket = this.byLength.get(oldest.text.length);
         if (bucket !== undefined) {
           bucket.splice(bucket.indexOf(oldest), 1);
@@ -54,18 +62,18 @@ export class SchemaCache<T> {
         }
       }
     }
-    this.order.push(entry);
+    this.recency.add(entry);
     const bucket = this.byLength.get(entry.text.length);
     if (bucket === undefined) this.byLength.set(entry.text.length, [entry]);
     else bucket.push(entry);
   }
 
   get size(): number {
-    return this.order.length;
+    return this.recency.size;
   }
 
   clear(): void {
     this.byLength.clear();
-    this.order.length = 0;
+    this.recency.clear();
   }
 }

@@ -28,6 +28,20 @@ describe('SchemaCache', () => {
     assert.ok(recompiled, 'the oldest entry was evicted');
   });
 
+  test('evicts the least recently used entry: a schema in use stays', () => {
+    const cache = new SchemaCache<string>(3);
+    for (const key of ['a', 'b', 'c']) cache.get(key, () => key);
+    cache.get('a', () => assert.fail('a is cached'));
+    cache.get('d', () => 'd');
+    cache.get('a', () => assert.fail('a was used last-but-one and stays'));
+    let recompiled = false;
+    cache.get('b', () => {
+      recompiled = true;
+      return 'b';
+    });
+    assert.ok(recompiled, 'b, the least recently used, was evicted');
+  });
+
   test('does not pin schemas longer than its key limit', () => {
     const cache = new SchemaCache<number>(10, 5);
     cache.get('123456', () => 1);
