@@ -1,7 +1,6 @@
 // `cdc-fanout generate [--rate N] [--duration D] [--tables T,...] [--seed S] [--mix I:U:D]`: inserts, updates and
 // deletes on the demo schema at a steady rate for a while, progress on stderr, a report on stdout.
 // SIGINT or SIGTERM stops it early, after the transactions in flight, with the report.
-import { parseArgs } from 'node:util';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
@@ -9,16 +8,7 @@ import { ConfigError } from '../errors.js';
 import { parseDuration } from '../generate/duration.js';
 import { generate, TABLES, type OpKind, type TableName } from '../generate/generator.js';
 import { formatProgress, formatReport, reportJson } from '../generate/report.js';
-
-const OPTIONS = {
-  rate: { type: 'string', default: '100' },
-  duration: { type: 'string', default: '30s' },
-  tables: { type: 'string', default: TABLES.join(',') },
-  seed: { type: 'string' },
-  connections: { type: 'string', default: '4' },
-  mix: { type: 'string' },
-  json: { type: 'boolean', default: false },
-} as const;
+import { parseFlags } from './commands.js';
 
 /** A wrong option ends the tool with one line naming it (a ConfigError), not a stack trace. */
 function usageError(message: string): ConfigError {
@@ -47,12 +37,7 @@ export function parseMix(text: string): Record<OpKind, number> {
 }
 
 export async function runGenerate(config: Config, logger: Logger, argv: readonly string[]): Promise<number> {
-  let values;
-  try {
-    values = parseArgs({ args: [...argv], options: OPTIONS }).values;
-  } catch (error) {
-    throw usageError((error as Error).message);
-  }
+  const values = parseFlags('generate', argv);
   const rate = positiveNumber('rate', values.rate);
   let durationMs: number;
   try {

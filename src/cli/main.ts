@@ -4,21 +4,11 @@
 import pino from 'pino';
 import { loadConfig } from '../config/load.js';
 import { CdcFanoutError } from '../errors.js';
+import { CommandUsageError, commandHelp, isCommand, overview, parseFlags, wantsHelp } from './commands.js';
 import { basicAuthSecrets, createLogger, scrubText, secretValues } from '../observability/logger.js';
 
 // Each command is loaded when it runs: the service never loads the load generator's faker, nor
 // the tools' Postgres client, and their memory stays out of its RSS.
-
-const USAGE = `usage: cdc-fanout <command>
-
-commands:
-  start                                   run the service (configured by environment variables, see .env.example)
-  verify [--table S.T]... [--sink S]...   compare Postgres with each sink; exit 1 on any drift
-  resync --table S.T [--sink S]...        rebuild a table in the sinks from Postgres, safe while the service runs
-  generate [--rate N] [--duration D]      inserts, updates and deletes on the demo schema at N changes/s (default 100)
-           [--tables T,...] [--seed S]    for D (30s, 2m, 500ms; default 30s), on customers, orders, hard_types
-           [--connections N] [--mix I:U:D] [--json]  I:U:D weighs inserts, updates, deletes (default 50:35:15)
-`;
 
 /** The configured secrets, once loaded: a failure printed outside the logger is scrubbed too. */
 let secrets: string[] = [];
@@ -26,9 +16,20 @@ let secrets: string[] = [];
 async function main(argv: readonly string[]): Promise<number> {
   const [command] = argv;
   if (!command || command === '--help' || command === '-h') {
-    process.stdout.write(USAGE);
+    process.stdout.write(overview());
     return command ? 0 : 2;
   }
+  if (!isCommand(command)) {
+    process.stderr.write(`unknown command "${command}"\n${overview()}`);
+    return 2;
+  }
+  // Help needs no configuration: it answers even where the environment is not set up yet.
+  if (wantsHelp(argv.slice(1))) {
+    process.stdout.write(commandHelp(command));
+    return 0;
+  }
+  // A mistyped flag is named before the configuration is even read.
+  parseFlags(command, argv.slice(1));
   const config = loadConfig();
   const urls = [config.elasticsearch.url, config.mongodb.url, config.postgres.url];
   secrets = [
@@ -50,18 +51,12 @@ async function main(argv: readonly string[]): Promise<number> {
       return (await import('./resync.js')).runResync(config, logger, argv.slice(1));
     case 'generate':
       return (await import('./generate.js')).runGenerate(config, logger, argv.slice(1));
-    default:
-      process.stderr.write(`unknown command "${command}"\n${USAGE}`);
-      return 2;
   }
 }
 
-/** Typed errors and usage mistakes explain themselves in one line; anything else shows its stack. */
+/** Typed errors (usage mistakes with the command's help) explain themselves; anything else shows its stack. */
 function describeFailure(error: unknown): string {
   if (error instanceof CdcFanoutError) return error.message;
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))
-    return `${(error as Error).message}\n${USAGE}`;
   return String((error as Error | null)?.stack ?? error);
 }
 
@@ -74,7 +69,7 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     process.stderr.write(`cdc-fanout: ${scrubText(describeFailure(error), secrets)}\n`);
-    process.exitCode = 1;
+    process.exitCode = error instanceof CommandUsageError ? 2 : 1;
     // A failed start may leave client sockets or timers behind: the exit must not wait for them.
     if (process.argv[2] === 'start') process.exit(1);
   },

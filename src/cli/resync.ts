@@ -1,6 +1,5 @@
 // `cdc-fanout resync --table <schema.table> [--sink <sink>]`: rebuilds a table in one sink or all
 // configured sinks from a Postgres snapshot, with progress; safe while the service runs.
-import { parseArgs } from 'node:util';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { createSink } from '../app.js';
@@ -13,12 +12,10 @@ import { createMongoClient } from '../sinks/mongodb/sink.js';
 import { elasticsearchReader, mongoReader } from '../verify/sink-readers.js';
 import { createProgress } from './progress.js';
 import { selectSinks } from './tables.js';
+import { parseFlags } from './commands.js';
 
 export async function runResync(config: Config, logger: Logger, argv: readonly string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: { table: { type: 'string' }, sink: { type: 'string', multiple: true, default: [] } },
-  });
+  const values = parseFlags('resync', argv);
   const table = values.table;
   if (!table || !/^[^.]+\.[^.]+$/.test(table)) throw new UsageError('resync needs --table <schema>.<table>');
   const sinks = selectSinks(config, values.sink);

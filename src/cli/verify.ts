@@ -1,6 +1,5 @@
 // `cdc-fanout verify`: compares every configured table in Postgres with each sink and prints a
 // summary table, then the first differences; exit code 0 only when everything agrees.
-import { parseArgs } from 'node:util';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
@@ -14,16 +13,10 @@ import { elasticsearchReader, mongoReader, type SinkReader } from '../verify/sin
 import { verifyTable, type TableReport } from '../verify/verify.js';
 import { formatReports } from './verify-report.js';
 import { selectSinks, selectTables } from './tables.js';
+import { parseFlags } from './commands.js';
 
 export async function runVerify(config: Config, logger: Logger, argv: readonly string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      table: { type: 'string', multiple: true, default: [] },
-      sink: { type: 'string', multiple: true, default: [] },
-      json: { type: 'boolean', default: false },
-    },
-  });
+  const values = parseFlags('verify', argv);
   const sinks = selectSinks(config, values.sink);
   const kafka = createKafkajsClient({ ...config.kafka, logger });
   const tables = await selectTables(config, kafka, values.table);
