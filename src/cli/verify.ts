@@ -4,7 +4,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
 import { createKafkajsClient } from '../kafka/kafkajs.js';
-import { TableNotFoundError } from '../postgres/catalog.js';
+import { NoPrimaryKeyError, TableNotFoundError } from '../postgres/catalog.js';
 import { Router } from '../router/router.js';
 import { createElasticsearchClient } from '../sinks/elasticsearch/sink.js';
 import { createMongoClient } from '../sinks/mongodb/sink.js';
@@ -39,8 +39,14 @@ export async function runVerify(config: Config, logger: Logger, argv: readonly s
             await verifyTable(client, reader, route, sink === 'mongodb' ? { storedForm: toStoredForm } : {}),
           );
         } catch (error) {
-          if (!(error instanceof TableNotFoundError)) throw error;
-          process.stderr.write(`skipped ${table}: it has a topic but no longer exists in Postgres\n`);
+          if (error instanceof TableNotFoundError) {
+            process.stderr.write(`skipped ${table}: it has a topic but no longer exists in Postgres\n`);
+          } else if (error instanceof NoPrimaryKeyError) {
+            // Its events cannot be written either (each is dead-lettered naming the table).
+            process.stderr.write(`skipped ${table} (${sink}): no primary key\n`);
+          } else {
+            throw error;
+          }
         }
       }
     }

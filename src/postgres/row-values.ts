@@ -17,6 +17,12 @@ export function selectExpression(column: ColumnInfo): string {
   const col = quoteIdent(column.name);
   if (column.elementType) return `to_jsonb(${col})::text`;
   switch (column.type) {
+    case 'bpchar':
+      // ::text strips char(n)'s padding; Debezium sends the value as Postgres prints it, padded.
+      return `to_jsonb(${col}) #>> '{}'`;
+    case 'hstore':
+      // Debezium's hstore.handling.mode=json sends the map as JSON text, which the decoder parses.
+      return `hstore_to_json(${col})::text`;
     case 'money':
       return `${col}::numeric::text`;
     case 'time':
@@ -91,6 +97,7 @@ function scalar(type: string, text: string): ColumnValue {
       return new Decimal(text);
     case 'json':
     case 'jsonb':
+    case 'hstore':
       return parseJson(text);
     default:
       return text;
