@@ -23,6 +23,8 @@ export function selectExpression(column: ColumnInfo): string {
     case 'hstore':
       // Debezium's hstore.handling.mode=json sends the map as JSON text, which the decoder parses.
       return `hstore_to_json(${col})::text`;
+    case 'point':
+      return `CASE WHEN ${col} IS NULL THEN NULL ELSE json_build_array(${col}[0], ${col}[1])::text END`;
     case 'money':
       return `${col}::numeric::text`;
     case 'time':
@@ -78,8 +80,44 @@ function intervalText(text: string): string {
   return `P${years}Y${months}M${days}DT${hours}H${minutes}M${debeziumIntervalSeconds(seconds)}S`;
 }
 
+/**
+ * A bit string as Debezium sends it (io.debezium.data.Bits): java.util.BitSet.toByteArray of the
+ * bits, the rightmost bit first, so little-endian bytes without trailing zero bytes, in base64.
+ * A varbit's leading zeros are not in it: "101" and "00101" are the same bytes.
+ */
+export function debeziumBits(text: string): string {
+  const bytes: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    if (text[text.length - 1 - i] !== '1') continue;
+    const byte = i >> 3;
+    while (bytes.length <= byte) bytes.push(0);
+    bytes[byte]! |= 1 << (i & 7);
+  }
+  return Buffer.from(bytes).toString('base64');
+}
+
+/**
+ * A point as Debezium sends it (io.debezium.data.geometry.Point): x, y, the point as
+ * little-endian WKB, and no SRID.
+ */
+export function debeziumPoint(x: number, y: number): ColumnValue {
+  const wkb = Buffer.alloc(21);
+  wkb.writeUInt8(1, 0);
+  wkb.writeUInt32LE(1, 1);
+  wkb.writeDoubleLE(x, 5);
+  wkb.writeDoubleLE(y, 13);
+  return { x, y, wkb: wkb.toString('base64'), srid: null };
+}
+
 function scalar(type: string, text: string): ColumnValue {
   switch (type) {
+    case 'bit':
+    case 'varbit':
+      return debeziumBits(text);
+    case 'point': {
+      const [x, y] = JSON.parse(text) as [number, number];
+      return debeziumPoint(x, y);
+    }
     case 'interval':
       return intervalText(text);
     case 'bool':

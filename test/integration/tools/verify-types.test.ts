@@ -43,17 +43,17 @@ describe('verify on ordinary Postgres types and a keyless table', { timeout: 300
     await pg.query(`CREATE DOMAIN inventory.${prefix}_price AS numeric(10,2)`);
     await pg.query(
       `CREATE TABLE inventory.${typed} (id int PRIMARY KEY, filler char(12), code char(3), amount inventory.${prefix}_positive,
-         price inventory.${prefix}_price, attributes hstore)`,
+         price inventory.${prefix}_price, attributes hstore, flags bit(4), mask varbit(12), spot point)`,
     );
     await pg.query(`CREATE TABLE inventory.${keyless} (note text)`);
     await pg.query(`ALTER PUBLICATION ${PUBLICATION} ADD TABLE inventory.${typed}, inventory.${keyless}`);
     await pg.query('COMMIT');
     await pg.query(
       `INSERT INTO inventory.${typed} VALUES
-         (1, 'ab', 'x', 7, 12.5, 'colour=>red, size=>NULL'),
-         (2, '', 'abc', 1, 0, ''),
-         (3, NULL, NULL, NULL, NULL, NULL),
-         (4, 'multi-bytÉ', ' y', 2147483647, -99999999.99, '"a b"=>"c=>d"')`,
+         (1, 'ab', 'x', 7, 12.5, 'colour=>red, size=>NULL', B'1010', B'101', '(1,2)'),
+         (2, '', 'abc', 1, 0, '', B'0000', B'100000000001', '(1.5,-2.25)'),
+         (3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+         (4, 'multi-bytÉ', ' y', 2147483647, -99999999.99, '"a b"=>"c=>d"', B'1111', B'', '(-1e300,0)')`,
     );
     await pg.query(`INSERT INTO inventory.${keyless} VALUES ('no key')`);
     await fixture.service.start();
@@ -61,7 +61,7 @@ describe('verify on ordinary Postgres types and a keyless table', { timeout: 300
 
   after(() => fixture.close());
 
-  test('the stream and verify agree on char(n), domains and hstore, in both sinks', async () => {
+  test('the stream and verify agree on char(n), domains, hstore, bit strings and points, in both sinks', async () => {
     await fixture.converge({ tables: [typed] });
     const result = await cli('verify', '--table', `inventory.${typed}`, '--json');
     assert.equal(result.code, 0, result.stdout);
