@@ -8,9 +8,22 @@ const marker = (n: number) => ({
 });
 const FIRST = marker(0);
 
+/** JSON has no NaN or Infinity: JSON.stringify writes null, which would silently change the value. */
+export class NonFiniteNumberError extends Error {
+  constructor(
+    /** The key that holds it (the column, or a key inside a JSON column). */
+    readonly key: string,
+    readonly value: number,
+  ) {
+    super(`"${key}" holds ${value}, which JSON cannot carry`);
+    this.name = 'NonFiniteNumberError';
+  }
+}
+
 function stringifyMarked(value: unknown, { mark, pattern }: ReturnType<typeof marker>): string | null {
   let bigints = 0;
-  const text = JSON.stringify(value, (_key, item: unknown) => {
+  const text = JSON.stringify(value, (key, item: unknown) => {
+    if (typeof item === 'number' && !Number.isFinite(item)) throw new NonFiniteNumberError(key, item);
     if (typeof item !== 'bigint') return item;
     bigints++;
     return `${mark}${item.toString()}\u0000`;

@@ -329,3 +329,29 @@ describe('ElasticsearchSink mappings', () => {
     assert.deepEqual(fake.calls, ['create cdc.inventory.hard_types', 'bulk']);
   });
 });
+
+describe('ElasticsearchSink and values JSON cannot carry', () => {
+  test('NaN and ±Infinity are refused by name (never written as null); the rest of the batch is written', async () => {
+    const client = new FakeElasticsearch();
+    const sink = fakeSink(client);
+    const results = await sink.write([
+      upsert(null, { id: 1, real_num: Number.NaN }),
+      upsert(null, { id: 2, real_num: 1.5 }),
+      upsert(null, { id: 3, doc: { nested: Number.NEGATIVE_INFINITY } }),
+    ]);
+    assert.equal(results[1]?.status, 'written');
+    for (const [index, key, value] of [
+      [0, 'real_num', 'NaN'],
+      [2, 'nested', '-Infinity'],
+    ] as const) {
+      const result = results[index];
+      assert.ok(result?.status === 'failed' && result.error instanceof PermanentSinkError, String(index));
+      assert.match(
+        result.error.message,
+        new RegExp(`cannot store ${value} in "${key}" of table inventory.hard_types`),
+      );
+    }
+    assert.equal(client.bulks.length, 1);
+    assert.ok(!client.bulks[0]!.includes('null'), client.bulks[0]);
+  });
+});
