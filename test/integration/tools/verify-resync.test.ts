@@ -2,10 +2,9 @@
 // service's back (a document lost, one altered, one that has no row) and exits 1 naming it;
 // resync, run while the service keeps running, rebuilds the table; verify then exits 0.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import type { Stores } from '../support/converge.js';
+import { runCli } from '../support/cli.js';
 import { TestRun } from '../support/run.js';
 import { postgres } from '../support/stack.js';
 import { settledPosition } from '../../../src/resync/position.js';
@@ -14,14 +13,6 @@ import { POSITION_FIELD } from '../../../src/sinks/mongodb/sink.js';
 import { pollUntil } from '../support/poll.js';
 import type { TableReport } from '../../../src/verify/verify.js';
 import { uniqueRunId } from '../support/stack.js';
-
-const execFileAsync = promisify(execFile);
-
-interface CliResult {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 const EXTRA_ID = '987654321';
 
@@ -34,20 +25,7 @@ describe('verify finds drift and resync repairs it', { timeout: 300_000 }, () =>
   let lost: string;
   let altered: string;
 
-  async function cli(...args: string[]): Promise<CliResult> {
-    try {
-      const { stdout, stderr } = await execFileAsync(
-        process.execPath,
-        ['--import', 'tsx', 'src/cli/main.ts', ...args],
-        { env: { ...process.env, ...env, LOG_LEVEL: 'warn' }, timeout: 120_000 },
-      );
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const failed = error as { code?: unknown; stdout?: string; stderr?: string };
-      if (typeof failed.code !== 'number') throw error;
-      return { code: failed.code, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
-    }
-  }
+  const cli = (...args: string[]) => runCli(env, args);
 
   before(async () => {
     ({ stores } = await fixture.open());

@@ -3,14 +3,11 @@
 // stream sends char(n) padded, a domain as its base type and hstore as JSON; reading them as text
 // made verify report every row different. A keyless table aborted verify with a stack trace.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { PUBLICATION } from '../support/run-tables.js';
+import { runCli } from '../support/cli.js';
 import { TestRun } from '../support/run.js';
 import { uniqueRunId } from '../support/stack.js';
-
-const execFileAsync = promisify(execFile);
 
 describe('verify on ordinary Postgres types and a keyless table', { timeout: 300_000 }, () => {
   const run = uniqueRunId('vtypes');
@@ -19,20 +16,7 @@ describe('verify on ordinary Postgres types and a keyless table', { timeout: 300
   const keyless = `${prefix}_keyless`;
   const fixture = new TestRun(run, { ownTables: [typed, keyless] });
 
-  async function cli(...args: string[]) {
-    try {
-      const { stdout, stderr } = await execFileAsync(
-        process.execPath,
-        ['--import', 'tsx', 'src/cli/main.ts', ...args],
-        { env: { ...process.env, ...fixture.env, LOG_LEVEL: 'warn' }, timeout: 120_000 },
-      );
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const failed = error as { code?: unknown; stdout?: string; stderr?: string };
-      if (typeof failed.code !== 'number') throw error;
-      return { code: failed.code, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
-    }
-  }
+  const cli = (...args: string[]) => runCli(fixture.env, args);
 
   before(async () => {
     const { stores } = await fixture.open();

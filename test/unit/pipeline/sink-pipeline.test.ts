@@ -1,16 +1,10 @@
-// A consumer that crashes for good (kafkajs gives up: it will not restart itself) leaves the
-// pipeline failed and not ready, and tells its owner, which replaces it; a crash kafkajs restarts
-// from is only a moment of not-ready. A fake consumer stands in for kafkajs.
+// The consumer loop's failure paths, with a fake consumer in kafkajs' place and a scripted sink
+// (harness.ts): crashes, refused credentials, halts, stalls, truncates, folded changes.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import pino from 'pino';
-import { Registry } from 'prom-client';
-import type { ConsumerEvents, KafkaConsumer } from '../../../src/kafka/client.js';
-import { createMetrics } from '../../../src/observability/metrics.js';
-import { PipelineHaltedError, SinkPipeline } from '../../../src/pipeline/sink-pipeline.js';
-import type { Router } from '../../../src/router/router.js';
-import type { Sink, SinkOpResult } from '../../../src/sinks/sink.js';
+import { PipelineHaltedError } from '../../../src/pipeline/sink-pipeline.js';
+import type { SinkOpResult } from '../../../src/sinks/sink.js';
 import { PermanentSinkError, SinkAccessError, TransientSinkError } from '../../../src/errors.js';
 import {
   RecordingDeadLetters,
@@ -22,43 +16,17 @@ import {
   type Harness,
 } from './harness.js';
 
-class FakeConsumer implements KafkaConsumer {
-  events: ConsumerEvents | null = null;
-  disconnects = 0;
-  connect = async () => undefined;
-  subscribe = async () => undefined;
-  run = async (_handler: unknown, events: ConsumerEvents) => {
-    this.events = events;
-  };
-  disconnect = async () => {
-    this.disconnects++;
-  };
-}
-
-function pipelineWith(consumer: FakeConsumer, onConsumerCrash: () => void): SinkPipeline {
-  const sink = { name: 'elasticsearch', connect: async () => undefined } as unknown as Sink;
-  return new SinkPipeline({
-    sink,
-    consumer,
-    router: {} as Router,
-    deadLetters: null,
-    topics: ['cdc.inventory.customers'],
-    fromBeginning: true,
-    retry: { minTimeoutMs: 1, maxTimeoutMs: 2 },
-    stallTimeoutMs: 60_000,
-    metrics: createMetrics(new Registry()),
-    logger: pino({ level: 'silent' }),
+/** A pipeline that has joined its group, whose sink writes everything. */
+function joinedPipeline(onConsumerCrash: () => void): Promise<Harness> {
+  return startHarness(new ScriptedSink((_call, ops) => ops.map(() => ({ status: 'written' }))), {
     onConsumerCrash,
   });
 }
 
 describe('SinkPipeline when its consumer crashes', () => {
   test('for good: failed, not ready, the consumer is let go and the owner is told once', async () => {
-    const consumer = new FakeConsumer();
     let told = 0;
-    const pipeline = pipelineWith(consumer, () => told++);
-    await pipeline.start();
-    consumer.events!.onGroupJoin();
+    const { pipeline, consumer } = await joinedPipeline(() => told++);
     assert.equal(pipeline.status().ready, true);
     consumer.events!.onCrash(new Error('Failed to find group coordinator'), false);
     assert.equal(told, 1);
@@ -71,11 +39,8 @@ describe('SinkPipeline when its consumer crashes', () => {
   });
 
   test('with a restart by the client: not ready until it joins again, and the owner is not told', async () => {
-    const consumer = new FakeConsumer();
     let told = 0;
-    const pipeline = pipelineWith(consumer, () => told++);
-    await pipeline.start();
-    consumer.events!.onGroupJoin();
+    const { pipeline, consumer } = await joinedPipeline(() => told++);
     consumer.events!.onCrash(new Error('The coordinator is loading'), true);
     assert.equal(told, 0);
     assert.equal(pipeline.status().ready, false);
