@@ -5,7 +5,13 @@
 //   tsx bench/mongo-stand-in.ts mongodb://127.0.0.1:27018/?directConnection=true [--docs 100000]
 //     [--seconds 8]
 import { parseArgs } from 'node:util';
-import { Decimal128, MongoBulkWriteError, MongoClient, type AnyBulkWriteOperation, type Collection } from 'mongodb';
+import {
+  Decimal128,
+  MongoBulkWriteError,
+  MongoClient,
+  type AnyBulkWriteOperation,
+  type Collection,
+} from 'mongodb';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -18,7 +24,11 @@ const BATCH = 500;
 
 type Doc = { _id: string } & Record<string, unknown>;
 
-const client = new MongoClient(url, { useBigInt64: true, serverSelectionTimeoutMS: 5000, socketTimeoutMS: 120_000 });
+const client = new MongoClient(url, {
+  useBigInt64: true,
+  serverSelectionTimeoutMS: 5000,
+  socketTimeoutMS: 120_000,
+});
 const db = client.db(`standin_eval_${Date.now()}`);
 
 const guard = (id: string, position: bigint) => ({ _id: id, _cdc_lsn: { $not: { $gte: position } } });
@@ -44,7 +54,9 @@ const checks: Array<[string, (c: Collection<Doc>) => Promise<boolean | string>]>
     async (c) => {
       await c.insertOne({ _id: 'a', _cdc_lsn: 10n, v: 'new' });
       try {
-        await c.bulkWrite([{ replaceOne: { filter: guard('a', 5n), replacement: { _cdc_lsn: 5n, v: 'old' }, upsert: true } }]);
+        await c.bulkWrite([
+          { replaceOne: { filter: guard('a', 5n), replacement: { _cdc_lsn: 5n, v: 'old' }, upsert: true } },
+        ]);
         return 'no error';
       } catch (error) {
         const [first] = writeErrorsOf(error);
@@ -57,7 +69,9 @@ const checks: Array<[string, (c: Collection<Doc>) => Promise<boolean | string>]>
     'newer write applied',
     async (c) => {
       await c.insertOne({ _id: 'a', _cdc_lsn: 10n, v: 'old' });
-      await c.bulkWrite([{ replaceOne: { filter: guard('a', 20n), replacement: { _cdc_lsn: 20n, v: 'new' }, upsert: true } }]);
+      await c.bulkWrite([
+        { replaceOne: { filter: guard('a', 20n), replacement: { _cdc_lsn: 20n, v: 'new' }, upsert: true } },
+      ]);
       const stored = await c.findOne({ _id: 'a' });
       return stored?.v === 'new' && stored._cdc_lsn === 20n;
     },
@@ -66,7 +80,9 @@ const checks: Array<[string, (c: Collection<Doc>) => Promise<boolean | string>]>
     'document without _cdc_lsn taken over',
     async (c) => {
       await c.insertOne({ _id: 'a', v: 'app' });
-      await c.bulkWrite([{ replaceOne: { filter: guard('a', 20n), replacement: { _cdc_lsn: 20n, v: 'cdc' }, upsert: true } }]);
+      await c.bulkWrite([
+        { replaceOne: { filter: guard('a', 20n), replacement: { _cdc_lsn: 20n, v: 'cdc' }, upsert: true } },
+      ]);
       return (await c.findOne({ _id: 'a' }))?.v === 'cdc';
     },
   ],
@@ -75,7 +91,11 @@ const checks: Array<[string, (c: Collection<Doc>) => Promise<boolean | string>]>
     async (c) => {
       await c.createIndex({ _id: 1, _cdc_lsn: 1 }, { unique: true });
       await c.insertOne({ _id: 'a', _cdc_lsn: 10n, v: 'old' });
-      const hit = await c.replaceOne({ _id: 'a', _cdc_lsn: 10n }, { _cdc_lsn: 20n, v: 'new' }, { upsert: true });
+      const hit = await c.replaceOne(
+        { _id: 'a', _cdc_lsn: 10n },
+        { _cdc_lsn: 20n, v: 'new' },
+        { upsert: true },
+      );
       try {
         await c.replaceOne({ _id: 'a', _cdc_lsn: 10n }, { _cdc_lsn: 30n, v: 'lost race' }, { upsert: true });
         return 'conflict not detected';
@@ -101,7 +121,9 @@ const checks: Array<[string, (c: Collection<Doc>) => Promise<boolean | string>]>
       } catch (error) {
         const failed = writeErrorsOf(error).map((e) => e.index);
         const written = await c.countDocuments({ _cdc_lsn: 5n });
-        return failed.join(',') === '0,2' && written === 2 ? true : `failed ${failed.join(',')}, written ${written}`;
+        return failed.join(',') === '0,2' && written === 2
+          ? true
+          : `failed ${failed.join(',')}, written ${written}`;
       }
     },
   ],
@@ -111,7 +133,9 @@ const checks: Array<[string, (c: Collection<Doc>) => Promise<boolean | string>]>
       await c.createIndex({ email: 1 }, { unique: true, name: 'email_1' });
       await c.insertOne({ _id: 'a', email: 'x' });
       try {
-        await c.bulkWrite([{ replaceOne: { filter: { _id: 'b' }, replacement: { email: 'x' }, upsert: true } }]);
+        await c.bulkWrite([
+          { replaceOne: { filter: { _id: 'b' }, replacement: { email: 'x' }, upsert: true } },
+        ]);
         return 'no error';
       } catch (error) {
         const [first] = writeErrorsOf(error);
@@ -138,7 +162,9 @@ const checks: Array<[string, (c: Collection<Doc>) => Promise<boolean | string>]>
   [
     "field names with '.' (replacement) and '$' (nested)",
     async (c) => {
-      await c.bulkWrite([{ replaceOne: { filter: { _id: 'a' }, replacement: { 'a.b': 1, o: { $x: 2 } }, upsert: true } }]);
+      await c.bulkWrite([
+        { replaceOne: { filter: { _id: 'a' }, replacement: { 'a.b': 1, o: { $x: 2 } }, upsert: true } },
+      ]);
       const stored = await c.findOne({ _id: 'a' });
       return stored?.['a.b'] === 1 && (stored.o as Record<string, unknown>)?.$x === 2;
     },
@@ -150,7 +176,9 @@ const checks: Array<[string, (c: Collection<Doc>) => Promise<boolean | string>]>
         { _id: 'a', _cdc_lsn: 1n, big: 'x' },
         { _id: 'b', _cdc_lsn: 2n },
       ]);
-      const found = await c.find({ _id: { $in: ['a', 'b', 'z'] } }, { projection: { _cdc_lsn: 1 } }).toArray();
+      const found = await c
+        .find({ _id: { $in: ['a', 'b', 'z'] } }, { projection: { _cdc_lsn: 1 } })
+        .toArray();
       return found.length === 2 && found.every((d) => !('big' in d));
     },
   ],
@@ -187,7 +215,8 @@ async function seed(name: string, compound: boolean): Promise<Collection<Doc>> {
   if (compound) await c.createIndex({ _id: 1, _cdc_lsn: 1 }, { unique: true });
   for (let start = 0; start < DOCS; start += 5000) {
     const docs: Doc[] = [];
-    for (let i = start; i < Math.min(DOCS, start + 5000); i++) docs.push({ _id: `k${i}`, _cdc_lsn: 1n, name: `row ${i}`, qty: i });
+    for (let i = start; i < Math.min(DOCS, start + 5000); i++)
+      docs.push({ _id: `k${i}`, _cdc_lsn: 1n, name: `row ${i}`, qty: i });
     await c.insertMany(docs, { ordered: false });
   }
   return c;
@@ -195,7 +224,10 @@ async function seed(name: string, compound: boolean): Promise<Collection<Doc>> {
 
 async function main(): Promise<void> {
   await client.connect();
-  const build = await db.admin().command({ buildInfo: 1 }).catch(() => ({ version: '?' }));
+  const build = await db
+    .admin()
+    .command({ buildInfo: 1 })
+    .catch(() => ({ version: '?' }));
   console.log(`server ${url} reports version ${String(build.version)}`);
   console.log('\nsemantics');
   for (const [name, body] of checks) console.log(`  ${name.padEnd(72)} ${await check(name, body)}`);
@@ -203,24 +235,54 @@ async function main(): Promise<void> {
   console.log(`\nspeed: ${DOCS} documents, bulks of ${BATCH}, up to ${SECONDS} s per row`);
   let started = Date.now();
   const plain = await seed('speed_plain', false);
-  console.log(`  insertMany seed                                   ${Math.round(DOCS / ((Date.now() - started) / 1000))} docs/s`);
+  console.log(
+    `  insertMany seed                                   ${Math.round(DOCS / ((Date.now() - started) / 1000))} docs/s`,
+  );
   const row = (name: string, rate: number) => console.log(`  ${name.padEnd(50)}${rate} docs/s`);
   const fields = (position: bigint) => ({ _cdc_lsn: position, name: 'updated', qty: 1 });
-  row('replace filtered on _id alone', await measure(plain, (id, p) => ({ replaceOne: { filter: { _id: id }, replacement: fields(p), upsert: true } }), 2n));
+  row(
+    'replace filtered on _id alone',
+    await measure(
+      plain,
+      (id, p) => ({ replaceOne: { filter: { _id: id }, replacement: fields(p), upsert: true } }),
+      2n,
+    ),
+  );
   // Bulks of 20: a server that scans the collection per write would take minutes for 500.
-  row('guarded replace {_id, _cdc_lsn: {$not: {$gte}}}', await measure(plain, (id, p) => ({ replaceOne: { filter: guard(id, p), replacement: fields(p), upsert: true } }), 3n, 20));
+  row(
+    'guarded replace {_id, _cdc_lsn: {$not: {$gte}}}',
+    await measure(
+      plain,
+      (id, p) => ({ replaceOne: { filter: guard(id, p), replacement: fields(p), upsert: true } }),
+      3n,
+      20,
+    ),
+  );
   started = Date.now();
   const cas = await seed('speed_cas', true);
-  console.log(`  insertMany seed with {_id, _cdc_lsn} index        ${Math.round(DOCS / ((Date.now() - started) / 1000))} docs/s`);
+  console.log(
+    `  insertMany seed with {_id, _cdc_lsn} index        ${Math.round(DOCS / ((Date.now() - started) / 1000))} docs/s`,
+  );
   // Compare-and-set: one _id $in read of the positions, then a replace on the exact stored one.
   const casRate = await (async () => {
     const t = process.hrtime.bigint();
     let written = 0;
     for (let batch = 0; ; batch++) {
       const ids = Array.from({ length: BATCH }, (_, i) => `k${(batch * BATCH + i) % DOCS}`);
-      const stored = new Map((await cas.find({ _id: { $in: ids } }, { projection: { _cdc_lsn: 1 } }).toArray()).map((d) => [d._id, d._cdc_lsn]));
+      const stored = new Map(
+        (await cas.find({ _id: { $in: ids } }, { projection: { _cdc_lsn: 1 } }).toArray()).map((d) => [
+          d._id,
+          d._cdc_lsn,
+        ]),
+      );
       await cas.bulkWrite(
-        ids.map((id) => ({ replaceOne: { filter: { _id: id, _cdc_lsn: stored.get(id) }, replacement: fields(2n), upsert: true } })),
+        ids.map((id) => ({
+          replaceOne: {
+            filter: { _id: id, _cdc_lsn: stored.get(id) },
+            replacement: fields(2n),
+            upsert: true,
+          },
+        })),
         { ordered: false },
       );
       written += BATCH;

@@ -3,6 +3,7 @@
 import type { Client } from '@elastic/elasticsearch';
 import type { Db } from 'mongodb';
 import { POSITION_FIELD } from '../sinks/mongodb/sink.js';
+import { LIVE_DOCUMENTS } from '../sinks/mongodb/tombstone.js';
 
 export interface SinkReader {
   readonly sink: string;
@@ -69,12 +70,13 @@ export function mongoReader(db: Db): SinkReader {
   const collection = (name: string) => db.collection<{ _id: string } & Record<string, unknown>>(name);
   return {
     sink: 'mongodb',
-    count: (name) => collection(name).countDocuments(),
+    // Tombstones (deleted rows, kept for their position) are not documents of the table.
+    count: (name) => collection(name).countDocuments(LIVE_DOCUMENTS),
     async fetch(name, ids) {
       const found = new Map<string, Record<string, unknown>>();
       if (ids.length === 0) return found;
       for (const doc of await collection(name)
-        .find({ _id: { $in: [...ids] } })
+        .find({ _id: { $in: [...ids] }, ...LIVE_DOCUMENTS })
         .toArray()) {
         const { _id, [POSITION_FIELD]: _position, ...fields } = doc;
         found.set(_id, fields);
@@ -83,7 +85,7 @@ export function mongoReader(db: Db): SinkReader {
     },
     async *ids(name) {
       let page: string[] = [];
-      for await (const doc of collection(name).find({}, { projection: { _id: 1 } })) {
+      for await (const doc of collection(name).find(LIVE_DOCUMENTS, { projection: { _id: 1 } })) {
         page.push(doc._id);
         if (page.length === 1000) {
           yield page;
