@@ -3,7 +3,7 @@
 import type { Client } from '@elastic/elasticsearch';
 import type { Db } from 'mongodb';
 import { POSITION_FIELD } from '../sinks/mongodb/sink.js';
-import { LIVE_DOCUMENTS } from '../sinks/mongodb/tombstone.js';
+import { DELETED_FIELD, LIVE_DOCUMENTS } from '../sinks/mongodb/tombstone.js';
 
 export interface SinkReader {
   readonly sink: string;
@@ -75,11 +75,12 @@ export function mongoReader(db: Db): SinkReader {
     async fetch(name, ids) {
       const found = new Map<string, Record<string, unknown>>();
       if (ids.length === 0) return found;
+      // _id alone, so that any server answers from its _id index; tombstones are dropped here.
       for (const doc of await collection(name)
-        .find({ _id: { $in: [...ids] }, ...LIVE_DOCUMENTS })
+        .find({ _id: { $in: [...ids] } })
         .toArray()) {
         const { _id, [POSITION_FIELD]: _position, ...fields } = doc;
-        found.set(_id, fields);
+        if (fields[DELETED_FIELD] !== true) found.set(_id, fields);
       }
       return found;
     },

@@ -139,14 +139,16 @@ export class MongoSink implements Sink {
   }
 
   /**
-   * A real write and read, not `ping`: a server can answer ping while its queries hang (FerretDB
-   * did), and the sink is only ready if it can do what it is for.
+   * A real write command and a read, not `ping`: a server can answer ping while its queries hang
+   * (FerretDB did), and the sink is only ready if it can do what it is for. The write is a delete
+   * that matches nothing, so the probe leaves no collection or document behind.
    */
   async ping(): Promise<boolean> {
     try {
-      const probe = this.db.collection<{ _id: string; at: Date }>(PROBE_COLLECTION);
-      await probe.replaceOne({ _id: 'readiness' }, { at: new Date() }, { upsert: true, timeoutMS: 3000 });
-      return (await probe.findOne({ _id: 'readiness' }, { timeoutMS: 3000 })) !== null;
+      const probe = this.db.collection<{ _id: string }>(PROBE_COLLECTION);
+      await probe.deleteOne({ _id: 'readiness' }, { timeoutMS: 3000 });
+      await probe.findOne({ _id: 'readiness' }, { timeoutMS: 3000 });
+      return true;
     } catch {
       return false;
     }

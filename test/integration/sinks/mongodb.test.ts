@@ -152,7 +152,7 @@ describe('MongoSink on the stand-in', () => {
     assert.deepEqual(await stored('t'), { _id: 't', id: 1, big: 'stored text', n: 2, [POSITION_FIELD]: 2n });
   });
 
-  test('readiness writes and reads for real', async () => {
+  test('readiness runs a real write command and a read', async () => {
     const sink = newSink();
     assert.equal(await sink.ping(), true);
   });
