@@ -203,10 +203,10 @@ export class MongoSink implements Sink {
             { name: TOMBSTONE_TTL_INDEX, expireAfterSeconds: Math.ceil(this.tombstoneTtlMs / 1000) },
           );
         } catch (error) {
-          // FerretDB has no TTL indexes; an existing one with another expiry is the user's choice.
+          // FerretDB has no TTL indexes; one that exists with another expiry keeps working with it.
           this.logger.warn(
             { collection: name, err: error },
-            'mongodb: no TTL index for tombstones; they stay until removed by hand',
+            'mongodb: could not create the TTL index for tombstones (an existing one keeps its expiry; without one, tombstones stay until removed by hand)',
           );
         }
       })();
