@@ -18,6 +18,10 @@ STACK_CONNECT_PORT="${STACK_CONNECT_PORT:-8083}"
 STACK_ES_PORT="${STACK_ES_PORT:-9200}"
 STACK_ES_TRANSPORT_PORT="${STACK_ES_TRANSPORT_PORT:-9300}"
 STACK_MONGO_PORT="${STACK_MONGO_PORT:-27017}"
+# FerretDB, the second MongoDB target (optional: stack/up.sh ferretdb).
+STACK_FERRETDB_PORT="${STACK_FERRETDB_PORT:-27027}"
+# The stand-in's storage: h2 (one file, survives restarts) or memory (faster, lost on restart).
+STACK_MONGO_BACKEND="${STACK_MONGO_BACKEND:-h2}"
 STACK_TOPIC_PREFIX="${STACK_TOPIC_PREFIX:-cdc}"
 
 # Pinned versions: Debezium 3.2.x is built against Kafka 3.9.1; the Elasticsearch launcher uses

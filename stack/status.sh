@@ -3,7 +3,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$STACK_ROOT/stack/components.sh"
 
-for c in "${STACK_COMPONENTS[@]}"; do
+for c in "${STACK_COMPONENTS[@]}" "${STACK_OPTIONAL_COMPONENTS[@]}"; do
   if "${c}_healthy" >/dev/null 2>&1; then state=healthy
   elif is_running "$c"; then state=starting
   else state=down; fi

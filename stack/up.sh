@@ -35,12 +35,13 @@ if want postgres; then
   timed_wait postgres 60
   postgres_seed
 fi
-for c in kafka elasticsearch ferretdb; do want "$c" && start "$c"; done
+for c in kafka elasticsearch mongo ferretdb; do want "$c" && start "$c"; done
 want kafka && timed_wait kafka 120
 if want connect; then
   start connect
 fi
 want elasticsearch && timed_wait elasticsearch 180
+want mongo && timed_wait mongo 60
 want ferretdb && timed_wait ferretdb 60
 if want connect; then
   timed_wait connect 180

@@ -1,7 +1,8 @@
 // The sinks' own ceiling: documents of the demo tables, built from Postgres rows by the same code
 // the service and verify use (toDocument, toStoredForm), written straight to Elasticsearch with
-// _bulk (the sink's NDJSON lines and size chunks) and to MongoDB/FerretDB with bulkWrite of guarded
-// replaceOne upserts, in batches like the ones the service gets from Kafka. No Kafka, no decoding.
+// _bulk (the sink's NDJSON lines and size chunks) and to MongoDB with the sink's compare-and-set
+// (one _id $in read of the stored positions, then a bulkWrite of replaceOne upserts on the exact
+// stored position), in batches like the ones the service gets from Kafka. No Kafka, no decoding.
 import type { Client as EsClient } from '@elastic/elasticsearch';
 import type { MongoClient } from 'mongodb';
 import type pg from 'pg';
@@ -10,6 +11,7 @@ import { withTableSnapshot } from '../../src/postgres/table-reader.js';
 import { toDocument, type Document } from '../../src/router/document.js';
 import { Router } from '../../src/router/router.js';
 import { bulkLines, chunkBySize } from '../../src/sinks/elasticsearch/bulk-body.js';
+import { POSITION_INDEX } from '../../src/sinks/mongodb/duplicate-key.js';
 import { POSITION_FIELD } from '../../src/sinks/mongodb/sink.js';
 import { toStoredForm } from '../../src/sinks/mongodb/stored-form.js';
 import type { SinkOp } from '../../src/sinks/sink.js';
@@ -205,6 +207,16 @@ export async function rawMongo(mongo: MongoClient, options: RawOptions): Promise
     const route = router.routeFor({ database: 'inventory', schema: 'inventory', table })!;
     return { table, id, target: route.target, stored: toStoredForm(toDocument(row, route)) };
   });
+  // The index the sink creates, which the stand-in needs to answer the filter without a scan.
+  for (const target of new Set(docs.map((doc) => doc.target)))
+    await db
+      .collection<{ _id: string }>(target)
+      .createIndex({ _id: 1, [POSITION_FIELD]: 1 }, { unique: true, name: POSITION_INDEX });
+  // The index the sink creates, which the stand-in needs to answer the filter without a scan.
+  for (const target of new Set(docs.map((doc) => doc.target)))
+    await db
+      .collection<{ _id: string }>(target)
+      .createIndex({ _id: 1, [POSITION_FIELD]: 1 }, { unique: true, name: POSITION_INDEX });
   const passes: RawPass[] = [];
   for (const [pass, base] of [
     ['insert', 1_000_000n],
@@ -217,12 +229,20 @@ export async function rawMongo(mongo: MongoClient, options: RawOptions): Promise
     let stall: string | null = null;
     const keepGoing = () => performance.now() < deadline && stall === null;
     await withConcurrency(batches(docs, options.batchSize), options.concurrency, keepGoing, async (batch) => {
-      // The sink's model of an upsert: replace only a document stored at a smaller position.
+      // The sink's model of an upsert: replace the document on exactly the position read.
+      const collection = db.collection<{ _id: string } & Record<string, unknown>>(batch[0]!.target);
+      const stored = new Map(
+        (
+          await collection
+            .find({ _id: { $in: batch.map((doc) => doc.id) } }, { projection: { [POSITION_FIELD]: 1 } })
+            .toArray()
+        ).map((doc) => [doc._id, doc[POSITION_FIELD]]),
+      );
       const models = batch.map((doc, index) => {
         const position = base + BigInt(index);
         return {
           replaceOne: {
-            filter: { _id: doc.id, [POSITION_FIELD]: { $lt: position } },
+            filter: { _id: doc.id, [POSITION_FIELD]: stored.get(doc.id) ?? null },
             replacement: { ...doc.stored, [POSITION_FIELD]: position },
             upsert: true,
           },
@@ -241,10 +261,7 @@ export async function rawMongo(mongo: MongoClient, options: RawOptions): Promise
         );
       });
       try {
-        await Promise.race([
-          db.collection<{ _id: string }>(batch[0]!.target).bulkWrite(models as never, { ordered: false }),
-          stalled,
-        ]);
+        await Promise.race([collection.bulkWrite(models as never, { ordered: false }), stalled]);
         written += batch.length;
       } catch (error) {
         if ((error as { writeErrors?: unknown[] }).writeErrors) {

@@ -326,6 +326,12 @@ export const schema = {
       default: 'cdc',
       env: 'MONGODB_DATABASE',
     },
+    tombstoneTtlMs: {
+      doc: 'How long a deleted row leaves a tombstone (its id and position) so that an older write arriving later (resync, replay) cannot bring it back, in milliseconds; removed by a TTL index. Keep it above the longest resync.',
+      format: 'duration-ms',
+      default: 86400000,
+      env: 'MONGODB_TOMBSTONE_TTL_MS',
+    },
   },
   postgres: {
     url: {

@@ -3,6 +3,7 @@
 import type { Client } from '@elastic/elasticsearch';
 import type { Db } from 'mongodb';
 import { POSITION_FIELD } from '../sinks/mongodb/sink.js';
+import { DELETED_FIELD, LIVE_DOCUMENTS } from '../sinks/mongodb/tombstone.js';
 
 export interface SinkReader {
   readonly sink: string;
@@ -72,21 +73,23 @@ export function mongoReader(db: Db): SinkReader {
   const collection = (name: string) => db.collection<{ _id: string } & Record<string, unknown>>(name);
   return {
     sink: 'mongodb',
-    count: (name) => collection(name).countDocuments(),
+    // Tombstones (deleted rows, kept for their position) are not documents of the table.
+    count: (name) => collection(name).countDocuments(LIVE_DOCUMENTS),
     async fetch(name, ids) {
       const found = new Map<string, Record<string, unknown>>();
       if (ids.length === 0) return found;
+      // _id alone, so that any server answers from its _id index; tombstones are dropped here.
       for (const doc of await collection(name)
         .find({ _id: { $in: [...ids] } })
         .toArray()) {
         const { _id, [POSITION_FIELD]: _position, ...fields } = doc;
-        found.set(_id, fields);
+        if (fields[DELETED_FIELD] !== true) found.set(_id, fields);
       }
       return found;
     },
     async *ids(name) {
       let page: string[] = [];
-      for await (const doc of collection(name).find({}, { projection: { _id: 1 } })) {
+      for await (const doc of collection(name).find(LIVE_DOCUMENTS, { projection: { _id: 1 } })) {
         page.push(doc._id);
         if (page.length === 1000) {
           yield page;

@@ -1,5 +1,6 @@
-# FerretDB: the MongoDB wire protocol over SQLite, under $STACK_DIR/ferretdb. MongoDB itself is on
-# no registry we can reach; FerretDB is a Go module, so it builds from the Go module proxy.
+# FerretDB: the MongoDB wire protocol over SQLite, under $STACK_DIR/ferretdb, on STACK_FERRETDB_PORT.
+# An optional second MongoDB target (stack/up.sh ferretdb); the stack's MongoDB is mongo.sh's stand-in.
+# FerretDB is a Go module, so it builds from the Go module proxy.
 
 ferretdb_bin() { echo "$STACK_DIR/bin/ferretdb"; }
 ferretdb_data() { echo "$STACK_DIR/ferretdb/data"; }
@@ -54,7 +55,7 @@ ferretdb_start() {
   # 8088; telemetry would only try to reach beacon.ferretdb.com.
   start_daemon ferretdb "$(ferretdb_bin)" \
     --handler=sqlite --sqlite-url="file:$(ferretdb_data)/" \
-    --listen-addr="$STACK_HOST:$STACK_MONGO_PORT" \
+    --listen-addr="$STACK_HOST:$STACK_FERRETDB_PORT" \
     --state-dir="$STACK_DIR/ferretdb" --debug-addr=- --telemetry=disable
 }
 
@@ -63,16 +64,16 @@ ferretdb_start() {
 # on SCRAM credentials, which a server without --test-enable-new-auth rejects. The port check first
 # keeps the not-yet-listening case fast instead of waiting out the driver's server selection.
 ferretdb_healthy() {
-  port_open "$STACK_MONGO_PORT" || return 1
+  port_open "$STACK_FERRETDB_PORT" || return 1
   (cd "$STACK_ROOT" && node -e '
 const { MongoClient } = require("mongodb");
 const client = new MongoClient(process.argv[1], { serverSelectionTimeoutMS: 2000 });
 client.db("admin").command({ ping: 1 }).then((r) => process.exit(r.ok === 1 ? 0 : 1), () => process.exit(1));
-' "mongodb://$STACK_HOST:$STACK_MONGO_PORT/?directConnection=true") >/dev/null 2>&1
+' "mongodb://$STACK_HOST:$STACK_FERRETDB_PORT/?directConnection=true") >/dev/null 2>&1
 }
 
 ferretdb_stop() { stop_daemon ferretdb 30; }
 
 ferretdb_status() {
-  echo "ferretdb   $STACK_HOST:$STACK_MONGO_PORT  version=$FERRETDB_VERSION  data=$(ferretdb_data)"
+  echo "ferretdb   $STACK_HOST:$STACK_FERRETDB_PORT  version=$FERRETDB_VERSION  data=$(ferretdb_data)"
 }

@@ -253,7 +253,7 @@ describe('chaos: faults under a sustained workload lose nothing', { timeout: 900
     stopped.delete(component);
   }
 
-  async function outage(component: 'elasticsearch' | 'ferretdb', flowing: Sink): Promise<void> {
+  async function outage(component: 'elasticsearch' | 'mongo', flowing: Sink): Promise<void> {
     const before = await written(flowing);
     await stopFor(component);
     const down = Date.now();
@@ -266,7 +266,7 @@ describe('chaos: faults under a sustained workload lose nothing', { timeout: 900
   }
 
   async function duringOutage(
-    component: 'elasticsearch' | 'ferretdb',
+    component: 'elasticsearch' | 'mongo',
     flowing: Sink,
     before: number,
     down: number,
@@ -313,7 +313,7 @@ describe('chaos: faults under a sustained workload lose nothing', { timeout: 900
 
   before(async () => {
     // Other runs share the stack and stop components too: wait until everything is up.
-    for (const component of ['elasticsearch', 'ferretdb', 'kafka', 'connect'] as const)
+    for (const component of ['elasticsearch', 'mongo', 'kafka', 'connect'] as const)
       await pollUntil(`${component} to be healthy before the run`, () => componentHealthy(component), {
         timeoutMs: 180_000,
         intervalMs: 2000,
@@ -452,8 +452,8 @@ describe('chaos: faults under a sustained workload lose nothing', { timeout: 900
     await outage('elasticsearch', 'mongodb');
   });
 
-  test('(4) FerretDB stopped for 30 s while Elasticsearch keeps flowing', async () => {
-    await outage('ferretdb', 'elasticsearch');
+  test('(4) MongoDB stopped for 30 s while Elasticsearch keeps flowing', async () => {
+    await outage('mongo', 'elasticsearch');
   });
 
   test('(5) the Kafka broker restarted; Connect and the service recover by themselves', async () => {

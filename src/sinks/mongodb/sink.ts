@@ -1,29 +1,51 @@
 // MongoDB sink: one collection per table, _id from the primary key, and a stored position field
-// guarding every write: the filter only matches a document older than the event, so an older
-// event either changes nothing or collides on _id (E11000), which means "already newer": done.
+// guarding every write by compare-and-set: one `_id: {$in}` read of the stored positions per
+// batch, then one unordered bulk whose statements each name the exact stored position they
+// replace (write-plan.ts). An event at or below the stored position is stale without a write; a
+// statement that finds the document changed collides on _id and is planned again after a re-read.
+// Deletes leave tombstones (tombstone.ts), so a late older write cannot bring a row back.
 import {
   BSON,
   MongoBulkWriteError,
   MongoInvalidArgumentError,
   MongoClient,
-  type AnyBulkWriteOperation,
   type Collection,
   type Db,
+  type WriteError,
 } from 'mongodb';
 import type { Logger } from 'pino';
-import { CdcFanoutError, PermanentSinkError } from '../../errors.js';
-import { SNAPSHOT_POSITION, type Sink, type SinkOp, type SinkOpResult, type TruncateMark } from '../sink.js';
+import { CdcFanoutError, PermanentSinkError, TransientSinkError } from '../../errors.js';
+import type { Sink, SinkOp, SinkOpResult, TruncateMark } from '../sink.js';
 import { DUPLICATE_KEY, classifyRequestError, classifyWriteError } from './classify.js';
+import { POSITION_INDEX, isDuplicateOnId } from './duplicate-key.js';
 import { toStoredForm } from './stored-form.js';
+import { DELETED_AT_FIELD, DELETED_FIELD } from './tombstone.js';
+import {
+  planWrite,
+  readStored,
+  type Model,
+  type Stored,
+  type StoredDocument,
+  type UpsertFields,
+} from './write-plan.js';
 
 /** The stored position (LSN, int64) of each document. */
 export const POSITION_FIELD = '_cdc_lsn';
 
 /**
- * MongoDB's (and FerretDB's) maxBsonObjectSize: no stored document may be larger. The driver
- * refuses, client-side, any bulk statement ({q, u, upsert}) of this size or more.
+ * MongoDB's maxBsonObjectSize: no stored document may be larger. The driver refuses, client-side,
+ * any bulk statement ({q, u, upsert}) of this size or more.
  */
 export const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
+
+/** Plans per batch: the first, and one more after a re-read for statements that lost a race. */
+const MAX_ATTEMPTS = 2;
+
+/** Lone writes after the driver refused a bulk run this many at a time (distinct ids). */
+const SINGLE_WRITE_CONCURRENCY = 16;
+
+const TOMBSTONE_TTL_INDEX = '_cdc_tombstone_ttl';
+const PROBE_COLLECTION = 'cdc_fanout_probe';
 
 /**
  * The driver refuses some operations before sending them: a statement over maxBsonObjectSize
@@ -34,21 +56,19 @@ function isClientSideRefusal(error: unknown): error is Error {
   return error instanceof MongoInvalidArgumentError || error instanceof BSON.BSONError;
 }
 
-function tooLargeMessage(size: number): string {
-  return `mongodb document too large: ${size} bytes of BSON (limit ${MAX_DOCUMENT_BYTES} bytes, MongoDB's 16 MiB maximum document size)`;
-}
-
-/** Lone writes after a failed bulk run this many at a time (distinct ids, so order is free). */
-const SINGLE_WRITE_CONCURRENCY = 16;
-
 export interface MongoSinkOptions {
   readonly url: string;
   readonly database: string;
   readonly logger: Logger;
+  /** How long a tombstone is kept (TTL index); servers without TTL support keep them. */
+  readonly tombstoneTtlMs?: number;
 }
 
-type StoredDocument = { _id: string } & Record<string, unknown>;
-type Model = AnyBulkWriteOperation<StoredDocument>;
+interface Entry {
+  readonly index: number;
+  readonly op: SinkOp;
+  readonly upsert: UpsertFields | null;
+}
 
 export function createMongoClient(url: string, requestTimeoutMs = 30_000): MongoClient {
   return new MongoClient(url, {
@@ -58,13 +78,14 @@ export function createMongoClient(url: string, requestTimeoutMs = 30_000): Mongo
     socketTimeoutMS: requestTimeoutMs,
     // Our pipeline owns retries; the driver's single retry would only duplicate the attempt.
     retryWrites: false,
+    retryReads: false,
     useBigInt64: true,
   });
 }
 
 /** Columns whose names the sink itself uses: storing them would break the id or the guard. */
 function ownedFieldProblem(document: Record<string, unknown>): string | null {
-  for (const name of ['_id', POSITION_FIELD]) {
+  for (const name of ['_id', POSITION_FIELD, DELETED_FIELD, DELETED_AT_FIELD]) {
     if (Object.hasOwn(document, name)) return `column "${name}" collides with a field the sink owns`;
   }
   return null;
@@ -77,27 +98,35 @@ function ownedFieldProblem(document: Record<string, unknown>): string | null {
  * its row was never written again.
  */
 function storedBefore(position: bigint) {
-  // A snapshot read also replaces an equal position: a later snapshot refreshes an earlier one's.
-  const operator = position === SNAPSHOT_POSITION ? '$gt' : '$gte';
-  return { [POSITION_FIELD]: { $not: { [operator]: position } } };
+  return { [POSITION_FIELD]: { $not: { $gte: position } } };
 }
 
-/** The complement of storedBefore: a document stored here makes the write stale. */
-function isStoredAtOrAfter(stored: unknown, position: bigint): boolean {
-  if (typeof stored !== 'bigint' && typeof stored !== 'number') return false;
-  const at = BigInt(stored);
-  return position === SNAPSHOT_POSITION ? at > position : at >= position;
+function refusalError(model: Model, error: Error): CdcFanoutError {
+  const detail = /larger than the maximum size/i.test(error.message)
+    ? `mongodb document too large: ${BSON.calculateObjectSize(model, { ignoreUndefined: false })} bytes of BSON (limit ${MAX_DOCUMENT_BYTES} bytes, MongoDB's 16 MiB maximum document size, counting the write statement around it): the driver refused it: ${error.message}`
+    : `mongodb driver refused the document: ${error.name}: ${error.message}`;
+  return new PermanentSinkError(detail, error);
+}
+
+function listWriteErrors(error: MongoBulkWriteError): WriteError[] {
+  return Array.isArray(error.writeErrors) ? error.writeErrors : Object.values(error.writeErrors);
 }
 
 export class MongoSink implements Sink {
   readonly name = 'mongodb' as const;
   private readonly db: Db;
+  private readonly logger: Logger;
+  private readonly tombstoneTtlMs: number;
+  /** Collections whose indexes exist (or are being created). */
+  private readonly prepared = new Map<string, Promise<void>>();
 
   constructor(
     private readonly client: MongoClient,
     options: MongoSinkOptions,
   ) {
     this.db = client.db(options.database);
+    this.logger = options.logger;
+    this.tombstoneTtlMs = options.tombstoneTtlMs ?? 24 * 60 * 60 * 1000;
   }
 
   async connect(): Promise<void> {
@@ -109,9 +138,16 @@ export class MongoSink implements Sink {
     }
   }
 
+  /**
+   * A real write command and a read, not `ping`: a server can answer ping while its queries hang
+   * (FerretDB did), and the sink is only ready if it can do what it is for. The write is a delete
+   * that matches nothing, so the probe leaves no collection or document behind.
+   */
   async ping(): Promise<boolean> {
     try {
-      await this.db.command({ ping: 1 }, { timeoutMS: 3000 });
+      const probe = this.db.collection<{ _id: string }>(PROBE_COLLECTION);
+      await probe.deleteOne({ _id: 'readiness' }, { timeoutMS: 3000 });
+      await probe.findOne({ _id: 'readiness' }, { timeoutMS: 3000 });
       return true;
     } catch {
       return false;
@@ -122,138 +158,190 @@ export class MongoSink implements Sink {
     await this.client.close();
   }
 
-  /** The bulk model of one operation, or the permanent reason it can never be written. */
-  private toModel(op: SinkOp): Model | CdcFanoutError {
-    const guard = { _id: op.id, ...storedBefore(op.position) };
-    if (op.kind === 'delete') return { deleteOne: { filter: guard } };
+  /** An upsert's stored fields, or the permanent reason it can never be written. */
+  private upsertFields(op: SinkOp): UpsertFields | null | CdcFanoutError {
+    if (op.kind === 'delete') return null;
     const problem = ownedFieldProblem(op.document);
     if (problem) return new PermanentSinkError(`mongodb cannot store the document: ${problem}`);
-    const fields = { ...toStoredForm(op.document), [POSITION_FIELD]: op.position };
-    // The stored document: its fields with the _id the filter gives it.
-    const size = BSON.calculateObjectSize({ _id: op.id, ...fields }, { ignoreUndefined: false });
-    if (size > MAX_DOCUMENT_BYTES) return new PermanentSinkError(tooLargeMessage(size));
-    // A partial update ($set) leaves the unchanged TOAST columns as stored; a full one replaces all.
-    return op.unchangedColumns.length > 0
-      ? { updateOne: { filter: guard, update: { $set: fields }, upsert: true } }
-      : { replaceOne: { filter: guard, replacement: fields, upsert: true } };
+    return {
+      fields: { ...toStoredForm(op.document), [POSITION_FIELD]: op.position },
+      // A partial update ($set) leaves the unchanged TOAST columns as stored; a full one replaces all.
+      partial: op.unchangedColumns.length > 0,
+    };
   }
 
   async write(ops: readonly SinkOp[]): Promise<SinkOpResult[]> {
     const results: SinkOpResult[] = new Array(ops.length);
-    const byCollection = new Map<string, Array<{ index: number; model: Model }>>();
+    const byCollection = new Map<string, Entry[]>();
     ops.forEach((op, index) => {
-      const model = this.toModel(op);
-      if ('retriable' in model) {
-        results[index] = { status: 'failed', error: model };
+      const upsert = this.upsertFields(op);
+      if (upsert !== null && 'retriable' in upsert) {
+        results[index] = { status: 'failed', error: upsert };
         return;
       }
       const group = byCollection.get(op.target) ?? [];
-      group.push({ index, model });
+      group.push({ index, op, upsert });
       byCollection.set(op.target, group);
     });
     await Promise.all(
-      [...byCollection].map(([collection, group]) => this.writeCollection(collection, group, ops, results)),
+      [...byCollection].map(([collection, group]) => this.writeCollection(collection, group, results)),
     );
     return results;
   }
 
-  /**
-   * One bulkWrite for the group; if it reports any write error (or the driver refuses one of its
-   * documents before sending), every operation of the group is redone on its own. FerretDB stops
-   * an unordered bulk at its first error and reports it at index 0, so which operations were
-   * applied cannot be read off the error; a lone operation's result can. Redoing applied
-   * operations is safe: the position guard makes them stale.
-   */
-  private async writeCollection(
-    collection: string,
-    group: Array<{ index: number; model: Model }>,
-    ops: readonly SinkOp[],
-    results: SinkOpResult[],
-  ): Promise<void> {
+  /** Creates, once per collection, the index the compare-and-set filter uses and the tombstone TTL. */
+  private prepare(name: string, target: Collection<StoredDocument>): Promise<void> {
+    let prepared = this.prepared.get(name);
+    if (!prepared) {
+      prepared = (async () => {
+        // {_id, position} with plain values: servers that plan only whole-filter index matches
+        // (mongo-java-server) answer the compare-and-set from it instead of scanning.
+        await target.createIndex({ _id: 1, [POSITION_FIELD]: 1 }, { unique: true, name: POSITION_INDEX });
+        try {
+          await target.createIndex(
+            { [DELETED_AT_FIELD]: 1 },
+            { name: TOMBSTONE_TTL_INDEX, expireAfterSeconds: Math.ceil(this.tombstoneTtlMs / 1000) },
+          );
+        } catch (error) {
+          // FerretDB has no TTL indexes; one that exists with another expiry keeps working with it.
+          this.logger.warn(
+            { collection: name, err: error },
+            'mongodb: could not create the TTL index for tombstones (an existing one keeps its expiry; without one, tombstones stay until removed by hand)',
+          );
+        }
+      })();
+      this.prepared.set(name, prepared);
+      prepared.catch(() => this.prepared.delete(name));
+    }
+    return prepared;
+  }
+
+  private async writeCollection(collection: string, group: Entry[], results: SinkOpResult[]): Promise<void> {
     const target = this.db.collection<StoredDocument>(collection);
+    const fail = (entries: readonly Entry[], error: CdcFanoutError) => {
+      for (const { index } of entries) results[index] = { status: 'failed', error };
+    };
+    let pending = group;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt === MAX_ATTEMPTS) {
+        const error = new TransientSinkError(
+          `mongodb: ${pending.length} writes found their documents changed between the position read and the write, twice; retrying`,
+        );
+        return fail(pending, error);
+      }
+      let stored: Map<string, Stored>;
+      try {
+        await this.prepare(collection, target);
+        stored = await this.readPositions(target, pending);
+      } catch (error) {
+        return fail(pending, classifyRequestError(error));
+      }
+      const now = new Date();
+      const writes: Array<Entry & { model: Model }> = [];
+      for (const entry of pending) {
+        const planned = planWrite(entry.op, stored.get(entry.op.id), entry.upsert, POSITION_FIELD, now);
+        if (planned.kind === 'stale') results[entry.index] = { status: 'stale' };
+        else writes.push({ ...entry, model: planned.model });
+      }
+      pending = await this.bulk(target, writes, results);
+    }
+  }
+
+  private async readPositions(target: Collection<StoredDocument>, entries: readonly Entry[]) {
+    const found = await target
+      .find({ _id: { $in: entries.map(({ op }) => op.id) } }, { projection: { [POSITION_FIELD]: 1 } })
+      .toArray();
+    return new Map(found.map((doc) => [doc._id, readStored(doc[POSITION_FIELD])]));
+  }
+
+  /** Runs the statements as one unordered bulk; answers the entries to plan again. */
+  private async bulk(
+    target: Collection<StoredDocument>,
+    writes: Array<Entry & { model: Model }>,
+    results: SinkOpResult[],
+    alone = false,
+  ): Promise<Entry[]> {
+    if (writes.length === 0) return [];
     try {
       await target.bulkWrite(
-        group.map(({ model }) => model),
+        writes.map(({ model }) => model),
         { ordered: false },
       );
-      for (const { index } of group) results[index] = { status: 'written' };
-      return;
+      for (const { index } of writes) results[index] = { status: 'written' };
+      return [];
     } catch (error) {
-      // A refusal by the driver before sending names no document: each is tried alone below.
-      if (!(error instanceof MongoBulkWriteError) && !isClientSideRefusal(error)) {
-        const failure = classifyRequestError(error);
-        for (const { index } of group) results[index] = { status: 'failed', error: failure };
-        return;
+      if (isClientSideRefusal(error)) {
+        if (!alone) return this.writeEachAlone(target, writes, results);
+        results[writes[0]!.index] = { status: 'failed', error: refusalError(writes[0]!.model, error) };
+        return [];
       }
+      const writeErrors = error instanceof MongoBulkWriteError ? listWriteErrors(error) : [];
+      if (writeErrors.length === 0) {
+        // The request itself failed (connection, timeout, write concern): nothing is known to be
+        // written, so every statement is retried, never dead-lettered.
+        const failure = classifyRequestError(error);
+        for (const { index } of writes) results[index] = { status: 'failed', error: failure };
+        return [];
+      }
+      return this.sortWriteErrors(error as MongoBulkWriteError, writeErrors, writes, results);
     }
-    for (let start = 0; start < group.length; start += SINGLE_WRITE_CONCURRENCY) {
+  }
+
+  /**
+   * Per statement: no error is written, a duplicate on _id lost a race (plan again), any other
+   * error is that document's. A server that stopped at its first error (FerretDB) reports fewer
+   * successes than statements without an error: those are planned again too, which is safe: the
+   * re-read finds the applied ones stale.
+   */
+  private sortWriteErrors(
+    error: MongoBulkWriteError,
+    writeErrors: readonly WriteError[],
+    writes: Array<Entry & { model: Model }>,
+    results: SinkOpResult[],
+  ): Entry[] {
+    const byIndex = new Map(writeErrors.map((writeError) => [writeError.index, writeError]));
+    const succeeded = (error.result?.matchedCount ?? 0) + (error.result?.upsertedCount ?? 0);
+    const allReported = succeeded >= writes.length - byIndex.size;
+    const again: Entry[] = [];
+    writes.forEach((entry, position) => {
+      const writeError = byIndex.get(position);
+      if (!writeError) {
+        if (allReported) results[entry.index] = { status: 'written' };
+        else again.push(entry);
+      } else if (writeError.code === DUPLICATE_KEY && isDuplicateOnId(writeError.errmsg)) {
+        again.push(entry);
+      } else if (writeError.code === DUPLICATE_KEY) {
+        results[entry.index] = {
+          status: 'failed',
+          error: new PermanentSinkError(
+            `mongodb refused the document: it duplicates another document's key in a unique index: ${writeError.errmsg ?? ''}`,
+          ),
+        };
+      } else {
+        results[entry.index] = {
+          status: 'failed',
+          error: classifyWriteError(writeError.code, writeError.errmsg ?? error.message),
+        };
+      }
+    });
+    return again;
+  }
+
+  /** After the driver refused the bulk before sending it: each statement alone finds the culprit. */
+  private async writeEachAlone(
+    target: Collection<StoredDocument>,
+    writes: Array<Entry & { model: Model }>,
+    results: SinkOpResult[],
+  ): Promise<Entry[]> {
+    const again: Entry[] = [];
+    for (let start = 0; start < writes.length; start += SINGLE_WRITE_CONCURRENCY) {
       await Promise.all(
-        group.slice(start, start + SINGLE_WRITE_CONCURRENCY).map(async ({ index, model }) => {
-          results[index] = await this.writeOne(target, model, ops[index]!);
+        writes.slice(start, start + SINGLE_WRITE_CONCURRENCY).map(async (entry) => {
+          again.push(...(await this.bulk(target, [entry], results, true)));
         }),
       );
     }
-  }
-
-  private async writeOne(
-    target: Collection<StoredDocument>,
-    model: Model,
-    op: SinkOp,
-    retryAfterDuplicate = true,
-  ): Promise<SinkOpResult> {
-    try {
-      await target.bulkWrite([model], { ordered: true });
-      return { status: 'written' };
-    } catch (error) {
-      if (isClientSideRefusal(error)) {
-        const detail = /larger than the maximum size/i.test(error.message)
-          ? `mongodb document too large: the write is ${BSON.calculateObjectSize(model, { ignoreUndefined: false })} bytes of BSON (limit ${MAX_DOCUMENT_BYTES} bytes); the driver refused it: ${error.message}`
-          : `mongodb driver refused the document: ${error.name}: ${error.message}`;
-        return { status: 'failed', error: new PermanentSinkError(detail, error) };
-      }
-      if (!(error instanceof MongoBulkWriteError))
-        return { status: 'failed', error: classifyRequestError(error) };
-      const writeErrors = Array.isArray(error.writeErrors)
-        ? error.writeErrors
-        : Object.values(error.writeErrors);
-      const first = writeErrors[0];
-      // No error about the document itself: the request failed (connection, write concern), so
-      // it is retried like any unreachable server, never dead-lettered.
-      if (!first) return { status: 'failed', error: classifyRequestError(error) };
-      if (first.code === DUPLICATE_KEY && op.kind === 'upsert')
-        return this.afterDuplicate(target, model, op, first.errmsg ?? error.message, retryAfterDuplicate);
-      return { status: 'failed', error: classifyWriteError(first.code, first.errmsg ?? error.message) };
-    }
-  }
-
-  /**
-   * An upsert failed with a duplicate key. On _id, because the guard refused the stored document:
-   * stale, if the stored position says so. Otherwise it was a race (another writer created or
-   * deleted the document between the guard and the insert; the write is tried once more) or a
-   * duplicate on another unique index, which no retry can fix: the document is refused for good.
-   * FerretDB does not say which index, so the stored position decides.
-   */
-  private async afterDuplicate(
-    target: Collection<StoredDocument>,
-    model: Model,
-    op: SinkOp,
-    message: string,
-    retry: boolean,
-  ): Promise<SinkOpResult> {
-    let stored: StoredDocument | null;
-    try {
-      stored = await target.findOne({ _id: op.id }, { projection: { [POSITION_FIELD]: 1 } });
-    } catch (error) {
-      return { status: 'failed', error: classifyRequestError(error) };
-    }
-    if (stored && isStoredAtOrAfter(stored[POSITION_FIELD], op.position)) return { status: 'stale' };
-    if (retry) return this.writeOne(target, model, op, false);
-    return {
-      status: 'failed',
-      error: new PermanentSinkError(
-        `mongodb refused the document: a duplicate key on a unique index other than _id (${message})`,
-      ),
-    };
+    return again;
   }
 
   async truncate(target: string, mark: TruncateMark): Promise<void> {

@@ -9,6 +9,7 @@ import { ServiceProcess } from '../support/service.js';
 import { elasticsearch, mongodb, postgres, uniqueRunId } from '../support/stack.js';
 import { waitForConvergence, type Stores } from '../support/converge.js';
 import { sampleValue } from '../support/metrics.js';
+import { LIVE_DOCUMENTS } from '../../../src/sinks/mongodb/tombstone.js';
 
 describe('streaming into both sinks', () => {
   const run = uniqueRunId('stream');
@@ -63,8 +64,9 @@ describe('streaming into both sinks', () => {
       await mongo
         .db(run)
         .collection('inventory.customers')
-        .countDocuments({ _id: String(ids[19]) as never }),
+        .countDocuments({ _id: String(ids[19]) as never, ...LIVE_DOCUMENTS }),
       0,
+      'deleted: at most its tombstone is left',
     );
   });
 

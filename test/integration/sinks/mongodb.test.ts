@@ -1,97 +1,174 @@
-// The MongoDB sink against the stack's server: what a duplicate key (E11000) means. The guarded
-// upsert of a document stored at a newer position fails with E11000 on _id, which is "stale";
-// a duplicate on another unique index (the user's own) is the document's fault and must be
-// dead-lettered, never counted stale; two writers racing to create a document must end with the
-// newer one.
+// The MongoDB sink against the stack's real MongoDB stand-in (MONGODB_URL): compare-and-set
+// writes, what a duplicate key means, and tombstones that keep a deleted row deleted when resync's
+// older page arrives after the delete.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { MongoClient } from 'mongodb';
+import type { Db, MongoClient } from 'mongodb';
 import pino from 'pino';
-import { createSink } from '../../../src/app.js';
-import { loadConfig } from '../../../src/config/load.js';
 import type { RowChange } from '../../../src/decoder/types.js';
+import { MongoSink, POSITION_FIELD, createMongoClient } from '../../../src/sinks/mongodb/sink.js';
 import type { Document } from '../../../src/router/document.js';
-import { POSITION_FIELD } from '../../../src/sinks/mongodb/sink.js';
-import { SNAPSHOT_POSITION, type Sink, type SinkOp } from '../../../src/sinks/sink.js';
-import { dropDatabases } from '../support/cleanup.js';
-import { mongodbWithTimeouts } from '../support/stores.js';
-import { uniqueRunId } from '../support/stack.js';
+import { SNAPSHOT_POSITION, type SinkOp, type SinkOpResult } from '../../../src/sinks/sink.js';
+import { mongoReader } from '../../../src/verify/sink-readers.js';
+import { mongodb, stack, uniqueRunId } from '../support/stack.js';
 
-const event = { position: { commitTsMs: 0 } } as unknown as RowChange;
+const RUN = uniqueRunId('mongo-sink').replaceAll('-', '_');
+const TARGET = 'inventory.customers';
+let client: MongoClient;
+let db: Db;
+const sinks: MongoSink[] = [];
 
-function upsert(id: string, position: bigint, document: Document): SinkOp {
-  return { kind: 'upsert', target: 'people', id, position, event, document, unchangedColumns: [] };
+function newSink(): MongoSink {
+  const sink = new MongoSink(createMongoClient(stack.mongodbUrl, 30_000), {
+    url: stack.mongodbUrl,
+    database: RUN,
+    logger: pino({ level: 'silent' }),
+  });
+  sinks.push(sink);
+  return sink;
 }
 
-describe('MongoDB sink and duplicate keys', () => {
-  const database = uniqueRunId('mongosink');
-  let sink: Sink;
-  let mongo: MongoClient;
-  const people = () => mongo.db(database).collection<{ _id: string } & Record<string, unknown>>('people');
+const upsert = (
+  id: string,
+  position: bigint,
+  document: Document,
+  unchangedColumns: string[] = [],
+): SinkOp => ({
+  kind: 'upsert',
+  target: TARGET,
+  id,
+  position,
+  document,
+  unchangedColumns,
+  event: {} as RowChange,
+});
+const remove = (id: string, position: bigint): SinkOp => ({
+  kind: 'delete',
+  target: TARGET,
+  id,
+  position,
+  event: {} as RowChange,
+});
+const statuses = (results: SinkOpResult[]) => results.map((result) => result.status);
+const stored = (id: string) => db.collection<{ _id: string }>(TARGET).findOne({ _id: id });
 
-  before(async () => {
-    mongo = await mongodbWithTimeouts();
-    sink = createSink(
-      'mongodb',
-      loadConfig({ ...process.env, MONGODB_DATABASE: database }),
-      pino({ level: 'silent' }),
-    );
+before(async () => {
+  client = await mongodb();
+  db = client.db(RUN);
+});
+
+after(async () => {
+  await db.dropDatabase();
+  await client.close();
+  await Promise.all(sinks.map((sink) => sink.close()));
+});
+
+describe('MongoSink on the stand-in', () => {
+  test('newer positions are written, older and equal ones are stale and change nothing', async () => {
+    const sink = newSink();
     await sink.connect();
-    await people().createIndex({ email: 1 }, { unique: true });
-  });
-
-  after(async () => {
-    await sink.close();
-    await dropDatabases(mongo, [database]);
-    await mongo.close();
-  });
-
-  test('an older write over a newer document is stale, and changes nothing', async () => {
-    assert.deepEqual(await sink.write([upsert('1', 0x3000000n, { email: 'one@example.com', v: 'new' })]), [
-      { status: 'written' },
-    ]);
-    assert.deepEqual(await sink.write([upsert('1', 0x2000000n, { email: 'one@example.com', v: 'old' })]), [
-      { status: 'stale' },
-    ]);
-    assert.equal((await people().findOne({ _id: '1' }))?.v, 'new');
-  });
-
-  test("a duplicate on the user's own unique index is a permanent failure naming it, not stale", async () => {
-    const [result] = await sink.write([upsert('2', 0x3000000n, { email: 'one@example.com', v: 'dup' })]);
-    assert.equal(result?.status, 'failed');
-    assert.ok(result?.status === 'failed' && !result.error.retriable);
-    assert.match(result.status === 'failed' ? result.error.message : '', /unique index other than _id/);
-    assert.equal(await people().countDocuments({ _id: '2' as never }), 0);
-  });
-
-  test('a snapshot read refreshes a document a snapshot wrote, never one the stream wrote', async () => {
-    await sink.write([upsert('3', SNAPSHOT_POSITION, { email: 'three@example.com', v: 'read 1' })]);
     assert.deepEqual(
-      await sink.write([upsert('3', SNAPSHOT_POSITION, { email: 'three@example.com', v: 'read 2' })]),
-      [{ status: 'written' }],
+      statuses(await sink.write([upsert('a', 10n, { v: 'ten' }), upsert('b', 10n, { v: 'ten' })])),
+      ['written', 'written'],
     );
-    await sink.write([upsert('3', 0x2000000n, { email: 'three@example.com', v: 'streamed' })]);
-    assert.deepEqual(
-      await sink.write([upsert('3', SNAPSHOT_POSITION, { email: 'three@example.com', v: 'read 3' })]),
-      [{ status: 'stale' }],
-    );
-    const stored = await people().findOne({ _id: '3' });
-    assert.equal(stored?.v, 'streamed');
-    assert.equal(stored?.[POSITION_FIELD], 0x2000000n);
+    const results = await sink.write([
+      upsert('a', 5n, { v: 'five' }),
+      upsert('b', 20n, { v: 'twenty' }),
+      upsert('c', 1n, { v: 'one' }),
+    ]);
+    assert.deepEqual(statuses(results), ['stale', 'written', 'written']);
+    assert.deepEqual(await stored('a'), { _id: 'a', v: 'ten', [POSITION_FIELD]: 10n });
+    assert.deepEqual(await stored('b'), { _id: 'b', v: 'twenty', [POSITION_FIELD]: 20n });
   });
 
-  test('two writers racing to create the same documents: the newer change always stays', async () => {
-    const ids = Array.from({ length: 20 }, (_, i) => `race-${i}`);
+  test('a document without a position (written by the application) is taken over', async () => {
+    await db.collection<{ _id: string; v: string }>(TARGET).insertOne({ _id: 'app', v: 'by hand' });
+    const sink = newSink();
+    assert.deepEqual(statuses(await sink.write([upsert('app', 3n, { v: 'cdc' })])), ['written']);
+    assert.deepEqual(await stored('app'), { _id: 'app', v: 'cdc', [POSITION_FIELD]: 3n });
+  });
+
+  test("a duplicate on the user's own unique index is a permanent failure of that document only", async () => {
+    const target = 'inventory.unique_email';
+    await db.collection(target).createIndex({ email: 1 }, { unique: true, name: 'email_unique' });
+    const sink = newSink();
+    const at = (op: SinkOp): SinkOp => ({ ...op, target });
+    await sink.write([at(upsert('u1', 1n, { email: 'x@example.com' }))]);
+    const results = await sink.write([
+      at(upsert('u2', 2n, { email: 'x@example.com' })),
+      at(upsert('u3', 2n, { email: 'y@example.com' })),
+    ]);
+    assert.equal(results[0]?.status, 'failed', 'never counted stale: the row was not written');
+    assert.ok(results[0]?.status === 'failed' && !results[0].error.retriable, 'permanent: dead-lettered');
+    assert.match(results[0]?.status === 'failed' ? results[0].error.message : '', /unique index/);
+    assert.deepEqual(results[1], { status: 'written' });
+  });
+
+  test('two instances racing on new documents (rebalance overlap) keep the newest of each', async () => {
+    const [first, second] = [newSink(), newSink()];
+    const ids = Array.from({ length: 40 }, (_, i) => `race${i}`);
     await Promise.all([
-      sink.write(ids.map((id) => upsert(id, 0x2000000n, { email: `${id}-old@example.com`, v: 'older' }))),
-      sink.write(ids.map((id) => upsert(id, 0x3000000n, { email: `${id}@example.com`, v: 'newer' }))),
+      first.write(ids.map((id) => upsert(id, 5n, { v: 'older' }))),
+      second.write(ids.map((id) => upsert(id, 9n, { v: 'newer' }))),
     ]);
-    const stored = await people()
-      .find({ _id: { $in: ids } as never })
+    const found = await db
+      .collection<{ _id: string; v: string }>(TARGET)
+      .find({ _id: { $in: ids } })
       .toArray();
+    assert.equal(found.length, ids.length);
     assert.deepEqual(
-      stored.map((doc) => doc.v),
-      ids.map(() => 'newer'),
+      found.filter((doc) => doc.v !== 'newer').map((doc) => doc._id),
+      [],
+      'no document may keep the older write',
     );
+  });
+
+  test('resync races a delete: its older page arriving after the delete does not bring the row back', async () => {
+    const sink = newSink();
+    const reader = mongoReader(db);
+    // The stream had written X; resync's snapshot read X at position 50; the stream then deletes X
+    // at 60; resync's page with X (at 50, below every change its snapshot lacks) arrives last.
+    await sink.write([upsert('x', 40n, { v: 'x' }), upsert('y', 40n, { v: 'y' })]);
+    assert.deepEqual(statuses(await sink.write([remove('x', 60n)])), ['written']);
+    assert.deepEqual(statuses(await sink.write([upsert('x', 50n, { v: 'x' })])), ['stale']);
+    // A delete of a row the sink never held leaves its guard too (resync into an empty collection).
+    assert.deepEqual(statuses(await sink.write([remove('never', 60n)])), ['written']);
+    assert.deepEqual(statuses(await sink.write([upsert('never', 50n, { v: 'n' })])), ['stale']);
+    const fetched = await reader.fetch(TARGET, ['x', 'y', 'never']);
+    assert.deepEqual([...fetched.keys()], ['y'], 'readers skip tombstones');
+    const ids: string[] = [];
+    for await (const page of reader.ids(TARGET)) ids.push(...page);
+    assert.ok(!ids.includes('x') && !ids.includes('never') && ids.includes('y'));
+    assert.equal(await reader.count(TARGET), ids.length);
+    // The row inserted again later replaces the tombstone.
+    assert.deepEqual(statuses(await sink.write([upsert('x', 70n, { v: 'back' })])), ['written']);
+    assert.deepEqual(await stored('x'), { _id: 'x', v: 'back', [POSITION_FIELD]: 70n });
+  });
+
+  test('an update with unchanged TOAST columns keeps their stored values', async () => {
+    const sink = newSink();
+    await sink.write([upsert('t', 1n, { id: 1, big: 'stored text', n: 1 })]);
+    await sink.write([upsert('t', 2n, { id: 1, n: 2 }, ['big'])]);
+    assert.deepEqual(await stored('t'), { _id: 't', id: 1, big: 'stored text', n: 2, [POSITION_FIELD]: 2n });
+  });
+
+  test('readiness runs a real write command and a read', async () => {
+    const sink = newSink();
+    assert.equal(await sink.ping(), true);
+  });
+
+  test('a snapshot read refreshes what a snapshot wrote, never what the stream wrote', async () => {
+    const sink = newSink();
+    const read = (v: string) => upsert('snap', SNAPSHOT_POSITION, { id: 'snap', v });
+    assert.deepEqual(statuses(await sink.write([read('read 1')])), ['written']);
+    assert.deepEqual(statuses(await sink.write([read('read 2')])), ['written']);
+    assert.deepEqual(
+      statuses(await sink.write([upsert('snap', 0x2000000n, { id: 'snap', v: 'streamed' })])),
+      ['written'],
+    );
+    assert.deepEqual(statuses(await sink.write([read('read 3')])), ['stale']);
+    const doc = (await stored('snap')) as Record<string, unknown> | null;
+    assert.equal(doc?.['v'], 'streamed');
+    assert.equal(doc?.[POSITION_FIELD], 0x2000000n);
   });
 });

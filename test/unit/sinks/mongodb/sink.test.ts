@@ -9,20 +9,56 @@ import { MAX_DOCUMENT_BYTES, MongoSink } from '../../../../src/sinks/mongodb/sin
 import type { Document } from '../../../../src/router/document.js';
 import type { SinkOp } from '../../../../src/sinks/sink.js';
 
-function bulkError(message: string, writeErrors: Array<{ index: number; code: number; errmsg: string }>) {
+/** A bulk error; `succeeded` statements without an error are counted as matched, as servers do. */
+function bulkError(
+  message: string,
+  writeErrors: Array<{ index: number; code: number; errmsg: string }>,
+  succeeded = 0,
+) {
   return new MongoBulkWriteError(
     { message, code: undefined as unknown as number, writeErrors: writeErrors as never },
-    { insertedCount: 0, matchedCount: 0, modifiedCount: 0, deletedCount: 0, upsertedCount: 0 } as never,
+    {
+      insertedCount: 0,
+      matchedCount: succeeded,
+      modifiedCount: succeeded,
+      deletedCount: 0,
+      upsertedCount: 0,
+    } as never,
   );
 }
 
+/**
+ * A sink over a fake collection: `find` answers the stored positions of `stored`, `bulkWrite` is
+ * `answer`. Every call is recorded.
+ */
 function sinkAnswering(
   answer: (models: unknown[]) => Promise<unknown>,
-  stored: Record<string, unknown> | null = null,
-): MongoSink {
-  const collection = { bulkWrite: answer, findOne: async () => stored };
+  stored: () => Record<string, bigint> = () => ({}),
+) {
+  const calls: string[] = [];
+  const collection = {
+    createIndex: async () => 'ok',
+    find: (filter: { _id: { $in: string[] } }) => ({
+      toArray: async () => {
+        calls.push('find');
+        const positions = stored();
+        return filter._id.$in
+          .filter((id) => id in positions)
+          .map((id) => ({ _id: id, _cdc_lsn: positions[id] }));
+      },
+    }),
+    bulkWrite: (models: unknown[]) => {
+      calls.push('bulkWrite');
+      return answer(models);
+    },
+  };
   const client = { db: () => ({ collection: () => collection }) } as unknown as MongoClient;
-  return new MongoSink(client, { url: 'mongodb://fake', database: 'db', logger: pino({ level: 'silent' }) });
+  const sink = new MongoSink(client, {
+    url: 'mongodb://fake',
+    database: 'db',
+    logger: pino({ level: 'silent' }),
+  });
+  return Object.assign(sink, { calls });
 }
 
 const op: SinkOp = {
@@ -53,27 +89,131 @@ describe('MongoSink.write', () => {
     assert.equal(result?.status === 'failed' && result.error.retriable, false);
   });
 
-  test('a duplicate key on a guarded upsert with a newer document stored: stale', async () => {
+  test('a duplicate on _id is re-checked: stale only if the re-read finds a newer position', async () => {
+    let stored: Record<string, bigint> = {};
+    let attempt = 0;
     const sink = sinkAnswering(
       async () => {
-        throw bulkError('dup', [{ index: 0, code: 11000, errmsg: 'E11000 duplicate key' }]);
+        attempt += 1;
+        // Another instance wrote position 12 between this sink's read and its write.
+        stored = { '1': 12n };
+        if (attempt === 1)
+          throw bulkError('dup', [
+            {
+              index: 0,
+              code: 11000,
+              errmsg: 'E11000 duplicate key error collection: db.c index: _id_ dup key: { _id: "1" }',
+            },
+          ]);
+        return {};
       },
-      { _id: '1', _cdc_lsn: 20n },
+      () => stored,
     );
     assert.deepEqual(await sink.write([op]), [{ status: 'stale' }]);
+    assert.deepEqual(sink.calls, ['find', 'bulkWrite', 'find']);
   });
 
-  test('a duplicate key with no newer document stored: tried once more, then refused for good', async () => {
-    let attempts = 0;
+  test('a duplicate on _id whose re-read still shows an older position is written again, not dropped', async () => {
+    let stored: Record<string, bigint> = {};
+    const written: unknown[] = [];
+    const sink = sinkAnswering(
+      async (models) => {
+        if (written.length === 0) {
+          // An older writer (resync, a rebalanced-away instance) inserted position 7 meanwhile.
+          stored = { '1': 7n };
+          written.push('lost race');
+          throw bulkError('dup', [
+            {
+              index: 0,
+              code: 11000,
+              errmsg: 'E11000 duplicate key error collection: db.c index: _id_ dup key: { _id: "1" }',
+            },
+          ]);
+        }
+        written.push(models[0]);
+        return {};
+      },
+      () => stored,
+    );
+    assert.deepEqual(await sink.write([op]), [{ status: 'written' }]);
+    const retried = written[1] as { replaceOne: { filter: Record<string, unknown> } };
+    assert.deepEqual(
+      retried.replaceOne.filter,
+      { _id: '1', _cdc_lsn: 7n },
+      'compare-and-set on the re-read position',
+    );
+  });
+
+  test("a duplicate on another unique index (the user's) is permanent, never stale", async () => {
     const sink = sinkAnswering(async () => {
-      attempts++;
-      throw bulkError('dup', [{ index: 0, code: 11000, errmsg: 'E11000 duplicate key' }]);
+      throw bulkError('dup', [
+        {
+          index: 0,
+          code: 11000,
+          errmsg: 'E11000 duplicate key error collection: db.c index: email_1 dup key: { email: "x" }',
+        },
+      ]);
     });
     const [result] = await sink.write([op]);
-    assert.equal(result?.status === 'failed' && result.error.retriable, false);
-    assert.match(result?.status === 'failed' ? result.error.message : '', /unique index other than _id/);
-    // The group's bulk write, the document alone, and the one retry.
-    assert.equal(attempts, 3);
+    assert.equal(result?.status, 'failed');
+    assert.ok(result?.status === 'failed' && !result.error.retriable);
+  });
+
+  test('one failed statement in a bulk fails only itself: no round trip per statement', async () => {
+    const sink = sinkAnswering(async () => {
+      throw bulkError('bad', [{ index: 1, code: 2, errmsg: 'invalid' }], 2);
+    });
+    const results = await sink.write([op, { ...op, id: '2' }, { ...op, id: '3' }]);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['written', 'failed', 'written'],
+    );
+    assert.deepEqual(sink.calls, ['find', 'bulkWrite']);
+  });
+
+  test('stored positions at or above the event are stale without any write', async () => {
+    const sink = sinkAnswering(
+      async () => assert.fail('nothing to write'),
+      () => ({ '1': 10n, '2': 11n }),
+    );
+    const results = await sink.write([op, { ...op, id: '2' }]);
+    assert.deepEqual(results, [{ status: 'stale' }, { status: 'stale' }]);
+    assert.deepEqual(sink.calls, ['find']);
+  });
+
+  test('a server that stopped at its first error (fewer successes than statements) gets the rest planned again', async () => {
+    let stored: Record<string, bigint> = {};
+    let attempt = 0;
+    const sink = sinkAnswering(
+      async () => {
+        attempt += 1;
+        if (attempt === 1) {
+          // FerretDB: statement 0 failed, 1 and 2 never ran, and the result counts say so.
+          throw new MongoBulkWriteError(
+            {
+              message: 'bad',
+              code: undefined as unknown as number,
+              writeErrors: [{ index: 0, code: 2, errmsg: 'invalid' }] as never,
+            },
+            {
+              insertedCount: 0,
+              matchedCount: 0,
+              modifiedCount: 0,
+              deletedCount: 0,
+              upsertedCount: 0,
+            } as never,
+          );
+        }
+        stored = { '2': 10n, '3': 10n };
+        return {};
+      },
+      () => stored,
+    );
+    const results = await sink.write([op, { ...op, id: '2' }, { ...op, id: '3' }]);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['failed', 'written', 'written'],
+    );
   });
 });
 
@@ -130,7 +270,7 @@ describe('MongoSink.write: documents over the 16 MiB limit', () => {
     assert.ok(failed.status === 'failed' && !failed.error.retriable, 'permanent');
     assert.match(
       failed.status === 'failed' ? failed.error.message : '',
-      /too large: the write is \d+ bytes of BSON \(limit 16777216 bytes\).*larger than the maximum size/,
+      /too large: \d+ bytes of BSON \(limit 16777216 bytes.*larger than the maximum size/,
     );
     assert.deepEqual(written.sort(), ['1', '3']);
   });

@@ -1,0 +1,64 @@
+# mongo: the stack's MongoDB stand-in, de.bwaldvogel:mongo-java-server with its H2 (MVStore) backend,
+# run by stack/java/cdcfanout/mongo/MongoStandIn.java on the jars of stack/maven/mongo-java-server.
+# MongoDB itself is on no registry we can reach. Chosen over FerretDB 1.24 for fidelity (unordered
+# bulks report every failed index, Decimal128, NaN/±Infinity, '.' in field names, the index a
+# duplicate key hit) and because, with the sink's compare-and-set writes, every write is a point
+# lookup on it; docs/mongodb-stand-in.md has the measurements. Data lives in one MVStore file under
+# $STACK_DIR/mongo and survives a restart. STACK_MONGO_BACKEND=memory keeps it in memory instead
+# (about 20x faster writes, for benchmarks; a restart loses everything).
+
+mongo_dir() { echo "$STACK_DIR/mongo"; }
+mongo_lib() { echo "$STACK_DIR/lib/mongo-java-server"; }
+mongo_classes() { echo "$(mongo_dir)/classes"; }
+
+mongo_compile() {
+  local src="$STACK_ROOT/stack/java/cdcfanout/mongo" out stamp
+  out="$(mongo_classes)"
+  stamp="$out/.compiled"
+  if [[ -f "$stamp" && -z "$(find "$src" "$(mongo_lib)/.complete" -newer "$stamp" -print -quit)" ]]; then
+    return 0
+  fi
+  rm -rf "$out"
+  mkdir -p "$out"
+  # es_javac finds the JDK's javac next to the java that runs the server (elasticsearch.sh).
+  "$(es_javac)" --release 17 -nowarn -d "$out" -cp "$(mongo_lib)/*" "$src"/*.java \
+    >>"$(log_file mongo)" 2>&1 || stack_die "compiling the MongoDB stand-in failed; log: $(log_file mongo)"
+  touch "$stamp"
+}
+
+mongo_install() {
+  mkdir -p "$STACK_DIR/lib" "$(mongo_dir)"
+  maven_fetch "$STACK_ROOT/stack/maven/mongo-java-server" "$(mongo_lib)"
+  mongo_compile
+}
+
+mongo_store() {
+  if [[ "$STACK_MONGO_BACKEND" == memory ]]; then echo memory; else echo "$(mongo_dir)/data.mv"; fi
+}
+
+mongo_start() {
+  mkdir -p "$(mongo_dir)"
+  # SIGTERM runs the server's shutdown hook, which closes the MVStore: the last writes reach the file.
+  start_daemon mongo "$(java_bin)" -Xms128m -Xmx768m -Dmvstore.cacheMb=256 \
+    -cp "$(mongo_classes):$(mongo_lib)/*" cdcfanout.mongo.MongoStandIn \
+    "$STACK_HOST" "$STACK_MONGO_PORT" "$(mongo_store)"
+}
+
+# A real round trip through the official driver, a read and a write, not only a port check.
+mongo_healthy() {
+  port_open "$STACK_MONGO_PORT" || return 1
+  (cd "$STACK_ROOT" && node -e '
+const { MongoClient } = require("mongodb");
+const client = new MongoClient(process.argv[1], { serverSelectionTimeoutMS: 2000, socketTimeoutMS: 5000 });
+const probe = client.db("cdc_fanout_health").collection("probe");
+probe.replaceOne({ _id: "stack" }, { at: new Date() }, { upsert: true })
+  .then(() => probe.findOne({ _id: "stack" }))
+  .then((d) => process.exit(d ? 0 : 1), () => process.exit(1));
+' "mongodb://$STACK_HOST:$STACK_MONGO_PORT/?directConnection=true") >/dev/null 2>&1
+}
+
+mongo_stop() { stop_daemon mongo 30; }
+
+mongo_status() {
+  echo "mongo      $STACK_HOST:$STACK_MONGO_PORT  mongo-java-server=$(sed -n 's:.*<mongo-java-server.version>\(.*\)</mongo-java-server.version>.*:\1:p' "$STACK_ROOT/stack/maven/mongo-java-server/pom.xml")  store=$(mongo_store)"
+}
