@@ -139,3 +139,22 @@ java_bin() {
     command -v java
   fi
 }
+
+# compile_java COMPONENT SRC LIB OUT: compiles the .java files under SRC against the jars in LIB
+# into OUT, for a component whose server is a small Java main of ours. Skipped while OUT is newer
+# than the sources and the fetched jars (LIB/.complete). Errors go to the component's log.
+compile_java() {
+  local component="$1" src="$2" lib="$3" out="$4"
+  local stamp="$out/.compiled"
+  if [[ -f "$stamp" && -z "$(find "$src" "$lib/.complete" -newer "$stamp" -print -quit)" ]]; then
+    return 0
+  fi
+  rm -rf "$out"
+  mkdir -p "$out"
+  local sources
+  mapfile -t sources < <(find "$src" -name '*.java')
+  # es_javac (elasticsearch.sh) finds the JDK's javac next to the java that runs the servers.
+  "$(es_javac)" --release 17 -nowarn -d "$out" -cp "$lib/*" "${sources[@]}" >>"$(log_file "$component")" 2>&1 ||
+    stack_die "compiling $component's Java sources failed; log: $(log_file "$component")"
+  touch "$stamp"
+}

@@ -21,20 +21,7 @@ es_javac() {
 
 # Recompiles the launcher when its sources or the fetched jars are newer than the last build.
 es_compile() {
-  local src="$STACK_ROOT/stack/java/org/elasticsearch" out stamp
-  out="$(es_classes)"
-  stamp="$out/.compiled"
-  if [[ -f "$stamp" && -z "$(find "$src" "$(es_lib)/.complete" -newer "$stamp" -print -quit)" ]]; then
-    return 0
-  fi
-  rm -rf "$out"
-  mkdir -p "$out"
-  local sources
-  mapfile -t sources < <(find "$src" -name '*.java')
-  "$(es_javac)" --release 17 -nowarn -d "$out" -cp "$(es_lib)/*" "${sources[@]}" \
-    >>"$(log_file elasticsearch)" 2>&1 ||
-    stack_die "compiling the Elasticsearch launcher failed; log: $(log_file elasticsearch)"
-  touch "$stamp"
+  compile_java elasticsearch "$STACK_ROOT/stack/java/org/elasticsearch" "$(es_lib)" "$(es_classes)"
 }
 
 elasticsearch_install() {

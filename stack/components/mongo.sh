@@ -12,18 +12,7 @@ mongo_lib() { echo "$STACK_DIR/lib/mongo-java-server"; }
 mongo_classes() { echo "$(mongo_dir)/classes"; }
 
 mongo_compile() {
-  local src="$STACK_ROOT/stack/java/cdcfanout/mongo" out stamp
-  out="$(mongo_classes)"
-  stamp="$out/.compiled"
-  if [[ -f "$stamp" && -z "$(find "$src" "$(mongo_lib)/.complete" -newer "$stamp" -print -quit)" ]]; then
-    return 0
-  fi
-  rm -rf "$out"
-  mkdir -p "$out"
-  # es_javac finds the JDK's javac next to the java that runs the server (elasticsearch.sh).
-  "$(es_javac)" --release 17 -nowarn -d "$out" -cp "$(mongo_lib)/*" "$src"/*.java \
-    >>"$(log_file mongo)" 2>&1 || stack_die "compiling the MongoDB stand-in failed; log: $(log_file mongo)"
-  touch "$stamp"
+  compile_java mongo "$STACK_ROOT/stack/java/cdcfanout/mongo" "$(mongo_lib)" "$(mongo_classes)"
 }
 
 mongo_install() {
