@@ -261,8 +261,8 @@ export class SinkPipeline {
         for (const failed of failures) {
           // A failed operation that stood for several changes: each of them on its own, in order.
           const parts = step.unfolded.get(failed.op);
-          const failures = parts ? await this.writeOneByOne(parts, control) : [failed];
-          for (const { op, error } of failures) {
+          const refused = parts ? await this.writeOneByOne(parts, control) : [failed];
+          for (const { op, error } of refused) {
             letters.push({ record: byOffset.get(op.event.record.offset)!, error, sink: this.sinkName });
           }
         }
