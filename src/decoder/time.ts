@@ -54,8 +54,21 @@ function formatYear(year: number): string {
   return (year < 0 ? '-' : '+') + padN(Math.abs(year), 6);
 }
 
-/** io.debezium.time.Date: days since the epoch to 'YYYY-MM-DD'. */
+/**
+ * Debezium 3.2 sends a date 'infinity' as -2147472692 and '-infinity' as -2147472691 (checked
+ * against the stack's connector): days near year -5877611, far below Postgres' first date (4713
+ * BC), so neither can be a real value.
+ */
+const DATE_POSITIVE_INFINITY = -2_147_472_692;
+const DATE_NEGATIVE_INFINITY = -2_147_472_691;
+
+/**
+ * io.debezium.time.Date: days since the epoch to 'YYYY-MM-DD' (astronomical years: 44 BC is
+ * -000043), and the infinity sentinels to Postgres' 'infinity' and '-infinity'.
+ */
 export function formatDate(days: number): string {
+  if (days === DATE_POSITIVE_INFINITY) return 'infinity';
+  if (days === DATE_NEGATIVE_INFINITY) return '-infinity';
   const [year, month, day] = civilFromDays(days);
   return `${formatYear(year)}-${pad2(month)}-${pad2(day)}`;
 }

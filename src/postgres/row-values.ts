@@ -12,6 +12,18 @@ export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
+/**
+ * A date or timestamp as the decoder prints Debezium's: 'infinity' and '-infinity' as Postgres
+ * spells them, the year astronomical (1 BC is 0000, 44 BC -000043) and signed with six digits
+ * outside 0000-9999, as ISO-8601's expanded years. `local` is the value in the printed zone.
+ */
+function temporal(col: string, local: string, rest: string): string {
+  const bc = `extract(year FROM ${local}) < 0`;
+  const year = `(CASE WHEN ${bc} THEN extract(year FROM ${local})::int + 1 ELSE extract(year FROM ${local})::int END)`;
+  const printed = `CASE WHEN ${year} < 0 THEN '-' || lpad((-${year})::text, 6, '0') WHEN ${year} > 9999 THEN '+' || lpad(${year}::text, 6, '0') ELSE lpad(${year}::text, 4, '0') END`;
+  return `CASE WHEN ${col} IS NULL THEN NULL WHEN NOT isfinite(${col}) THEN ${col}::text ELSE (${printed}) || to_char(${local}, ${rest}) END`;
+}
+
 /** The SELECT expression that renders a column the way the decoder formats it. */
 export function selectExpression(column: ColumnInfo): string {
   const col = quoteIdent(column.name);
@@ -31,10 +43,12 @@ export function selectExpression(column: ColumnInfo): string {
       return `to_char(DATE '2000-01-01' + ${col}, 'HH24:MI:SS.US')`;
     case 'timetz':
       return `to_char(DATE '2000-01-01' + (${col} AT TIME ZONE 'UTC')::time, 'HH24:MI:SS.US"Z"')`;
+    case 'date':
+      return temporal(col, col, `'-MM-DD'`);
     case 'timestamp':
-      return `to_char(${col}, 'YYYY-MM-DD"T"HH24:MI:SS.US')`;
+      return temporal(col, col, `'-MM-DD"T"HH24:MI:SS.US'`);
     case 'timestamptz':
-      return `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+      return temporal(col, `(${col} AT TIME ZONE 'UTC')`, `'-MM-DD"T"HH24:MI:SS.US"Z"'`);
     case 'interval':
       return `CASE WHEN ${col} IS NULL THEN NULL ELSE concat_ws(' ', extract(year FROM ${col}), extract(month FROM ${col}), extract(day FROM ${col}), extract(hour FROM ${col}), extract(minute FROM ${col}), extract(second FROM ${col})) END`;
     case 'bytea':

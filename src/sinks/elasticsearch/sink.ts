@@ -205,7 +205,11 @@ export class ElasticsearchSink implements Sink {
         index,
         settings: { index: { gc_deletes: this.options.gcDeletes } },
         mappings: {
-          dynamic_templates: [{ doubles: { match_mapping_type: 'double', mapping: { type: 'double' } } }],
+          dynamic_templates: [
+            { doubles: { match_mapping_type: 'double', mapping: { type: 'double' } } },
+            // 'infinity', a BC or a five-digit year: kept in _source (unindexed), never refused.
+            { dates: { match_mapping_type: 'date', mapping: { type: 'date', ignore_malformed: true } } },
+          ],
         },
       });
       this.log.info({ index }, 'index created');

@@ -27,17 +27,25 @@ describe('verify on ordinary Postgres types and a keyless table', { timeout: 300
     await pg.query(`CREATE DOMAIN inventory.${prefix}_price AS numeric(10,2)`);
     await pg.query(
       `CREATE TABLE inventory.${typed} (id int PRIMARY KEY, filler char(12), code char(3), amount inventory.${prefix}_positive,
-         price inventory.${prefix}_price, attributes hstore, flags bit(4), mask varbit(12), spot point)`,
+         price inventory.${prefix}_price, attributes hstore, flags bit(4), mask varbit(12), spot point,
+         day date, at timestamp, at_utc timestamptz)`,
     );
     await pg.query(`CREATE TABLE inventory.${keyless} (note text)`);
     await pg.query(`ALTER PUBLICATION ${PUBLICATION} ADD TABLE inventory.${typed}, inventory.${keyless}`);
     await pg.query('COMMIT');
     await pg.query(
       `INSERT INTO inventory.${typed} VALUES
-         (1, 'ab', 'x', 7, 12.5, 'colour=>red, size=>NULL', B'1010', B'101', '(1,2)'),
-         (2, '', 'abc', 1, 0, '', B'0000', B'100000000001', '(1.5,-2.25)'),
-         (3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
-         (4, 'multi-bytÉ', ' y', 2147483647, -99999999.99, '"a b"=>"c=>d"', B'1111', B'', '(-1e300,0)')`,
+         (1, 'ab', 'x', 7, 12.5, 'colour=>red, size=>NULL', B'1010', B'101', '(1,2)',
+          '2024-02-29', '2024-02-29 23:59:59.999999', '2024-02-29 23:59:59.5+05:30'),
+         (2, '', 'abc', 1, 0, '', B'0000', B'100000000001', '(1.5,-2.25)',
+          'infinity', 'infinity', 'infinity'),
+         (3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+         (4, 'multi-bytÉ', ' y', 2147483647, -99999999.99, '"a b"=>"c=>d"', B'1111', B'', '(-1e300,0)',
+          '-infinity', '-infinity', '-infinity'),
+         (5, 'bc', 'bc', 5, 1, '', B'0001', B'1', '(0,0)',
+          '0044-03-15 BC', '0001-01-01 00:00:00 BC', '1999-12-31 23:00:00-01'),
+         (6, 'far', 'far', 6, 2, '', B'0010', B'10', '(0,1)',
+          '10000-01-01', '20000-06-01 12:00:00', '9999-12-31 23:59:59+00')`,
     );
     await pg.query(`INSERT INTO inventory.${keyless} VALUES ('no key')`);
     await fixture.service.start();
@@ -45,7 +53,7 @@ describe('verify on ordinary Postgres types and a keyless table', { timeout: 300
 
   after(() => fixture.close());
 
-  test('the stream and verify agree on char(n), domains, hstore, bit strings and points, in both sinks', async () => {
+  test('the stream and verify agree on char(n), domains, hstore, bit strings, points, ±infinity and BC dates, in both sinks', async () => {
     await fixture.converge({ tables: [typed] });
     const result = await cli('verify', '--table', `inventory.${typed}`, '--json');
     assert.equal(result.code, 0, result.stdout);

@@ -19,6 +19,13 @@ import { ValueError } from '../../../src/decoder/value-error.js';
 const JS_DATE_MAX_DAYS = 100_000_000; // Date's range is +-8.64e15 ms = +-1e8 days
 
 describe('formatDate (io.debezium.time.Date)', () => {
+  test("Debezium's sentinels for 'infinity' and '-infinity' (from the stack's connector) come out as Postgres spells them", () => {
+    assert.equal(formatDate(-2147472692), 'infinity');
+    assert.equal(formatDate(-2147472691), '-infinity');
+    // Postgres' first date, 4713-01-01 BC, is astronomical year -4712.
+    assert.equal(formatDate(-2440550), '-004712-01-01');
+  });
+
   test('known dates, including before 1970 and before year 1000', () => {
     assert.equal(formatDate(0), '1970-01-01');
     assert.equal(formatDate(19782), '2024-02-29');
