@@ -17,7 +17,7 @@ stack_started_here=0
 stop_stack() { ((stack_started_here)) && bash stack/down.sh || true; }
 
 if [[ $suite == integration || $suite == all ]]; then
-  if ! bash stack/status.sh 2>/dev/null | grep -qv '^healthy'; then
+  if ! bash stack/status.sh 2>/dev/null | grep -Eqv '^(healthy|optional) '; then
     echo "[test] stack already healthy"
   else
     stack_started_here=1
