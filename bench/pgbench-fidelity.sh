@@ -54,7 +54,8 @@ for _ in $(seq 60); do
 done
 
 echo "== service"
-cli start >"/tmp/$run.service.log" 2>&1 &
+# Not through cli(): $! must be the service itself, for the cleanup to stop it.
+node --import tsx src/cli/main.ts start >"/tmp/$run.service.log" 2>&1 &
 service=$!
 sleep 5
 for t in pgbench_accounts pgbench_branches pgbench_tellers; do

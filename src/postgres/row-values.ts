@@ -40,7 +40,12 @@ export function selectExpression(column: ColumnInfo): string {
     case 'money':
       return `${col}::numeric::text`;
     case 'time':
-      return `to_char(DATE '2000-01-01' + ${col}, 'HH24:MI:SS.US')`;
+      // 24:00:00 is a time of its own (the end of the day); added to a date it would be 00:00.
+      return `CASE WHEN ${col} = '24:00:00' THEN '24:00:00.000000' ELSE to_char(DATE '2000-01-01' + ${col}, 'HH24:MI:SS.US') END`;
+    case 'inet':
+    case 'cidr':
+      // ::text prints the netmask always (::1/128); the type's output, which Debezium sends, omits a full one.
+      return `CASE WHEN ${col} IS NULL THEN NULL ELSE concat(${col}) END`;
     case 'timetz':
       return `to_char(DATE '2000-01-01' + (${col} AT TIME ZONE 'UTC')::time, 'HH24:MI:SS.US"Z"')`;
     case 'date':
