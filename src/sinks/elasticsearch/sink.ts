@@ -545,10 +545,10 @@ export class ElasticsearchSink implements Sink {
 
   /** The mark lives in the index's mapping `_meta`, beside whatever else is kept there. */
   private async recordTruncateMark(index: string, mark: TruncateMark): Promise<void> {
-    const current = (await this.truncateMarks([index])).get(index);
-    if (current && current.position >= mark.position) return;
     const mappings = await this.client.indices.getMapping({ index });
     const meta = Object.values(mappings)[0]?.mappings?._meta ?? {};
+    const current = truncateMarkIn(meta);
+    if (current && current.position >= mark.position) return;
     await this.client.indices.putMapping({
       index,
       _meta: {
@@ -568,10 +568,8 @@ export class ElasticsearchSink implements Sink {
         allow_no_indices: true,
       });
       for (const [index, { mappings: mapping }] of Object.entries(mappings)) {
-        const stored = (mapping?._meta as Record<string, unknown> | undefined)?.[TRUNCATE_META] as
-          { position?: unknown; commit_ts_ms?: unknown } | undefined;
-        if (typeof stored?.position === 'string' && typeof stored.commit_ts_ms === 'number')
-          marks.set(index, { position: BigInt(stored.position), commitTsMs: stored.commit_ts_ms });
+        const mark = truncateMarkIn(mapping?._meta);
+        if (mark) marks.set(index, mark);
       }
     } catch (error) {
       throw classifyRequestError(error);
@@ -582,3 +580,11 @@ export class ElasticsearchSink implements Sink {
 
 /** The `_meta` key of an index's truncate mark (its position a string: 64 bits). */
 const TRUNCATE_META = 'cdc_fanout_truncate';
+
+/** The truncate mark kept in an index mapping's `_meta`, if there is one. */
+function truncateMarkIn(meta: unknown): TruncateMark | undefined {
+  const stored = (meta as Record<string, unknown> | undefined)?.[TRUNCATE_META] as
+    { position?: unknown; commit_ts_ms?: unknown } | undefined;
+  if (typeof stored?.position !== 'string' || typeof stored.commit_ts_ms !== 'number') return undefined;
+  return { position: BigInt(stored.position), commitTsMs: stored.commit_ts_ms };
+}
