@@ -62,13 +62,6 @@ convict.addFormats({
         throw new Error('must be a port number (digits only, 0 - 65535)');
     },
   },
-  'comma-list': {
-    coerce: splitList,
-    validate: (value: unknown) => {
-      if (!Array.isArray(value) || value.length === 0)
-        throw new Error('must be a non-empty comma-separated list');
-    },
-  },
   'broker-list': {
     coerce: splitList,
     validate: (value: unknown) => {
