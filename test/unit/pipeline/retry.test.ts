@@ -50,6 +50,29 @@ function flaky<T>(
   return { attempt, calls: () => calls };
 }
 
+/** Heartbeats run on mocked time, so a test can pass them without waiting. */
+function mockInterval(t: TestContext) {
+  t.mock.timers.enable({ apis: ['setInterval'] });
+}
+
+/**
+ * A step that always fails transiently, under a real backoff of at least 60 s: a test would time
+ * out unless something cut the wait short. Answers the retry and its attempt count.
+ */
+function failingWithLongBackoff(control: BatchControl, hooks: RetryHooks) {
+  let calls = 0;
+  const done = retryUntilDone(
+    async () => {
+      calls++;
+      throw new TransientSinkError('down');
+    },
+    { minTimeoutMs: 60_000, maxTimeoutMs: 120_000 },
+    control,
+    hooks,
+  );
+  return { done: done.catch((e: unknown) => e), calls: () => calls };
+}
+
 describe('retryUntilDone', () => {
   test('a first success returns its value without retrying', async () => {
     const hooks = new Hooks();
@@ -140,10 +163,6 @@ describe('retryUntilDone', () => {
 });
 
 describe('retryUntilDone heartbeats (mocked interval)', () => {
-  function mockInterval(t: TestContext) {
-    t.mock.timers.enable({ apis: ['setInterval'] });
-  }
-
   test('heartbeats every 3 s while retrying and stops once done', async (t) => {
     mockInterval(t);
     const control = new FakeControl();
@@ -173,25 +192,15 @@ describe('retryUntilDone heartbeats (mocked interval)', () => {
   test('a revoked partition abandons a long backoff wait without waiting it out', async (t) => {
     mockInterval(t);
     const control = new FakeControl();
-    let calls = 0;
-    const done = retryUntilDone(
-      async () => {
-        calls++;
-        throw new TransientSinkError('down');
-      },
-      // A real backoff of at least 60 s: the test would time out if the abort did not cut it short.
-      { minTimeoutMs: 60_000, maxTimeoutMs: 120_000 },
-      control,
-      new Hooks(),
-    );
+    const { done, calls } = failingWithLongBackoff(control, new Hooks());
     await sleep(5);
-    assert.equal(calls, 1);
+    assert.equal(calls(), 1);
     control.active = false;
     t.mock.timers.tick(3000);
-    const error = await done.catch((e: unknown) => e);
+    const error = await done;
     assert.ok(error instanceof BatchAbandonedError);
     assert.match(error.message, /partition revoked/);
-    assert.equal(calls, 1);
+    assert.equal(calls(), 1);
     assert.equal(control.heartbeats, 0, 'no heartbeat for a batch that is no longer ours');
   });
 
@@ -199,17 +208,10 @@ describe('retryUntilDone heartbeats (mocked interval)', () => {
     mockInterval(t);
     const control = new FakeControl();
     control.heartbeatError = new Error('REBALANCE_IN_PROGRESS');
-    const done = retryUntilDone(
-      async () => {
-        throw new TransientSinkError('down');
-      },
-      { minTimeoutMs: 60_000, maxTimeoutMs: 120_000 },
-      control,
-      new Hooks(),
-    );
+    const { done } = failingWithLongBackoff(control, new Hooks());
     await sleep(5);
     t.mock.timers.tick(3000);
-    const error = await done.catch((e: unknown) => e);
+    const error = await done;
     assert.ok(error instanceof BatchAbandonedError);
     assert.match(error.message, /heartbeat failed: REBALANCE_IN_PROGRESS/);
   });
@@ -217,25 +219,16 @@ describe('retryUntilDone heartbeats (mocked interval)', () => {
 
 describe('retryUntilDone while the service stops', () => {
   test('a backoff wait is cut short: abandoned at the next heartbeat, no other attempt', async (t) => {
-    t.mock.timers.enable({ apis: ['setInterval'] });
+    mockInterval(t);
     const hooks = new Hooks();
-    let calls = 0;
-    const done = retryUntilDone(
-      async () => {
-        calls++;
-        throw new TransientSinkError('down');
-      },
-      { minTimeoutMs: 60_000, maxTimeoutMs: 120_000 },
-      new FakeControl(),
-      hooks,
-    );
+    const { done, calls } = failingWithLongBackoff(new FakeControl(), hooks);
     await sleep(5);
     hooks.going = false;
     t.mock.timers.tick(3000);
-    const error = await done.catch((e: unknown) => e);
+    const error = await done;
     assert.ok(error instanceof BatchAbandonedError);
     assert.match(error.message, /service stopping/);
-    assert.equal(calls, 1);
+    assert.equal(calls(), 1);
   });
 
   test('the attempt in flight when keepGoing() turns false is let finish (past a heartbeat), none follows', async () => {
