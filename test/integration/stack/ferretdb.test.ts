@@ -1,12 +1,14 @@
-// What the Mongo sink may rely on from the local stack's FerretDB 1.24 (SQLite handler). Every
-// assertion also holds on MongoDB 7, so MONGO_URL can point at either. Behaviour that differs
+// What the Mongo sink may rely on from the local stack's MongoDB server (the stand-in, or FerretDB
+// 1.24). Every assertion also holds on MongoDB 7, so MONGODB_URL can point at any of them. Behaviour that differs
 // between the two is left out of the assertions on purpose and described where it matters.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { MongoBulkWriteError, MongoClient, MongoServerError } from 'mongodb';
+import { stack } from '../support/stack.js';
 
-const MONGO_URL = process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017';
+// The stack's address, as every integration test reads it (MONGODB_URL).
+const MONGO_URL = stack.mongodbUrl;
 const DUPLICATE_KEY = 11000;
 const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;
