@@ -8,22 +8,20 @@ const marker = (n: number) => ({
 });
 const FIRST = marker(0);
 
-/** JSON has no NaN or Infinity: JSON.stringify writes null, which would silently change the value. */
-export class NonFiniteNumberError extends Error {
-  constructor(
-    /** The key that holds it (the column, or a key inside a JSON column). */
-    readonly key: string,
-    readonly value: number,
-  ) {
-    super(`"${key}" holds ${value}, which JSON cannot carry`);
-    this.name = 'NonFiniteNumberError';
-  }
+/**
+ * JSON has no NaN or Infinity, and JSON.stringify would write null, silently changing the value. They
+ * are written as the strings Debezium's JsonConverter uses for them ("NaN", "Infinity",
+ * "-Infinity"); Elasticsearch maps float columns with ignore_malformed (see
+ * sinks/elasticsearch/mapping.ts), so it keeps that string in _source and leaves it unindexed.
+ */
+function nonFiniteText(value: number): string {
+  return Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity';
 }
 
 function stringifyMarked(value: unknown, { mark, pattern }: ReturnType<typeof marker>): string | null {
   let bigints = 0;
-  const text = JSON.stringify(value, (key, item: unknown) => {
-    if (typeof item === 'number' && !Number.isFinite(item)) throw new NonFiniteNumberError(key, item);
+  const text = JSON.stringify(value, (_key, item: unknown) => {
+    if (typeof item === 'number' && !Number.isFinite(item)) return nonFiniteText(item);
     if (typeof item !== 'bigint') return item;
     bigints++;
     return `${mark}${item.toString()}\u0000`;

@@ -1,11 +1,13 @@
 // A comparable text for a document value, so values that mean the same compare equal whatever
-// each store hands back: an int64 read as number or bigint, a Decimal128, object keys in any order.
+// each store hands back: an int64 read as number or bigint, a Decimal128, object keys in any order,
+// a float's NaN or ±Infinity as MongoDB's double or as the string Elasticsearch keeps for it.
 export function canonical(value: unknown): string {
   if (value === null || value === undefined) return 'null';
   switch (typeof value) {
     case 'bigint':
       return value.toString();
     case 'number':
+      if (!Number.isFinite(value)) return JSON.stringify(String(value));
       return Number.isInteger(value) ? BigInt(value).toString() : String(value);
     case 'string':
       return JSON.stringify(value);

@@ -8,6 +8,12 @@
 //   decimals written as numbers (decimal mode "double")                             -> double
 // Integers map to long dynamically, which holds every int8..int64; strings, times, bytes and JSON
 // columns keep the dynamic mapping they always had. Documents are not changed in any way.
+//
+// The doubles are mapped with ignore_malformed: a float column's NaN and ±Infinity arrive as the
+// strings "NaN", "Infinity", "-Infinity" (JSON has no such numbers), which a strict double field
+// would refuse with the whole document. With it, the string stays in _source and the field is
+// left unindexed for that document (listed in its _ignored field). ignore_malformed can be set on
+// an existing field, so a double mapped without it (an older index) is updated, not a conflict.
 import type { ColumnType, ColumnTypes } from '../../decoder/types.js';
 import type { DecimalMode } from '../../config/tables.js';
 
@@ -64,9 +70,13 @@ export function wantedFields(
 /** Known field types of an index by dotted path ("object" for objects without an explicit type). */
 export type KnownMapping = Map<string, string>;
 
+/** How a known double that refuses malformed values is recorded: it needs ignore_malformed added. */
+const STRICT_DOUBLE = 'double (refuses NaN)';
+
 interface MappingNode {
   readonly type?: unknown;
   readonly properties?: unknown;
+  readonly ignore_malformed?: unknown;
 }
 
 function flattenInto(properties: unknown, prefix: string, known: KnownMapping): void {
@@ -75,7 +85,8 @@ function flattenInto(properties: unknown, prefix: string, known: KnownMapping): 
     if (raw === null || typeof raw !== 'object') continue;
     const node = raw as MappingNode;
     const path = prefix === '' ? name : `${prefix}.${name}`;
-    const type = typeof node.type === 'string' ? node.type : 'object';
+    let type = typeof node.type === 'string' ? node.type : 'object';
+    if (type === 'double' && node.ignore_malformed !== true) type = STRICT_DOUBLE;
     const earlier = known.get(path);
     // An alias over several indices can map one path differently: keep both, so it conflicts.
     known.set(path, earlier === undefined || earlier === type ? type : `${earlier} or ${type}`);
@@ -121,16 +132,18 @@ export function diffMapping(wanted: readonly WantedField[], known: KnownMapping)
       if (existing !== undefined && !CONTAINERS.has(existing)) conflict = { field, path: prefix, existing };
     }
     const existing = known.get(field.path);
-    if (conflict === null && existing !== undefined && existing !== field.type)
+    const updatable = existing === undefined || existing === STRICT_DOUBLE;
+    if (conflict === null && !updatable && existing !== field.type)
       conflict = { field, path: field.path, existing };
     if (conflict !== null) conflicts.push(conflict);
-    else if (existing === undefined) missing.push(field);
+    else if (updatable) missing.push(field);
   }
   return { missing, conflicts };
 }
 
 export interface PropertyMapping {
   type?: string;
+  ignore_malformed?: boolean;
   properties?: Record<string, PropertyMapping>;
 }
 
@@ -145,7 +158,7 @@ export function mappingProperties(fields: readonly WantedField[]): Record<string
       const node = Object.hasOwn(level, name) ? level[name]! : defineOwn(level, name, {});
       level = node.properties ??= {};
     }
-    defineOwn(level, segments[segments.length - 1]!, { type: field.type });
+    defineOwn(level, segments[segments.length - 1]!, { type: field.type, ignore_malformed: true });
   }
   return root;
 }

@@ -21,7 +21,6 @@ import {
   wantedFields,
 } from './mapping.js';
 import { LosslessSerializer } from './serializer.js';
-import { NonFiniteNumberError } from '../../util/json.js';
 import { hasOwn, setOwn } from '../../decoder/own.js';
 
 export interface ElasticsearchSinkOptions {
@@ -86,17 +85,6 @@ function errorDetail(error: unknown): string {
 
 function statusOf(error: unknown): number | undefined {
   return (error as { statusCode?: number }).statusCode;
-}
-
-/**
- * Elasticsearch stores JSON, which has no NaN or ±Infinity (a float column can hold them): writing
- * null instead would change the value without a trace, so the document is refused by name.
- */
-function nonFiniteError(op: SinkOp, error: NonFiniteNumberError): PermanentSinkError {
-  return new PermanentSinkError(
-    `elasticsearch cannot store ${error.value} in "${error.key}" of table ${tableName(op.event.table)}: JSON has no NaN or Infinity, and null would change the value (see docs/types.md)`,
-    error,
-  );
 }
 
 export function createElasticsearchClient(options: ElasticsearchSinkOptions): Client {
@@ -206,7 +194,10 @@ export class ElasticsearchSink implements Sink {
         settings: { index: { gc_deletes: this.options.gcDeletes } },
         mappings: {
           dynamic_templates: [
-            { doubles: { match_mapping_type: 'double', mapping: { type: 'double' } } },
+            // ignore_malformed: a float's NaN or ±Infinity arrives as a string (see util/json.ts).
+            {
+              doubles: { match_mapping_type: 'double', mapping: { type: 'double', ignore_malformed: true } },
+            },
             // 'infinity', a BC or a five-digit year: kept in _source (unindexed), never refused.
             { dates: { match_mapping_type: 'date', mapping: { type: 'date', ignore_malformed: true } } },
           ],
@@ -358,22 +349,12 @@ export class ElasticsearchSink implements Sink {
       for (const index of positions) results[index] = failure;
       return results;
     }
-    const lines: string[] = [];
-    const sent: number[] = [];
-    ops.forEach((op, index) => {
-      try {
-        lines.push(bulkLines(op, documents[index] ?? null));
-        sent.push(positions[index]!);
-      } catch (error) {
-        if (!(error instanceof NonFiniteNumberError)) throw error;
-        results[positions[index]!] = { status: 'failed', error: nonFiniteError(op, error) };
-      }
-    });
+    const lines = ops.map((op, index) => bulkLines(op, documents[index] ?? null));
     const written: SinkOpResult[] = new Array(lines.length);
     for (const chunk of chunkBySize(lines, this.chunkBytes())) {
       await this.sendChunk(chunk, lines, written);
     }
-    sent.forEach((index, position) => (results[index] = written[position]!));
+    positions.forEach((index, position) => (results[index] = written[position]!));
     return results;
   }
 

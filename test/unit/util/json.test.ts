@@ -49,6 +49,15 @@ describe('stringifyJson', () => {
   });
 });
 
+describe('stringifyJson and the numbers JSON has not', () => {
+  test('NaN and ±Infinity become the strings Debezium writes for them, never null', () => {
+    assert.equal(
+      stringifyJson({ a: Number.NaN, b: [Number.POSITIVE_INFINITY, { c: Number.NEGATIVE_INFINITY }], n: 1n }),
+      '{"a":"NaN","b":["Infinity",{"c":"-Infinity"}],"n":1}',
+    );
+  });
+});
+
 describe('stringifyJson and parseJson round trip', () => {
   // JSON values where integers may be bigint: parseJson gives a bigint exactly for unsafe integers.
   const normalised = (value: unknown): unknown => {

@@ -49,6 +49,15 @@ describe('canonical', () => {
     assert.notEqual(canonical(Long.fromBigInt(9223372036854775806n)), canonical(9223372036854775807n));
   });
 
+  test("a float's NaN or ±Infinity equals the string Elasticsearch keeps for it, and MongoDB's double", () => {
+    for (const value of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+      assert.equal(canonical(value), canonical(String(value)));
+      assert.equal(canonical(new Double(value)), canonical(value));
+    }
+    assert.notEqual(canonical(Number.POSITIVE_INFINITY), canonical(Number.NEGATIVE_INFINITY));
+    assert.notEqual(canonical(Number.NaN), canonical(null));
+  });
+
   test('fractions are compared as JS numbers', () => {
     assert.equal(canonical(1.5), '1.5');
     assert.notEqual(canonical(1.5), canonical(1.25));

@@ -105,7 +105,7 @@ describe('knownMapping', () => {
           properties: {
             r: { type: 'long' },
             name: { type: 'text', fields: { keyword: { type: 'keyword', ignore_above: 256 } } },
-            p: { properties: { x: { type: 'double' } } },
+            p: { properties: { x: { type: 'double', ignore_malformed: true }, y: { type: 'double' } } },
             n: { type: 'nested', properties: { v: { type: 'float' } } },
           },
         },
@@ -116,6 +116,7 @@ describe('knownMapping', () => {
       name: 'text',
       p: 'object',
       'p.x': 'double',
+      'p.y': 'double (refuses NaN)',
       n: 'nested',
       'n.v': 'float',
     });
@@ -124,7 +125,7 @@ describe('knownMapping', () => {
   test('an index without properties, or an alias over indices that disagree', () => {
     assert.equal(knownMapping({ idx: { mappings: {} } }).size, 0);
     const known = knownMapping({
-      a: { mappings: { properties: { r: { type: 'double' } } } },
+      a: { mappings: { properties: { r: { type: 'double', ignore_malformed: true } } } },
       b: { mappings: { properties: { r: { type: 'long' } } } },
     });
     assert.equal(known.get('r'), 'double or long');
@@ -145,6 +146,15 @@ describe('diffMapping', () => {
       ['p.x', 'double'],
     ]);
     assert.deepEqual(diffMapping(wanted, known), { missing: [], conflicts: [] });
+  });
+
+  test('a double without ignore_malformed is to be mapped again (the flag is updatable), not a conflict', () => {
+    const known = new Map([
+      ['r', 'double (refuses NaN)'],
+      ['p', 'object'],
+      ['p.x', 'double'],
+    ]);
+    assert.deepEqual(diffMapping(wanted, known), { missing: [wanted[0]], conflicts: [] });
   });
 
   test('a field mapped otherwise, or an enclosing path that is no object, conflicts', () => {
@@ -175,7 +185,7 @@ describe('mappingProperties and recordMapped', () => {
     const properties = mappingProperties(fields);
     assert.equal(
       JSON.stringify(properties),
-      '{"r":{"type":"double"},"p":{"properties":{"x":{"type":"double"},"y":{"type":"double"}}},"__proto__":{"type":"double"}}',
+      '{"r":{"type":"double","ignore_malformed":true},"p":{"properties":{"x":{"type":"double","ignore_malformed":true},"y":{"type":"double","ignore_malformed":true}}},"__proto__":{"type":"double","ignore_malformed":true}}',
     );
     assert.equal(Object.getPrototypeOf(properties), Object.prototype);
     const known = new Map<string, string>();

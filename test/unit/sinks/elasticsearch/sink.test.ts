@@ -25,7 +25,7 @@ function responseError(statusCode: number, type: string, reason = 'r') {
   return clientError(statusCode, { error: { type, reason } });
 }
 
-type Properties = Record<string, { type?: string; properties?: Properties }>;
+type Properties = Record<string, { type?: string; ignore_malformed?: boolean; properties?: Properties }>;
 
 /** Just enough of the client: indices create / get and put mapping, bulk (always 201). */
 class FakeElasticsearch {
@@ -143,7 +143,7 @@ describe('ElasticsearchSink mappings', () => {
     assert.deepEqual(results, [{ status: 'written' }]);
     assert.deepEqual(fake.calls, [
       'create cdc.inventory.hard_types',
-      'putMapping cdc.inventory.hard_types {"real_num":{"type":"double"}}',
+      'putMapping cdc.inventory.hard_types {"real_num":{"type":"double","ignore_malformed":true}}',
       'bulk',
     ]);
   });
@@ -168,7 +168,7 @@ describe('ElasticsearchSink mappings', () => {
     const v2: ColumnTypes = new Map([...v1, ['ratio', real]]);
     const results = await sink.write([upsert(v2, { id: 2, real_num: 2, name: 'b', ratio: 3 })]);
     assert.deepEqual(results, [{ status: 'written' }]);
-    assert.deepEqual(fake.calls, ['putMapping cdc.inventory.hard_types {"ratio":{"type":"double"}}', 'bulk']);
+    assert.deepEqual(fake.calls, ['putMapping cdc.inventory.hard_types {"ratio":{"type":"double","ignore_malformed":true}}', 'bulk']);
     // a schema version with the same fields (another column, not a float) needs no request
     fake.calls.length = 0;
     const v3: ColumnTypes = new Map([...v2, ['note', text]]);
@@ -178,7 +178,7 @@ describe('ElasticsearchSink mappings', () => {
 
   test('an existing index is read first; fields it already maps as double are left alone', async () => {
     const fake = new FakeElasticsearch();
-    fake.properties.set('cdc.inventory.hard_types', { real_num: { type: 'double' } });
+    fake.properties.set('cdc.inventory.hard_types', { real_num: { type: 'double', ignore_malformed: true } });
     const sink = fakeSink(fake);
     await sink.write([upsert(v1, { id: 1, real_num: 1, name: 'a' })]);
     assert.deepEqual(fake.calls, [
@@ -210,7 +210,7 @@ describe('ElasticsearchSink mappings', () => {
     assert.doesNotMatch(fake.bulks[0]!, /"_id":"1"/);
 
     // nothing is cached while the conflict lasts: once the index is fixed, documents go through
-    fake.properties.set('cdc.inventory.hard_types', { real_num: { type: 'double' } });
+    fake.properties.set('cdc.inventory.hard_types', { real_num: { type: 'double', ignore_malformed: true } });
     fake.calls.length = 0;
     assert.deepEqual(await sink.write([upsert(v1, { id: 1, real_num: 1, name: 'a' })]), [
       { status: 'written' },
@@ -287,7 +287,7 @@ describe('ElasticsearchSink mappings', () => {
       { status: 'written' },
     ]);
     assert.deepEqual(fake.calls, [
-      'putMapping cdc.inventory.hard_types {"real_num":{"type":"double"}}',
+      'putMapping cdc.inventory.hard_types {"real_num":{"type":"double","ignore_malformed":true}}',
       'bulk',
     ]);
   });
@@ -314,7 +314,7 @@ describe('ElasticsearchSink mappings', () => {
     assert.equal(asString.puts.length, 0);
     const asDouble = new FakeElasticsearch();
     await fakeSink(asDouble).write([upsert(columns, { id: 1, price: 2 }, { decimal: 'double' })]);
-    assert.deepEqual(asDouble.puts[0]?.properties, { price: { type: 'double' } });
+    assert.deepEqual(asDouble.puts[0]?.properties, { price: { type: 'double', ignore_malformed: true } });
   });
 
   test('columns the route leaves out are not mapped', async () => {
@@ -331,27 +331,35 @@ describe('ElasticsearchSink mappings', () => {
 });
 
 describe('ElasticsearchSink and values JSON cannot carry', () => {
-  test('NaN and ±Infinity are refused by name (never written as null); the rest of the batch is written', async () => {
+  test('NaN and ±Infinity are written as the strings Debezium uses (never null), into a double with ignore_malformed', async () => {
     const client = new FakeElasticsearch();
-    const sink = fakeSink(client);
-    const results = await sink.write([
-      upsert(null, { id: 1, real_num: Number.NaN }),
-      upsert(null, { id: 2, real_num: 1.5 }),
-      upsert(null, { id: 3, doc: { nested: Number.NEGATIVE_INFINITY } }),
+    const results = await fakeSink(client).write([
+      upsert(v1, { id: 1, real_num: Number.NaN }),
+      upsert(v1, { id: 2, real_num: Number.POSITIVE_INFINITY }),
+      upsert(v1, { id: 3, real_num: Number.NEGATIVE_INFINITY }),
     ]);
-    assert.equal(results[1]?.status, 'written');
-    for (const [index, key, value] of [
-      [0, 'real_num', 'NaN'],
-      [2, 'nested', '-Infinity'],
-    ] as const) {
-      const result = results[index];
-      assert.ok(result?.status === 'failed' && result.error instanceof PermanentSinkError, String(index));
-      assert.match(
-        result.error.message,
-        new RegExp(`cannot store ${value} in "${key}" of table inventory.hard_types`),
-      );
-    }
-    assert.equal(client.bulks.length, 1);
-    assert.ok(!client.bulks[0]!.includes('null'), client.bulks[0]);
+    assert.deepEqual(
+      results.map((result) => result.status),
+      ['written', 'written', 'written'],
+    );
+    assert.deepEqual(client.puts[0]?.properties, { real_num: { type: 'double', ignore_malformed: true } });
+    const sources = client.bulks[0]!.split('\n').filter((_line, index) => index % 2 === 1);
+    assert.deepEqual(sources.slice(0, 3), [
+      '{"id":1,"real_num":"NaN"}',
+      '{"id":2,"real_num":"Infinity"}',
+      '{"id":3,"real_num":"-Infinity"}',
+    ]);
+  });
+
+  test('a double an older index maps without ignore_malformed gets the flag before the first write', async () => {
+    const fake = new FakeElasticsearch();
+    fake.properties.set('cdc.inventory.hard_types', { real_num: { type: 'double' } });
+    await fakeSink(fake).write([upsert(v1, { id: 1, real_num: Number.NaN })]);
+    assert.deepEqual(fake.calls, [
+      'create cdc.inventory.hard_types',
+      'getMapping cdc.inventory.hard_types',
+      'putMapping cdc.inventory.hard_types {"real_num":{"type":"double","ignore_malformed":true}}',
+      'bulk',
+    ]);
   });
 });
