@@ -61,14 +61,29 @@ function formatYear(year: number): string {
  */
 const DATE_POSITIVE_INFINITY = -2_147_472_692;
 const DATE_NEGATIVE_INFINITY = -2_147_472_691;
+/**
+ * Inside a date[] Debezium takes another path: pgjdbc's infinity timestamps (in milliseconds)
+ * divided into days and wrapped to 32 bits (checked against the stack's connector). Both are
+ * below Postgres' first date too.
+ */
+const ARRAY_DATE_POSITIVE_INFINITY = -622_191_234;
+const ARRAY_DATE_NEGATIVE_INFINITY = -625_821_272;
+
+/** Postgres' first and last date: 4714-11-24 BC (Julian day 0) and 5874897-12-31. */
+const FIRST_DAY = -2_440_588;
+const LAST_DAY = 2_145_042_905;
 
 /**
  * io.debezium.time.Date: days since the epoch to 'YYYY-MM-DD' (astronomical years: 44 BC is
- * -000043), and the infinity sentinels to Postgres' 'infinity' and '-infinity'.
+ * -000043), and the infinity sentinels to Postgres' 'infinity' and '-infinity'. Any other day
+ * outside Postgres' range is a value Debezium garbled, refused rather than stored as a date
+ * Postgres cannot hold.
  */
 export function formatDate(days: number): string {
-  if (days === DATE_POSITIVE_INFINITY) return 'infinity';
-  if (days === DATE_NEGATIVE_INFINITY) return '-infinity';
+  if (days === DATE_POSITIVE_INFINITY || days === ARRAY_DATE_POSITIVE_INFINITY) return 'infinity';
+  if (days === DATE_NEGATIVE_INFINITY || days === ARRAY_DATE_NEGATIVE_INFINITY) return '-infinity';
+  if (days < FIRST_DAY || days > LAST_DAY)
+    throw new ValueError(`${days} days from 1970 is outside Postgres' date range (4714 BC to 5874897)`);
   const [year, month, day] = civilFromDays(days);
   return `${formatYear(year)}-${pad2(month)}-${pad2(day)}`;
 }
@@ -217,6 +232,10 @@ export function normaliseZonedTimestamp(text: string): string {
     throw new ValueError(`${JSON.stringify(text.slice(0, 60))} is not an ISO-8601 timestamp with an offset`);
   }
   const year = Number(m[1]);
+  // Debezium sends '-infinity' inside a timestamptz[] as year +292269055 (and a plain timestamp can
+  // never be so far out): not a Postgres value, so it is refused rather than stored as a date.
+  if (year < -4713 || year > 294_276)
+    throw new ValueError(`${JSON.stringify(text)} is outside Postgres' timestamp range (4714 BC to 294276)`);
   const month = Number(m[2]);
   const day = Number(m[3]);
   const hour = Number(m[4]);

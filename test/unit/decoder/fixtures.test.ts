@@ -6,6 +6,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { parse, stringify } from 'lossless-json';
 import { Decimal, decodeRecord } from '../../../src/decoder/index.js';
 import type { ChangeEvent, RawRecord, RowChange } from '../../../src/decoder/index.js';
 
@@ -31,15 +32,16 @@ function record(fixture: Fixture): RawRecord {
   };
 }
 
-function decode(name: string): ChangeEvent {
-  const result = decodeRecord(record(load(name)));
-  if (!result.ok) assert.fail(`${name}: ${result.error.message}`);
+/** A captured fixture by file name, or one derived from it. */
+function decode(name: string | Fixture): ChangeEvent {
+  const result = decodeRecord(record(typeof name === 'string' ? load(name) : name));
+  if (!result.ok) assert.fail(`${typeof name === 'string' ? name : name.topic}: ${result.error.message}`);
   return result.event;
 }
 
-function row(name: string): RowChange {
+function row(name: string | Fixture): RowChange {
   const event = decode(name);
-  assert.equal(event.kind, 'row', name);
+  assert.equal(event.kind, 'row');
   return event as RowChange;
 }
 
@@ -106,7 +108,9 @@ describe('real fixtures', () => {
     'every fixture decodes, and positions match the raw text exactly',
     { skip: fixtureFiles.length === 0 },
     () => {
-      for (const name of fixtureFiles.filter((f) => !f.startsWith('synthetic-'))) {
+      for (const name of fixtureFiles.filter(
+        (f) => !f.startsWith('synthetic-') && !f.startsWith('refused-'),
+      )) {
         const fixture = load(name);
         const result = decodeRecord(record(fixture));
         assert.ok(result.ok, `${name}: ${result.ok ? '' : result.error.message}`);
@@ -288,6 +292,34 @@ describe('real fixtures', () => {
       assert.equal(event.position.snapshot, false);
     }
   });
+
+  test(
+    "a row whose timestamptz[] holds '-infinity' (Debezium sends year +292269055) is refused naming the column",
+    has('refused-date-arrays-create.json'),
+    () => {
+      const result = decodeRecord(record(load('refused-date-arrays-create.json')));
+      assert.ok(!result.ok, 'decoded a value Postgres cannot hold');
+      assert.match(result.error.message, /public\.t2/);
+      assert.match(result.error.message, /tz\[1\].*outside Postgres' timestamp range/);
+    },
+  );
+
+  test(
+    "date[] and timestamp[] 'infinity' and '-infinity' decode as Postgres spells them",
+    has('refused-date-arrays-create.json'),
+    () => {
+      // The same captured row without its timestamptz[] (refused above).
+      const fixture = load('refused-date-arrays-create.json');
+      // lossless-json: the timestamp sentinels are beyond 2^53.
+      const value = parse(fixture.value!) as { payload: { after: Record<string, unknown> } };
+      value.payload.after['tz'] = null;
+      const after = row({ ...fixture, value: stringify(value)! }).after!;
+      // 4713-01-01 BC inside a date[] arrives without its era (Debezium), as 4713-01-01 AD.
+      assert.deepEqual(after['da'], ['infinity', '-infinity', '4713-01-01', '+5874897-12-31']);
+      assert.deepEqual(after['ts'], ['infinity', '-infinity']);
+      assert.equal(after['d'], '-004712-01-01');
+    },
+  );
 });
 
 describe('synthetic fixtures', () => {

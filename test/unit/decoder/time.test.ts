@@ -41,14 +41,21 @@ describe('formatDate (io.debezium.time.Date)', () => {
     assert.equal(formatDate(2932897), '+010000-01-01');
   });
 
-  test('the whole int32 range formats (Postgres dates reach 5874897 AD)', () => {
-    assert.equal(formatDate(2_147_483_647), '+5881580-07-11');
-    assert.equal(formatDate(-2_147_483_648), '-5877641-06-23');
+  test("Postgres' first and last dates format; a day beyond them is refused, not stored", () => {
+    assert.equal(formatDate(-2_440_588), '-004713-11-24');
+    assert.equal(formatDate(2_145_042_905), '+5874897-12-31');
+    for (const days of [-2_440_589, 2_145_042_906, 2_147_483_647, -2_147_483_648])
+      assert.throws(() => formatDate(days), /outside Postgres' date range/, String(days));
+  });
+
+  test("inside a date[], Debezium's other sentinels for 'infinity' and '-infinity' (from the stack's connector)", () => {
+    assert.equal(formatDate(-622_191_234), 'infinity');
+    assert.equal(formatDate(-625_821_272), '-infinity');
   });
 
   test('property: agrees with Date.prototype.toISOString over its whole range', () => {
     fc.assert(
-      fc.property(fc.integer({ min: -JS_DATE_MAX_DAYS, max: JS_DATE_MAX_DAYS }), (days) => {
+      fc.property(fc.integer({ min: -2_440_588, max: JS_DATE_MAX_DAYS }), (days) => {
         assert.equal(formatDate(days), new Date(days * 86_400_000).toISOString().split('T')[0]);
       }),
       { numRuns: 2000 },
@@ -112,7 +119,8 @@ describe('formatTimestamp (Timestamp, MicroTimestamp, NanoTimestamp)', () => {
 
   test('property: millis agree with Date.prototype.toISOString', () => {
     fc.assert(
-      fc.property(fc.integer({ min: -8.64e15, max: 8.64e15 }), (ms) => {
+      // From Postgres' first timestamp (4714-11-24 BC): earlier ones are refused.
+      fc.property(fc.integer({ min: -210_866_803_200_000, max: 8.64e15 }), (ms) => {
         assert.equal(formatTimestamp(ms, MILLIS) + 'Z', new Date(ms).toISOString());
       }),
       { numRuns: 2000 },
@@ -121,7 +129,7 @@ describe('formatTimestamp (Timestamp, MicroTimestamp, NanoTimestamp)', () => {
 
   test('property: number and bigint inputs agree, micros extend millis', () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: -(2n ** 62n), max: 2n ** 62n }), (micros) => {
+      fc.property(fc.bigInt({ min: -210_866_803_200_000_000n, max: 2n ** 62n }), (micros) => {
         const viaBig = formatTimestamp(micros, MICROS);
         if (Number.isSafeInteger(Number(micros)))
           assert.equal(formatTimestamp(Number(micros), MICROS), viaBig);
@@ -135,6 +143,14 @@ describe('formatTimestamp (Timestamp, MicroTimestamp, NanoTimestamp)', () => {
 });
 
 describe('normaliseZonedTimestamp (io.debezium.time.ZonedTimestamp)', () => {
+  test("a year beyond Postgres' range is refused: Debezium sends '-infinity' in a timestamptz[] as +292269055", () => {
+    assert.throws(
+      () => normaliseZonedTimestamp('+292269055-12-02T23:00:00.000000Z'),
+      /outside Postgres' timestamp range/,
+    );
+    assert.equal(normaliseZonedTimestamp('+294276-12-31T23:59:59.999999Z'), '+294276-12-31T23:59:59.999999Z');
+  });
+
   test('UTC input gets exactly six fraction digits', () => {
     assert.equal(normaliseZonedTimestamp('2024-02-29T21:59:59.123456Z'), '2024-02-29T21:59:59.123456Z');
     assert.equal(normaliseZonedTimestamp('2024-02-29T21:59:59.5Z'), '2024-02-29T21:59:59.500000Z');

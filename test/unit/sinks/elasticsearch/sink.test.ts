@@ -168,7 +168,10 @@ describe('ElasticsearchSink mappings', () => {
     const v2: ColumnTypes = new Map([...v1, ['ratio', real]]);
     const results = await sink.write([upsert(v2, { id: 2, real_num: 2, name: 'b', ratio: 3 })]);
     assert.deepEqual(results, [{ status: 'written' }]);
-    assert.deepEqual(fake.calls, ['putMapping cdc.inventory.hard_types {"ratio":{"type":"double","ignore_malformed":true}}', 'bulk']);
+    assert.deepEqual(fake.calls, [
+      'putMapping cdc.inventory.hard_types {"ratio":{"type":"double","ignore_malformed":true}}',
+      'bulk',
+    ]);
     // a schema version with the same fields (another column, not a float) needs no request
     fake.calls.length = 0;
     const v3: ColumnTypes = new Map([...v2, ['note', text]]);
