@@ -6,7 +6,7 @@
 //   tsx bench/run.ts [--smoke] [--source isolated|shared] [--backlog N] [--skip a,b] [--peers]
 //                    [--out DIR] [--drop-source] [--sinks elasticsearch,mongodb] [--compiled]
 //   --compiled runs the service from dist/ (npm run build first), as the image does, not through tsx.
-//   phases for --skip: raw, catchup, steady, peers, profile, clients, chart
+//   phases for --skip: raw, catchup, recovery, steady, peers, profile, clients, chart
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -48,7 +48,7 @@ import {
 } from './lib/source.js';
 import { answersWithin, elasticsearch, kafka, mongodb, postgres, sleep, stack } from './lib/stack.js';
 
-const PHASES = ['raw', 'catchup', 'steady', 'peers', 'profile', 'clients', 'chart'] as const;
+const PHASES = ['raw', 'catchup', 'recovery', 'steady', 'peers', 'profile', 'clients', 'chart'] as const;
 type Phase = (typeof PHASES)[number];
 
 interface Settings {
@@ -420,6 +420,46 @@ async function main(): Promise<number> {
     let catchUpResult: CatchUpResult | null = null;
     const ids = runIds('fanout');
     let service: BenchService | null = null;
+    /** The backlog again from offset 0 (new groups) into the documents the catch-up wrote. */
+    const recover = async (written: ServiceRunIds) => {
+      const replayIds = {
+        ...written,
+        runId: `${written.runId}-replay`,
+        groupBase: `${written.groupBase}-replay`,
+      };
+      await log(
+        `recovery: new groups ${replayIds.groupBase}.<sink> replay the backlog; every write is stale`,
+      );
+      try {
+        const replay = await catchUp({
+          admin,
+          source,
+          ids: replayIds,
+          backlog,
+          stores,
+          timeoutMs: settings.catchUpTimeoutMs,
+          sinks,
+          log: logSync,
+        });
+        await replay.service.stop();
+        results.recovery = replay.result;
+        for (const sink of replay.result.sinks) {
+          await log(
+            `recovery: ${sink.sink} ${formatNumber(sink.eventsPerSecond)} events/s (${formatNumber(sink.events)} in ${sink.seconds.toFixed(1)} s)`,
+          );
+        }
+        if (!replay.result.verify?.ok) exitCode = 1;
+      } catch (error) {
+        results.recoveryError = error instanceof Error ? (error.stack ?? error.message) : String(error);
+        exitCode = 1;
+        await log(`recovery failed: ${results.recoveryError}`);
+      } finally {
+        await admin
+          .deleteGroups([`${replayIds.groupBase}.elasticsearch`, `${replayIds.groupBase}.mongodb`])
+          .catch(() => undefined);
+        await save();
+      }
+    };
     try {
       if (settings.phases.has('catchup') || settings.phases.has('steady')) {
         await log(
@@ -453,6 +493,7 @@ async function main(): Promise<number> {
         await save();
         // Peers read the same backlog, so nothing may be added to it until they ran.
         await service.stop();
+        if (settings.phases.has('recovery')) await recover(ids);
       }
 
       if (settings.phases.has('peers')) {

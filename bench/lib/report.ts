@@ -30,6 +30,9 @@ export interface Results {
   raw: { results: RawSinkResult[]; load: number[]; error: string | null } | null;
   catchUp: CatchUpResult | null;
   catchUpError: string | null;
+  /** A fresh group replaying the backlog into the documents the catch-up wrote: every write stale. */
+  recovery?: CatchUpResult | null;
+  recoveryError?: string | null;
   steady: SteadyResult[];
   steadyVerify: VerifySummary | null;
   latencyBuckets: { bounds: number[]; note: string };
@@ -75,6 +78,14 @@ export function computeRatios(results: Results): Results['ratios'] {
       });
     }
   }
+  for (const replay of results.recovery?.sinks ?? []) {
+    const own = fanout(replay.sink);
+    ratios.push({
+      name: `recovery (all stale) / catch-up (${replay.sink})`,
+      value: own ? replay.eventsPerSecond / own.eventsPerSecond : null,
+      detail: `${formatNumber(replay.eventsPerSecond)} ÷ ${formatNumber(own?.eventsPerSecond)} events/s`,
+    });
+  }
   for (const outcome of results.peers?.outcomes ?? []) {
     const own = fanout(outcome.sink);
     const peerRate = outcome.result?.eventsPerSecond || null;
@@ -102,6 +113,75 @@ export function computeRatios(results: Results): Results['ratios'] {
     });
   }
   return ratios;
+}
+
+/** A catch-up's per-sink and process tables (catch-up and recovery share them). */
+function renderCatchUp(out: string[], c: CatchUpResult): void {
+  out.push('');
+  out.push(
+    markdownTable(
+      [
+        'sink',
+        'events',
+        'seconds',
+        'events/s',
+        'documents written',
+        'docs/s',
+        'events/s from spawn',
+        'drained',
+      ],
+      c.sinks.map((sink) => [
+        sink.sink,
+        formatNumber(sink.events),
+        sink.seconds.toFixed(1),
+        `**${formatNumber(sink.eventsPerSecond)}**`,
+        formatNumber(sink.writes),
+        formatNumber(sink.writesPerSecond),
+        formatNumber(sink.eventsPerSecondFromSpawn),
+        sink.drained ? 'yes' : sink.stalled ? 'NO (stalled: the sink stopped answering)' : 'NO (timed out)',
+      ]),
+    ),
+  );
+  out.push('');
+  out.push(
+    markdownTable(
+      ['process', 'value'],
+      [
+        ['wall time, spawn to both drained', `${c.wallSeconds.toFixed(1)} s`],
+        ['start-up, spawn to first event', `${c.startupSeconds.toFixed(1)} s`],
+        ['CPU time (utime+stime, /proc/<pid>/stat)', `${c.cpuSeconds.toFixed(1)} s`],
+        ['cores busy while catching up', c.cores.toFixed(2)],
+        [
+          'CPU µs per event (both sinks)',
+          formatNumber(
+            (c.cpuSeconds * 1e6) /
+              Math.max(
+                1,
+                c.sinks.reduce((sum, sink) => sum + sink.events, 0),
+              ),
+            1,
+          ),
+        ],
+        ['peak RSS (VmRSS every 250 ms)', formatBytes(c.peakRssBytes)],
+        ['dead letters', formatNumber(c.deadLetters)],
+        ['load average start → end', `${formatLoad(c.load.start)} → ${formatLoad(c.load.end)}`],
+        [
+          'verify (drained sinks equal Postgres)',
+          c.verify
+            ? c.verify.ok
+              ? `**ok** (${c.verify.seconds.toFixed(0)} s)`
+              : '**DRIFT**'
+            : 'not run (not drained)',
+        ],
+      ],
+    ),
+  );
+  if (c.verify) {
+    out.push('');
+    out.push('```');
+    out.push(...c.verify.lines);
+    out.push('```');
+  }
 }
 
 export function renderMarkdown(results: Results): string {
@@ -236,73 +316,23 @@ export function renderMarkdown(results: Results): string {
     out.push(
       `The service (\`node --import tsx src/cli/main.ts start\`, LOG_LEVEL=warn, both sinks in one process) with fresh groups \`${c.runId}.<sink>\` on the ${formatNumber(c.backlog)}-event backlog. A sink's time runs from its first consumed event to its group's committed offsets reaching the topics' end offsets; events are \`cdc_fanout_events_consumed_total\`, documents are \`cdc_fanout_sink_writes_total\` (written + stale, after coalescing; tombstones write nothing).`,
     );
-    out.push('');
-    out.push(
-      markdownTable(
-        [
-          'sink',
-          'events',
-          'seconds',
-          'events/s',
-          'documents written',
-          'docs/s',
-          'events/s from spawn',
-          'drained',
-        ],
-        c.sinks.map((sink) => [
-          sink.sink,
-          formatNumber(sink.events),
-          sink.seconds.toFixed(1),
-          `**${formatNumber(sink.eventsPerSecond)}**`,
-          formatNumber(sink.writes),
-          formatNumber(sink.writesPerSecond),
-          formatNumber(sink.eventsPerSecondFromSpawn),
-          sink.drained ? 'yes' : sink.stalled ? 'NO (stalled: the sink stopped answering)' : 'NO (timed out)',
-        ]),
-      ),
-    );
-    out.push('');
-    out.push(
-      markdownTable(
-        ['process', 'value'],
-        [
-          ['wall time, spawn to both drained', `${c.wallSeconds.toFixed(1)} s`],
-          ['start-up, spawn to first event', `${c.startupSeconds.toFixed(1)} s`],
-          ['CPU time (utime+stime, /proc/<pid>/stat)', `${c.cpuSeconds.toFixed(1)} s`],
-          ['cores busy while catching up', c.cores.toFixed(2)],
-          [
-            'CPU µs per event (both sinks)',
-            formatNumber(
-              (c.cpuSeconds * 1e6) /
-                Math.max(
-                  1,
-                  c.sinks.reduce((sum, sink) => sum + sink.events, 0),
-                ),
-              1,
-            ),
-          ],
-          ['peak RSS (VmRSS every 250 ms)', formatBytes(c.peakRssBytes)],
-          ['dead letters', formatNumber(c.deadLetters)],
-          ['load average start → end', `${formatLoad(c.load.start)} → ${formatLoad(c.load.end)}`],
-          [
-            'verify (drained sinks equal Postgres)',
-            c.verify
-              ? c.verify.ok
-                ? `**ok** (${c.verify.seconds.toFixed(0)} s)`
-                : '**DRIFT**'
-              : 'not run (not drained)',
-          ],
-        ],
-      ),
-    );
-    if (c.verify) {
-      out.push('');
-      out.push('```');
-      out.push(...c.verify.lines);
-      out.push('```');
-    }
+    renderCatchUp(out, c);
   }
   out.push('');
+
+  if (results.recovery || results.recoveryError) {
+    out.push('## 2b. Recovery: the backlog again, from the start, into written documents');
+    out.push('');
+    if (results.recoveryError) out.push(`Failed: ${results.recoveryError}`);
+    const r = results.recovery;
+    if (r) {
+      out.push(
+        `After the catch-up, the service starts again with new groups \`${r.runId}.<sink>\` (an offset reset to the start) on the same indices and database: every one of the ${formatNumber(r.backlog)} events is older than what the sinks hold, so every write is refused as stale and nothing may change. This is the speed of recovering from a lost offset or a replay.`,
+      );
+      renderCatchUp(out, r);
+    }
+    out.push('');
+  }
 
   out.push('## 3. cdc-fanout steady state');
   out.push('');
