@@ -4,8 +4,9 @@
 // stream: otherwise the first document a resync writes into a new index decides the field's type
 // dynamically, and a float column whose first value is 1 becomes a long.
 //
-// Only the types such a mapping reads are derived: floats and decimals, and arrays of them. Other
-// columns are left out, which a mapping reads as "nothing to declare". Nullability is not read.
+// Only the types such a mapping reads are derived: floats, decimals, dates and timestamps, and arrays
+// of them. Other columns are left out, which a mapping reads as "nothing to declare". Nullability
+// is not read.
 import type { ColumnType, ColumnTypes } from '../decoder/types.js';
 import type { ColumnInfo, TableInfo } from './catalog.js';
 
@@ -25,8 +26,25 @@ const VARIABLE_DECIMAL: ColumnType = {
   value: 'decimal',
 };
 
+const temporal = (type: ColumnType['type'], logical: string): ColumnType => ({
+  type,
+  logical,
+  optional: true,
+  value: 'temporal',
+});
+const DATE = temporal('int32', 'io.debezium.time.Date');
+/** time.precision.mode=adaptive_time_microseconds, as the stream's connector is set. */
+const TIMESTAMP = temporal('int64', 'io.debezium.time.MicroTimestamp');
+const TIMESTAMPTZ = temporal('string', 'io.debezium.time.ZonedTimestamp');
+
 function scalarType(typname: string, typmod: number): ColumnType | null {
   switch (typname) {
+    case 'date':
+      return DATE;
+    case 'timestamp':
+      return TIMESTAMP;
+    case 'timestamptz':
+      return TIMESTAMPTZ;
     case 'float4':
       return FLOAT32;
     case 'float8':
@@ -47,7 +65,7 @@ function declaredType(column: ColumnInfo): ColumnType | null {
   return items && { type: 'array', logical: null, optional: true, value: 'array', items };
 }
 
-/** The declared types of the table's float and decimal columns (and arrays of them), by name. */
+/** The declared types of the table's float, decimal, date and timestamp columns (and arrays), by name. */
 export function declaredColumnTypes(info: TableInfo): ColumnTypes {
   const types = new Map<string, ColumnType>();
   for (const column of info.columns) {

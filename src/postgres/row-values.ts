@@ -6,6 +6,7 @@
 import { parseJson, type JsonValue } from '../decoder/json.js';
 import { setOwn } from '../decoder/own.js';
 import { Decimal, type ColumnValue, type Row } from '../decoder/types.js';
+import { stringifyJson } from '../util/json.js';
 import type { ColumnInfo } from './catalog.js';
 
 export function quoteIdent(name: string): string {
@@ -27,7 +28,7 @@ function temporal(col: string, local: string, rest: string): string {
 /** The SELECT expression that renders a column the way the decoder formats it. */
 export function selectExpression(column: ColumnInfo): string {
   const col = quoteIdent(column.name);
-  if (column.elementType) return `to_jsonb(${col})::text`;
+  if (column.elementType) return arrayExpression(column, col);
   switch (column.type) {
     case 'bpchar':
       // ::text strips char(n)'s padding; Debezium sends the value as Postgres prints it, padded.
@@ -61,6 +62,27 @@ export function selectExpression(column: ColumnInfo): string {
     default:
       return `${col}::text`;
   }
+}
+
+/** What an array's elements are called inside its subquery: no table column is expected to be. */
+const ELEMENT = 'cdc_fanout_element';
+const ORDINAL = 'cdc_fanout_ordinal';
+
+/**
+ * An array, element by element through the element type's own expression, as JSON text: its
+ * dates, timestamps, bytea or numerics read exactly as a column of that type does (to_jsonb would
+ * print them in its own formats). An array of more than one dimension keeps to_jsonb's nesting:
+ * Debezium loses those (docs/types.md), and verify must report them as different.
+ */
+function arrayExpression(column: ColumnInfo, col: string): string {
+  const element = selectExpression({
+    ...column,
+    name: ELEMENT,
+    type: column.elementType!,
+    elementType: null,
+  });
+  const elements = `SELECT coalesce(json_agg((${element}) ORDER BY ${ORDINAL}), '[]')::text FROM unnest(${col}) WITH ORDINALITY AS e(${ELEMENT}, ${ORDINAL})`;
+  return `CASE WHEN ${col} IS NULL THEN NULL WHEN array_ndims(${col}) > 1 THEN to_jsonb(${col})::text ELSE (${elements}) END`;
 }
 
 /**
@@ -161,27 +183,19 @@ function scalar(type: string, text: string): ColumnValue {
   }
 }
 
-/** Array elements arrive as JSON (from to_jsonb); type them like the decoder types array items. */
-function arrayElement(type: string, value: JsonValue): ColumnValue {
-  if (value === null) return null;
-  switch (type) {
-    case 'int8':
-      return BigInt(value as number | bigint);
-    case 'numeric':
-      return new Decimal(String(value));
-    case 'json':
-    case 'jsonb':
-      return value;
-    default:
-      return Array.isArray(value) ? value.map((item) => arrayElement(type, item)) : (value as ColumnValue);
-  }
+/** An array element: the element type's text (a nested array's leaves are JSON values). */
+function arrayElement(column: ColumnInfo, item: JsonValue): ColumnValue {
+  if (item === null) return null;
+  if (Array.isArray(item)) return item.map((inner) => arrayElement(column, inner));
+  const text = typeof item === 'string' ? item : stringifyJson(item);
+  return columnValue({ ...column, type: column.elementType!, elementType: null }, text);
 }
 
 export function columnValue(column: ColumnInfo, text: string | null): ColumnValue {
   if (text === null) return null;
   if (column.elementType) {
     const items = parseJson(text);
-    return Array.isArray(items) ? items.map((item) => arrayElement(column.elementType!, item)) : null;
+    return Array.isArray(items) ? items.map((item) => arrayElement(column, item)) : null;
   }
   if (column.type === 'numeric' && column.typmod === -1) return new Decimal(variableScaleText(text));
   return scalar(column.type, text);

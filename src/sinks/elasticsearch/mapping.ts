@@ -6,18 +6,34 @@
 // Only types whose dynamic mapping can be wrong for later values get an explicit mapping:
 //   float32/float64 (and arrays of them, struct fields such as a geometry's x/y)  -> double
 //   decimals written as numbers (decimal mode "double")                             -> double
+//   dates and timestamps (Date, Timestamp, MicroTimestamp, ZonedTimestamp, ...)     -> date
+// A date column's "infinity", BC or five-digit year is no ES date: in a date[] whose first element
+// is a date, dynamic mapping maps the column as date and then refuses the document over the next
+// element. An existing index that maps such a column otherwise (text, say) is left as it is:
+// text holds every one of these strings, so that is no conflict.
 // Integers map to long dynamically, which holds every int8..int64; strings, times, bytes and JSON
 // columns keep the dynamic mapping they always had. Documents are not changed in any way.
 //
-// The doubles are mapped with ignore_malformed: a float column's NaN and ±Infinity arrive as the
+// Both are mapped with ignore_malformed. For doubles: a float column's NaN and ±Infinity arrive as the
 // strings "NaN", "Infinity", "-Infinity" (JSON has no such numbers), which a strict double field
 // would refuse with the whole document. With it, the string stays in _source and the field is
 // left unindexed for that document (listed in its _ignored field). ignore_malformed can be set on
-// an existing field, so a double mapped without it (an older index) is updated, not a conflict.
+// an existing field, so a double or date mapped without it (an older index) is updated.
 import type { ColumnType, ColumnTypes } from '../../decoder/types.js';
 import type { DecimalMode } from '../../config/tables.js';
 
-export type LeafType = 'double';
+export type LeafType = 'double' | 'date';
+
+/** Debezium's logical types of a calendar date or a point in time (not a time of day). */
+const DATE_TYPES = new Set([
+  'io.debezium.time.Date',
+  'org.apache.kafka.connect.data.Date',
+  'io.debezium.time.Timestamp',
+  'io.debezium.time.MicroTimestamp',
+  'io.debezium.time.NanoTimestamp',
+  'org.apache.kafka.connect.data.Timestamp',
+  'io.debezium.time.ZonedTimestamp',
+]);
 
 /** A field the schema wants mapped: its dotted path in the document and the column it is in. */
 export interface WantedField {
@@ -41,6 +57,9 @@ function collect(
       return;
     case 'decimal':
       if (decimal === 'double') out.push({ column, path, type: 'double' });
+      return;
+    case 'temporal':
+      if (type.logical !== null && DATE_TYPES.has(type.logical)) out.push({ column, path, type: 'date' });
       return;
     case 'array':
       // Elasticsearch has no array type: an array's field is mapped as its items are.
@@ -70,8 +89,9 @@ export function wantedFields(
 /** Known field types of an index by dotted path ("object" for objects without an explicit type). */
 export type KnownMapping = Map<string, string>;
 
-/** How a known double that refuses malformed values is recorded: it needs ignore_malformed added. */
-const STRICT_DOUBLE = 'double (refuses NaN)';
+/** How a known double or date that refuses malformed values is recorded: it needs the flag added. */
+const strict = (type: string) => `${type} (refuses malformed values)`;
+const LEAF_TYPES: ReadonlySet<string> = new Set<LeafType>(['double', 'date']);
 
 interface MappingNode {
   readonly type?: unknown;
@@ -86,7 +106,7 @@ function flattenInto(properties: unknown, prefix: string, known: KnownMapping): 
     const node = raw as MappingNode;
     const path = prefix === '' ? name : `${prefix}.${name}`;
     let type = typeof node.type === 'string' ? node.type : 'object';
-    if (type === 'double' && node.ignore_malformed !== true) type = STRICT_DOUBLE;
+    if (LEAF_TYPES.has(type) && node.ignore_malformed !== true) type = strict(type);
     const earlier = known.get(path);
     // An alias over several indices can map one path differently: keep both, so it conflicts.
     known.set(path, earlier === undefined || earlier === type ? type : `${earlier} or ${type}`);
@@ -132,9 +152,10 @@ export function diffMapping(wanted: readonly WantedField[], known: KnownMapping)
       if (existing !== undefined && !CONTAINERS.has(existing)) conflict = { field, path: prefix, existing };
     }
     const existing = known.get(field.path);
-    const updatable = existing === undefined || existing === STRICT_DOUBLE;
-    if (conflict === null && !updatable && existing !== field.type)
-      conflict = { field, path: field.path, existing };
+    const updatable = existing === undefined || existing === strict(field.type);
+    // A date column mapped otherwise (say text) still takes every value: left as it is.
+    const compatible = existing === field.type || field.type === 'date';
+    if (conflict === null && !updatable && !compatible) conflict = { field, path: field.path, existing };
     if (conflict !== null) conflicts.push(conflict);
     else if (updatable) missing.push(field);
   }

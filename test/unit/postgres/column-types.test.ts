@@ -44,7 +44,7 @@ const summary = (type: ColumnType | undefined) =>
   type && { type: type.type, logical: type.logical, value: type.value, items: type.items?.value };
 
 describe('declaredColumnTypes', () => {
-  test('floats and decimals are declared as Debezium declares them in a real message', () => {
+  test('floats, decimals and timestamps are declared as Debezium declares them in a real message', () => {
     const dir = fileURLToPath(new URL('../../fixtures/debezium/', import.meta.url));
     const fixture = JSON.parse(readFileSync(dir + 'hard_types-read-1.json', 'utf8')) as {
       topic: string;
@@ -61,11 +61,11 @@ describe('declaredColumnTypes', () => {
     assert.ok(decoded.ok && decoded.event.kind === 'row' && decoded.event.columnTypes);
     const streamed = decoded.event.columnTypes;
     const declared = declaredColumnTypes(HARD_TYPES);
-    assert.deepEqual([...declared.keys()].sort(), ['exact', 'loose', 'price', 'real_num']);
+    assert.deepEqual([...declared.keys()].sort(), ['exact', 'loose', 'price', 'real_num', 'ts_tz']);
     for (const [name, type] of declared) assert.deepEqual(summary(type), summary(streamed.get(name)), name);
   });
 
-  test('float4, float8 and arrays of them; other columns are left out', () => {
+  test('floats, numerics, dates and timestamps and arrays of them; other columns (a time of day) are left out', () => {
     const declared = declaredColumnTypes({
       ...HARD_TYPES,
       columns: [
@@ -75,6 +75,10 @@ describe('declaredColumnTypes', () => {
         column('ns', '_numeric', -1, 'numeric'),
         column('t', 'text'),
         column('ts', '_text', -1, 'text'),
+        column('day', 'date'),
+        column('at', 'timestamp'),
+        column('days', '_date', -1, 'date'),
+        column('clock', 'time'),
       ],
     });
     assert.deepEqual(Object.fromEntries([...declared].map(([name, type]) => [name, summary(type)])), {
@@ -82,6 +86,9 @@ describe('declaredColumnTypes', () => {
       d: { type: 'float64', logical: null, value: 'float', items: undefined },
       rs: { type: 'array', logical: null, value: 'array', items: 'float' },
       ns: { type: 'array', logical: null, value: 'array', items: 'decimal' },
+      day: { type: 'int32', logical: 'io.debezium.time.Date', value: 'temporal', items: undefined },
+      at: { type: 'int64', logical: 'io.debezium.time.MicroTimestamp', value: 'temporal', items: undefined },
+      days: { type: 'array', logical: null, value: 'array', items: 'temporal' },
     });
   });
 });

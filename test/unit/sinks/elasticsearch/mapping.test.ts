@@ -39,7 +39,7 @@ function columns(entries: Record<string, ColumnType>): ColumnTypes {
 const all = () => true;
 
 describe('wantedFields', () => {
-  test('float32 and float64 columns are mapped as double; other types are left to dynamic mapping', () => {
+  test('float32 and float64 columns are mapped as double, timestamps as date; other types are left to dynamic mapping', () => {
     const wanted = wantedFields(
       columns({ id: t.int, big: t.bigint, r: t.double, f: t.float, s: t.text, ts: t.time, doc: t.json }),
       'string',
@@ -48,6 +48,7 @@ describe('wantedFields', () => {
     assert.deepEqual(wanted, [
       { column: 'r', path: 'r', type: 'double' },
       { column: 'f', path: 'f', type: 'double' },
+      { column: 'ts', path: 'ts', type: 'date' },
     ]);
   });
 
@@ -116,7 +117,7 @@ describe('knownMapping', () => {
       name: 'text',
       p: 'object',
       'p.x': 'double',
-      'p.y': 'double (refuses NaN)',
+      'p.y': 'double (refuses malformed values)',
       n: 'nested',
       'n.v': 'float',
     });
@@ -150,11 +151,20 @@ describe('diffMapping', () => {
 
   test('a double without ignore_malformed is to be mapped again (the flag is updatable), not a conflict', () => {
     const known = new Map([
-      ['r', 'double (refuses NaN)'],
+      ['r', 'double (refuses malformed values)'],
       ['p', 'object'],
       ['p.x', 'double'],
     ]);
     assert.deepEqual(diffMapping(wanted, known), { missing: [wanted[0]], conflicts: [] });
+  });
+
+  test('a date column an index maps otherwise (text holds every value) is neither changed nor a conflict', () => {
+    const at = { column: 'at', path: 'at', type: 'date' as const };
+    assert.deepEqual(diffMapping([at], new Map([['at', 'text']])), { missing: [], conflicts: [] });
+    assert.deepEqual(diffMapping([at], new Map([['at', 'date (refuses malformed values)']])), {
+      missing: [at],
+      conflicts: [],
+    });
   });
 
   test('a field mapped otherwise, or an enclosing path that is no object, conflicts', () => {
