@@ -212,11 +212,6 @@ export async function rawMongo(mongo: MongoClient, options: RawOptions): Promise
     await db
       .collection<{ _id: string }>(target)
       .createIndex({ _id: 1, [POSITION_FIELD]: 1 }, { unique: true, name: POSITION_INDEX });
-  // The index the sink creates, which the stand-in needs to answer the filter without a scan.
-  for (const target of new Set(docs.map((doc) => doc.target)))
-    await db
-      .collection<{ _id: string }>(target)
-      .createIndex({ _id: 1, [POSITION_FIELD]: 1 }, { unique: true, name: POSITION_INDEX });
   const passes: RawPass[] = [];
   for (const [pass, base] of [
     ['insert', 1_000_000n],
