@@ -443,6 +443,7 @@ async function main(): Promise<number> {
         });
         await replay.service.stop();
         results.recovery = replay.result;
+        results.recoveryReference = catchUpResult;
         for (const sink of replay.result.sinks) {
           await log(
             `recovery: ${sink.sink} ${formatNumber(sink.eventsPerSecond)} events/s (${formatNumber(sink.events)} in ${sink.seconds.toFixed(1)} s)`,

@@ -33,6 +33,8 @@ export interface Results {
   /** A fresh group replaying the backlog into the documents the catch-up wrote: every write stale. */
   recovery?: CatchUpResult | null;
   recoveryError?: string | null;
+  /** The catch-up that wrote the documents the recovery replayed into (same run, same load). */
+  recoveryReference?: CatchUpResult | null;
   steady: SteadyResult[];
   steadyVerify: VerifySummary | null;
   latencyBuckets: { bounds: number[]; note: string };
@@ -79,7 +81,7 @@ export function computeRatios(results: Results): Results['ratios'] {
     }
   }
   for (const replay of results.recovery?.sinks ?? []) {
-    const own = fanout(replay.sink);
+    const own = (results.recoveryReference ?? results.catchUp)?.sinks.find((entry) => entry.sink === replay.sink);
     ratios.push({
       name: `recovery (all stale) / catch-up (${replay.sink})`,
       value: own ? replay.eventsPerSecond / own.eventsPerSecond : null,
@@ -329,6 +331,13 @@ export function renderMarkdown(results: Results): string {
       out.push(
         `After the catch-up, the service starts again with new groups \`${r.runId}.<sink>\` (an offset reset to the start) on the same indices and database: every one of the ${formatNumber(r.backlog)} events is older than what the sinks hold, so every write is refused as stale and nothing may change. This is the speed of recovering from a lost offset or a replay.`,
       );
+      const reference = results.recoveryReference;
+      if (reference && reference.runId !== results.catchUp?.runId) {
+        out.push('');
+        out.push(
+          `Measured in a later run than section 2 (load ${formatLoad(reference.load.start)} → ${formatLoad(reference.load.end)}), after its own catch-up of the same backlog: ${reference.sinks.map((sink) => `${sink.sink} ${formatNumber(sink.eventsPerSecond)} events/s`).join(', ')}. The recovery ratio divides by that catch-up.`,
+        );
+      }
       renderCatchUp(out, r);
     }
     out.push('');
