@@ -62,13 +62,17 @@ export async function describeVersions(clients: {
     Elasticsearch: await attempt(
       async () => ((await clients.es.info()) as { version: { number: string } }).version.number,
     ),
-    FerretDB: await attempt(async () => {
+    'MongoDB server': await attempt(async () => {
       if (!clients.mongo) throw new Error('not answering');
       const info = (await clients.mongo.db('admin').command({ buildInfo: 1 })) as {
         version?: string;
         ferretdbVersion?: string;
       };
-      return `${info.ferretdbVersion ?? '?'} (reports MongoDB ${info.version ?? '?'})`;
+      const reported = `reports MongoDB ${info.version ?? '?'}`;
+      // The stack's stand-in answers buildInfo as MongoDB; FerretDB names itself.
+      return info.ferretdbVersion
+        ? `FerretDB ${info.ferretdbVersion} (${reported})`
+        : `${reported} (the local stack's stand-in: mongo-java-server, docs/mongodb-stand-in.md)`;
     }),
     Kafka: await attempt(
       async () =>

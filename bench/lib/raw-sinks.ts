@@ -20,7 +20,7 @@ import { DEMO_TABLES } from './source.js';
 /** Share of the documents per table: the generator's table weights. */
 const TABLE_SHARE: Record<string, number> = { customers: 0.3, orders: 0.5, hard_types: 0.2 };
 const MAX_BULK_BYTES = 8 * 1024 * 1024;
-/** A batch that takes longer means the server stopped answering (FerretDB has wedged here). */
+/** A batch that takes longer means the server stopped answering (FerretDB once wedged so). */
 const BATCH_TIMEOUT_MS = 120_000;
 
 export interface SampleDocument {

@@ -279,7 +279,7 @@ export function renderMarkdown(results: Results): string {
   }
   if (results.raw && results.raw.results.length > 0) {
     out.push(
-      `Documents built from the bench database's rows with the service's own code (toDocument; toStoredForm for MongoDB), one table per batch like one Kafka partition's batch, ${results.raw.results[0]!.batchSize} documents per batch, ${results.raw.results[0]!.concurrency} batches in flight (the service's KAFKA_PARTITIONS_CONCURRENCY). Elasticsearch: \`_bulk\` with the sink's NDJSON lines (external versions) and 8 MiB chunks; FerretDB: \`bulkWrite\` (unordered) of guarded \`replaceOne\` upserts. Pass 1 inserts into empty targets, pass 2 overwrites the documents at a higher position; a pass starts no new batch after 90 s (30 s in smoke) and counts what it wrote.`,
+      `Documents built from the bench database's rows with the service's own code (toDocument; toStoredForm for MongoDB), one table per batch like one Kafka partition's batch, ${results.raw.results[0]!.batchSize} documents per batch, ${results.raw.results[0]!.concurrency} batches in flight (the service's KAFKA_PARTITIONS_CONCURRENCY). Elasticsearch: \`_bulk\` with the sink's NDJSON lines (external versions) and 8 MiB chunks; MongoDB: the sink's compare-and-set, one \`_id $in\` read of the stored positions and a \`bulkWrite\` (unordered) of \`replaceOne\` upserts on exactly those positions. Pass 1 inserts into empty targets, pass 2 overwrites the documents at a higher position; a pass starts no new batch after 90 s (30 s in smoke) and counts what it wrote.`,
     );
     out.push('');
     out.push(
