@@ -81,7 +81,9 @@ export function computeRatios(results: Results): Results['ratios'] {
     }
   }
   for (const replay of results.recovery?.sinks ?? []) {
-    const own = (results.recoveryReference ?? results.catchUp)?.sinks.find((entry) => entry.sink === replay.sink);
+    const own = (results.recoveryReference ?? results.catchUp)?.sinks.find(
+      (entry) => entry.sink === replay.sink,
+    );
     ratios.push({
       name: `recovery (all stale) / catch-up (${replay.sink})`,
       value: own ? replay.eventsPerSecond / own.eventsPerSecond : null,
