@@ -23,6 +23,10 @@ STACK_FERRETDB_PORT="${STACK_FERRETDB_PORT:-27027}"
 # The stand-in's storage: h2 (one file, survives restarts) or memory (faster, lost on restart).
 STACK_MONGO_BACKEND="${STACK_MONGO_BACKEND:-h2}"
 STACK_TOPIC_PREFIX="${STACK_TOPIC_PREFIX:-cdc}"
+# Apicurio Registry, the schema registry of the Avro pipeline (optional: stack/up.sh registry).
+STACK_REGISTRY_PORT="${STACK_REGISTRY_PORT:-8085}"
+# The Avro connector's topic prefix; it is also the Avro namespace, so no '-' or '.'.
+STACK_AVRO_TOPIC_PREFIX="${STACK_AVRO_TOPIC_PREFIX:-cdc_avro}"
 
 # Pinned versions: Debezium 3.2.x is built against Kafka 3.9.1; the Elasticsearch launcher uses
 # internal API that moves between minors.
@@ -30,6 +34,8 @@ KAFKA_VERSION=3.9.1
 DEBEZIUM_VERSION=3.2.3.Final
 ES_VERSION=8.18.1
 FERRETDB_VERSION=v1.24.2
+# 2.6.x is the last Apicurio line on Java 17; the converter's version in stack/maven/apicurio-converter.
+APICURIO_VERSION=2.6.13.Final
 
 mkdir -p "$STACK_DIR/run" "$STACK_DIR/logs"
 

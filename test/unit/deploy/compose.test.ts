@@ -70,12 +70,14 @@ test('the topology is the local stack one (plus Prometheus and Grafana), on the 
     'cdc-fanout',
     'connect',
     'connector-init',
+    'connector-init-avro',
     'elasticsearch',
     'grafana',
     'kafka',
     'mongodb',
     'postgres',
     'prometheus',
+    'registry',
   ]);
   const pinned = (name: string): string => {
     const match = new RegExp(`^${name}=(\\S+)$`, 'm').exec(read('stack/lib.sh'));
@@ -92,6 +94,10 @@ test('the topology is the local stack one (plus Prometheus and Grafana), on the 
     `docker.elastic.co/elasticsearch/elasticsearch:${pinned('ES_VERSION')}`,
   );
   assert.equal(service('mongodb').image, 'mongo:7');
+  assert.equal(
+    service('registry').image,
+    `quay.io/apicurio/apicurio-registry-mem:${pinned('APICURIO_VERSION')}`,
+  );
 });
 
 test('postgres runs with logical decoding and loads ./postgres at first start', () => {
@@ -109,12 +115,8 @@ test('postgres runs with logical decoding and loads ./postgres at first start', 
   assert.equal(environment('postgres').POSTGRES_DB, 'inventory');
 });
 
-test('connector-init registers ./debezium/postgres-connector.json and connect resolves its placeholders', () => {
-  assert.ok(volumes('connector-init').includes('./debezium/postgres-connector.json:/connector.json:ro'));
-  const connector = JSON.parse(read('debezium/postgres-connector.json')) as {
-    name: string;
-    config: Record<string, string>;
-  };
+const connectResolvesPlaceholders = (file: string): void => {
+  const connector = JSON.parse(read(file)) as { name: string; config: Record<string, string> };
   assert.equal(typeof connector.name, 'string');
   const placeholders = [...JSON.stringify(connector.config).matchAll(/\$\{env:([A-Z0-9_]+)\}/g)].map(
     (m) => m[1],
@@ -128,6 +130,25 @@ test('connector-init registers ./debezium/postgres-connector.json and connect re
   );
   for (const name of placeholders) assert.ok(name && name in connectEnv, `connect does not set ${name}`);
   assert.equal(connectEnv.CDC_PG_HOST, 'postgres');
+};
+
+test('connector-init registers ./debezium/postgres-connector.json and connect resolves its placeholders', () => {
+  assert.ok(volumes('connector-init').includes('./debezium/postgres-connector.json:/connector.json:ro'));
+  connectResolvesPlaceholders('debezium/postgres-connector.json');
+});
+
+test('the avro profile registers ./debezium/postgres-connector-avro.json once the registry is healthy', () => {
+  assert.deepEqual(service('registry').profiles, ['avro']);
+  assert.deepEqual(service('connector-init-avro').profiles, ['avro']);
+  assert.ok(
+    volumes('connector-init-avro').includes('./debezium/postgres-connector-avro.json:/connector.json:ro'),
+  );
+  assert.deepEqual(service('connector-init-avro').command, service('connector-init').command);
+  const dependsOn = service('connector-init-avro').depends_on;
+  assert.ok(dependsOn && !Array.isArray(dependsOn));
+  assert.equal(dependsOn.registry?.condition, 'service_healthy');
+  connectResolvesPlaceholders('debezium/postgres-connector-avro.json');
+  assert.equal(environment('connect').CDC_REGISTRY_URL, 'http://registry:8080/apis/registry/v2');
 });
 
 test("connector-init's script escapes every $ from compose interpolation", () => {
