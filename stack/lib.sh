@@ -146,11 +146,12 @@ java_bin() {
   fi
 }
 
-# compile_java COMPONENT SRC LIB OUT: compiles the .java files under SRC against the jars in LIB
-# into OUT, for a component whose server is a small Java main of ours. Skipped while OUT is newer
-# than the sources and the fetched jars (LIB/.complete). Errors go to the component's log.
+# compile_java COMPONENT SRC LIB OUT [CLASSPATH]: compiles the .java files under SRC against the
+# jars in LIB (and CLASSPATH, if given) into OUT, for a component whose server is a small Java main
+# of ours. Skipped while OUT is newer than the sources and the fetched jars (LIB/.complete). Errors
+# go to the component's log.
 compile_java() {
-  local component="$1" src="$2" lib="$3" out="$4"
+  local component="$1" src="$2" lib="$3" out="$4" extra="${5:-}"
   local stamp="$out/.compiled"
   if [[ -f "$stamp" && -z "$(find "$src" "$lib/.complete" -newer "$stamp" -print -quit)" ]]; then
     return 0
@@ -160,7 +161,7 @@ compile_java() {
   local sources
   mapfile -t sources < <(find "$src" -name '*.java')
   # es_javac (elasticsearch.sh) finds the JDK's javac next to the java that runs the servers.
-  "$(es_javac)" --release 17 -nowarn -d "$out" -cp "$lib/*" "${sources[@]}" >>"$(log_file "$component")" 2>&1 ||
+  "$(es_javac)" --release 17 -nowarn -d "$out" -cp "$lib/*${extra:+:$extra}" "${sources[@]}" >>"$(log_file "$component")" 2>&1 ||
     stack_die "compiling $component's Java sources failed; log: $(log_file "$component")"
   touch "$stamp"
 }

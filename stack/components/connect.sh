@@ -33,20 +33,21 @@ connect_fetch_debezium() {
 
 # The Apicurio Avro converter goes into every worker, registry or not: 7 MB fetched once, and a
 # worker that already runs can then take the Avro connector (stack/up.sh registry) without a restart.
+# With it goes our subclass, stack/java/cdcfanout/connect/NullPreservingAvroConverter.java, which
+# the Avro connector uses: Apicurio's own writes a column's DEFAULT where the row holds NULL.
 connect_fetch_avro_converter() {
-  local dir
+  local dir classes
   dir="$(connect_plugins)/apicurio-converter"
+  classes="$(connect_dir)/converter-classes"
   maven_fetch "$STACK_ROOT/stack/maven/apicurio-converter" "$dir"
-  # plugin.discovery=service_load finds only classes named in a ServiceLoader manifest, and the
-  # Apicurio jar ships none for its converter.
-  if [[ ! -f "$dir/cdc-fanout-converter-services.jar" ]]; then
-    local work
-    work="$(mktemp -d)"
-    mkdir -p "$work/META-INF/services"
-    echo io.apicurio.registry.utils.converter.AvroConverter \
-      >"$work/META-INF/services/org.apache.kafka.connect.storage.Converter"
-    "$(dirname "$(es_javac)")/jar" cf "$dir/cdc-fanout-converter-services.jar" -C "$work" META-INF
-    rm -rf "$work"
+  # The plugin leaves Kafka's jars out (Connect supplies them), so compile against Kafka's classpath.
+  compile_java connect "$STACK_ROOT/stack/java/cdcfanout/connect" "$dir" "$classes" "$(kafka_lib)/*"
+  if [[ ! -f "$dir/cdc-fanout-converter.jar" || "$classes/.compiled" -nt "$dir/cdc-fanout-converter.jar" ]]; then
+    # plugin.discovery=service_load finds only classes named in a ServiceLoader manifest.
+    mkdir -p "$classes/META-INF/services"
+    echo cdcfanout.connect.NullPreservingAvroConverter \
+      >"$classes/META-INF/services/org.apache.kafka.connect.storage.Converter"
+    "$(dirname "$(es_javac)")/jar" cf "$dir/cdc-fanout-converter.jar" -C "$classes" cdcfanout -C "$classes" META-INF
   fi
 }
 
@@ -139,11 +140,14 @@ connect_task_state() {
 
 connect_wait_running() {
   local name="$1" state deadline=$((SECONDS + 120))
+  # Right after its config was replaced, a connector may still report the old config's failure.
+  local failed_after=$((SECONDS + 10))
   while :; do
     state="$(connect_task_state "$name" || echo PENDING)"
     case "$state" in
       RUNNING) return 0 ;;
       FAILED)
+        ((SECONDS >= failed_after)) || { sleep 0.5 && continue; }
         curl -fsS "$(connect_url)/connectors/$name/status" |
           jq -r '[.connector.trace, .tasks[].trace] | map(select(.)) | .[0]' | head -n 5 >&2
         stack_die "connector $name FAILED; log: $(log_file connect)"

@@ -88,7 +88,12 @@ test('the topology is the local stack one (plus Prometheus and Grafana), on the 
   assert.equal(service('kafka').image, `apache/kafka:${pinned('KAFKA_VERSION')}`);
   // Debezium's images are tagged by minor version only.
   const debeziumMinor = pinned('DEBEZIUM_VERSION').split('.').slice(0, 2).join('.');
-  assert.equal(service('connect').image, `quay.io/debezium/connect:${debeziumMinor}`);
+  assert.deepEqual(service('connect').build, { context: './stack', dockerfile: 'connect.Dockerfile' });
+  const connectDockerfile = read('stack/connect.Dockerfile');
+  assert.match(connectDockerfile, new RegExp(`^FROM quay\\.io/debezium/connect:${debeziumMinor}$`, 'm'));
+  // The converter is compiled against the Kafka the local stack runs.
+  assert.ok(connectDockerfile.includes(`connect-api:${pinned('KAFKA_VERSION')}`));
+  assert.ok(connectDockerfile.includes('COPY maven/apicurio-converter/pom.xml'));
   assert.equal(
     service('elasticsearch').image,
     `docker.elastic.co/elasticsearch/elasticsearch:${pinned('ES_VERSION')}`,
