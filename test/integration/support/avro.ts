@@ -4,7 +4,8 @@
 // registry unless told, so the Avro tests skip, saying why, when it or the connector is not there.
 
 export const avroStack = {
-  registryUrl: process.env.REGISTRY_URL ?? 'http://127.0.0.1:8085',
+  /** The registry's Confluent-compatible API, as the service's REGISTRY_URL names it. */
+  registryUrl: process.env.REGISTRY_URL ?? 'http://127.0.0.1:8085/apis/ccompat/v7',
   connectUrl: process.env.CONNECT_URL ?? 'http://127.0.0.1:8083',
   topicPrefix: process.env.AVRO_TOPIC_PREFIX ?? 'cdc_avro',
   publication: process.env.AVRO_PUBLICATION ?? 'cdc_fanout_avro',
@@ -27,7 +28,7 @@ async function answers(url: string): Promise<unknown> {
  */
 export async function avroStackMissing(): Promise<string | undefined> {
   try {
-    await answers(`${avroStack.registryUrl}/apis/ccompat/v7/subjects`);
+    await answers(`${avroStack.registryUrl}/subjects`);
   } catch (error) {
     return `no schema registry at REGISTRY_URL=${avroStack.registryUrl} (${(error as Error).message}); start it with: bash stack/up.sh registry`;
   }
@@ -45,7 +46,7 @@ export async function avroStackMissing(): Promise<string | undefined> {
 
 /** The registry's text of the writer schema `id` (the Confluent-compatible API). */
 export async function writerSchema(id: number): Promise<unknown> {
-  const body = (await answers(`${avroStack.registryUrl}/apis/ccompat/v7/schemas/ids/${id}`)) as {
+  const body = (await answers(`${avroStack.registryUrl}/schemas/ids/${id}`)) as {
     schema: string;
   };
   return JSON.parse(body.schema) as unknown;
