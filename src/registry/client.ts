@@ -35,11 +35,21 @@ export class RegistryClient {
   readonly where: string;
 
   constructor(private readonly options: RegistryOptions) {
-    this.base = options.url.replace(/\/+$/, '');
+    // fetch refuses a URL holding credentials (and its error would quote them): they become the
+    // basic-auth header instead, unless REGISTRY_USERNAME names other ones.
+    const url = new URL(options.url);
+    const fromUrl = {
+      username: decodeURIComponent(url.username),
+      password: decodeURIComponent(url.password),
+    };
+    url.username = '';
+    url.password = '';
+    this.base = url.toString().replace(/\/+$/, '');
     this.where = redactUrl(this.base);
     this.headers = { accept: 'application/vnd.schemaregistry.v1+json, application/json' };
-    if (options.username !== '') {
-      const token = Buffer.from(`${options.username}:${options.password}`).toString('base64');
+    const { username, password } = options.username !== '' ? options : fromUrl;
+    if (username !== '') {
+      const token = Buffer.from(`${username}:${password}`).toString('base64');
       this.headers['authorization'] = `Basic ${token}`;
     }
   }
