@@ -7,7 +7,8 @@ import { promisify } from 'node:util';
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const run = promisify(execFile);
 
-export type Component = 'elasticsearch' | 'mongo' | 'ferretdb' | 'kafka' | 'connect' | 'postgres';
+export type Component =
+  'elasticsearch' | 'mongo' | 'ferretdb' | 'kafka' | 'connect' | 'postgres' | 'registry';
 
 /** Stops the component (SIGTERM, then SIGKILL after its grace period) and waits until it exited. */
 export async function stopComponent(name: Component): Promise<void> {
