@@ -101,7 +101,7 @@ test('the topology is the local stack one (plus Prometheus and Grafana), on the 
   assert.equal(service('mongodb').image, 'mongo:7');
   assert.equal(
     service('registry').image,
-    `quay.io/apicurio/apicurio-registry-mem:${pinned('APICURIO_VERSION')}`,
+    `quay.io/apicurio/apicurio-registry-sql:${pinned('APICURIO_VERSION')}`,
   );
 });
 
@@ -154,6 +154,11 @@ test('the avro profile registers ./debezium/postgres-connector-avro.json once th
   assert.equal(dependsOn.registry?.condition, 'service_healthy');
   connectResolvesPlaceholders('debezium/postgres-connector-avro.json');
   assert.equal(environment('connect').CDC_REGISTRY_URL, 'http://registry:8080/apis/registry/v2');
+  // Schemas outlive a registry restart: stored in Postgres, not in memory.
+  assert.match(
+    String(environment('registry').REGISTRY_DATASOURCE_URL),
+    /^jdbc:postgresql:\/\/postgres:5432\//,
+  );
 });
 
 test("connector-init's script escapes every $ from compose interpolation", () => {
