@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { stringify } from 'lossless-json';
 import { avroStack, avroStackMissing, avroTableTopic } from '../support/avro.js';
+import { runCli } from '../support/cli.js';
 import { deleteGroupsAndTopics } from '../support/cleanup.js';
 import { pollUntil } from '../support/poll.js';
 import { TestRun } from '../support/run.js';
@@ -133,5 +134,20 @@ describe('the Avro pipeline', { skip, timeout: 240_000 }, () => {
     ].map((doc) => stringify(doc));
     assert.deepEqual(await esDocs(defaults), expected);
     assert.deepEqual(await mongoDocs(defaults), expected);
+  });
+
+  test('verify sees drift in an Avro-fed table and resync repairs it, as for a JSON-fed one', async () => {
+    await fixture.mongo
+      .db(fixture.env.MONGODB_DATABASE)
+      .collection(`inventory.${hardTypes}`)
+      .deleteOne({ tenant_id: 2 });
+    const cli = (...args: string[]) => runCli(fixture.env, args);
+    const table = `inventory.${hardTypes}`;
+    const drift = await cli('verify', '--table', table);
+    assert.equal(drift.code, 1, `${drift.stdout}\n${drift.stderr}`);
+    const resync = await cli('resync', '--table', table, '--sink', 'mongodb');
+    assert.equal(resync.code, 0, `${resync.stdout}\n${resync.stderr}`);
+    const verify = await cli('verify', '--table', table);
+    assert.equal(verify.code, 0, `${verify.stdout}\n${verify.stderr}`);
   });
 });
