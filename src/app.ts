@@ -12,6 +12,8 @@ import { createMetrics, type Metrics } from './observability/metrics.js';
 import { redactUrl } from './observability/logger.js';
 import { DeadLetterTopic } from './pipeline/dead-letter.js';
 import { SinkPipeline } from './pipeline/sink-pipeline.js';
+import { RegistryClient } from './registry/client.js';
+import { WriterSchemaCache } from './registry/writer-schemas.js';
 import { Router, tableTopicPattern } from './router/router.js';
 import { ElasticsearchSink, createElasticsearchClient } from './sinks/elasticsearch/sink.js';
 import { MongoSink, createMongoClient } from './sinks/mongodb/sink.js';
@@ -55,6 +57,8 @@ export class Service {
   private refreshing = false;
   private topics: string[] = [];
   private deadLetters: DeadLetterTopic | null = null;
+  /** One cache of Avro writer schemas for every pipeline; null without REGISTRY_URL. */
+  private readonly writerSchemas: WriterSchemaCache | null;
   private stopping = false;
   private waitingForTopics = true;
 
@@ -65,6 +69,8 @@ export class Service {
     registry: Registry,
   ) {
     this.metrics = createMetrics(registry);
+    this.writerSchemas =
+      config.registry.url === '' ? null : new WriterSchemaCache(new RegistryClient(config.registry));
     this.http = new HttpSurface({
       host: config.http.host,
       port: config.http.port,
@@ -100,6 +106,7 @@ export class Service {
         sinks: this.config.sinks,
         elasticsearch: redactUrl(this.config.elasticsearch.url),
         mongodb: redactUrl(this.config.mongodb.url),
+        registry: this.config.registry.url === '' ? null : redactUrl(this.config.registry.url),
       },
       'cdc-fanout starting',
     );
@@ -141,6 +148,7 @@ export class Service {
       stallTimeoutMs: this.config.retry.stallTimeoutMs,
       metrics: this.metrics,
       logger: this.logger,
+      writerSchemas: this.writerSchemas,
       onConsumerCrash: () =>
         this.relaunch(sink, index, pipeline, 'consumer crashed; restarting the pipeline'),
     });

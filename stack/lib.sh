@@ -23,6 +23,10 @@ STACK_FERRETDB_PORT="${STACK_FERRETDB_PORT:-27027}"
 # The stand-in's storage: h2 (one file, survives restarts) or memory (faster, lost on restart).
 STACK_MONGO_BACKEND="${STACK_MONGO_BACKEND:-h2}"
 STACK_TOPIC_PREFIX="${STACK_TOPIC_PREFIX:-cdc}"
+# Apicurio Registry, the schema registry of the Avro pipeline (optional: stack/up.sh registry).
+STACK_REGISTRY_PORT="${STACK_REGISTRY_PORT:-8085}"
+# The Avro connector's topic prefix; it is also the Avro namespace, so no '-' or '.'.
+STACK_AVRO_TOPIC_PREFIX="${STACK_AVRO_TOPIC_PREFIX:-cdc_avro}"
 
 # Pinned versions: Debezium 3.2.x is built against Kafka 3.9.1; the Elasticsearch launcher uses
 # internal API that moves between minors.
@@ -30,6 +34,8 @@ KAFKA_VERSION=3.9.1
 DEBEZIUM_VERSION=3.2.3.Final
 ES_VERSION=8.18.1
 FERRETDB_VERSION=v1.24.2
+# 2.6.x is the last Apicurio line on Java 17; the converter's version in stack/maven/apicurio-converter.
+APICURIO_VERSION=2.6.13.Final
 
 mkdir -p "$STACK_DIR/run" "$STACK_DIR/logs"
 
@@ -140,11 +146,12 @@ java_bin() {
   fi
 }
 
-# compile_java COMPONENT SRC LIB OUT: compiles the .java files under SRC against the jars in LIB
-# into OUT, for a component whose server is a small Java main of ours. Skipped while OUT is newer
-# than the sources and the fetched jars (LIB/.complete). Errors go to the component's log.
+# compile_java COMPONENT SRC LIB OUT [CLASSPATH]: compiles the .java files under SRC against the
+# jars in LIB (and CLASSPATH, if given) into OUT, for a component whose server is a small Java main
+# of ours. Skipped while OUT is newer than the sources and the fetched jars (LIB/.complete). Errors
+# go to the component's log.
 compile_java() {
-  local component="$1" src="$2" lib="$3" out="$4"
+  local component="$1" src="$2" lib="$3" out="$4" extra="${5:-}"
   local stamp="$out/.compiled"
   if [[ -f "$stamp" && -z "$(find "$src" "$lib/.complete" -newer "$stamp" -print -quit)" ]]; then
     return 0
@@ -154,7 +161,7 @@ compile_java() {
   local sources
   mapfile -t sources < <(find "$src" -name '*.java')
   # es_javac (elasticsearch.sh) finds the JDK's javac next to the java that runs the servers.
-  "$(es_javac)" --release 17 -nowarn -d "$out" -cp "$lib/*" "${sources[@]}" >>"$(log_file "$component")" 2>&1 ||
+  "$(es_javac)" --release 17 -nowarn -d "$out" -cp "$lib/*${extra:+:$extra}" "${sources[@]}" >>"$(log_file "$component")" 2>&1 ||
     stack_die "compiling $component's Java sources failed; log: $(log_file "$component")"
   touch "$stamp"
 }

@@ -35,7 +35,7 @@ if want postgres; then
   timed_wait postgres 60
   postgres_seed
 fi
-for c in kafka elasticsearch mongo ferretdb; do want "$c" && start "$c"; done
+for c in kafka elasticsearch mongo ferretdb registry; do want "$c" && start "$c"; done
 want kafka && timed_wait kafka 120
 if want connect; then
   start connect
@@ -43,8 +43,13 @@ fi
 want elasticsearch && timed_wait elasticsearch 180
 want mongo && timed_wait mongo 60
 want ferretdb && timed_wait ferretdb 60
+want registry && timed_wait registry 120
 if want connect; then
   timed_wait connect 180
   connect_register
+fi
+# The Avro connector needs both; a worker started earlier already has the converter (connect.sh).
+if want registry && connect_healthy; then
+  connect_register "$CONNECT_AVRO_CONNECTOR_FILE"
 fi
 stack_log "all requested components are up: ${wanted[*]}"

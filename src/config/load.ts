@@ -30,6 +30,12 @@ export interface Config {
     readonly maxWaitMs: number;
     readonly sessionTimeoutMs: number;
   };
+  readonly registry: {
+    readonly url: string;
+    readonly username: string;
+    readonly password: string;
+    readonly requestTimeoutMs: number;
+  };
   readonly deadLetter: { readonly enabled: boolean; readonly topic: string };
   readonly retry: {
     readonly minTimeoutMs: number;

@@ -74,6 +74,12 @@ convict.addFormats({
     coerce: (value: unknown) => value,
     validate: (value: unknown) => checkUrl(value, ['http:', 'https:']),
   },
+  'optional-http-url': {
+    coerce: (value: unknown) => value,
+    validate: (value: unknown) => {
+      if (value !== '') checkUrl(value, ['http:', 'https:']);
+    },
+  },
   'postgres-url': {
     coerce: (value: unknown) => value,
     validate: (value: unknown) => checkUrl(value, ['postgres:', 'postgresql:']),
@@ -204,6 +210,34 @@ export const schema = {
       format: 'duration-ms',
       default: 30000,
       env: 'KAFKA_SESSION_TIMEOUT_MS',
+    },
+  },
+  registry: {
+    url: {
+      doc: 'Schema registry of Avro topics (Confluent wire format): the base of its Confluent-compatible API, e.g. http://registry:8081 (Confluent, Karapace) or http://registry:8080/apis/ccompat/v7 (Apicurio). Empty: none, and an Avro record is dead-lettered. Credentials in it are redacted from logs.',
+      format: 'optional-http-url',
+      default: '',
+      env: 'REGISTRY_URL',
+      sensitive: true,
+    },
+    username: {
+      doc: 'Schema registry basic-auth user (empty: none).',
+      format: String,
+      default: '',
+      env: 'REGISTRY_USERNAME',
+    },
+    password: {
+      doc: 'Schema registry basic-auth password.',
+      format: String,
+      default: '',
+      env: 'REGISTRY_PASSWORD',
+      sensitive: true,
+    },
+    requestTimeoutMs: {
+      doc: 'Timeout of one schema registry request, in milliseconds; a registry that does not answer is retried like a sink that does not.',
+      format: 'duration-ms',
+      default: 10000,
+      env: 'REGISTRY_REQUEST_TIMEOUT_MS',
     },
   },
   deadLetter: {

@@ -1,6 +1,9 @@
 // One Kafka record to one typed change event. Pure: no I/O, no logging, no clock. Never throws:
 // every failure, including a bug in here, comes back as { ok: false, error: DecodeError }.
 import { DecodeError, errorMessage } from '../errors.js';
+import { decodeAvro, type WriterSchemas } from './avro/decode.js';
+import type { AvroWriterSchema } from './avro/schema.js';
+import { isWireFormat } from './avro/wire.js';
 import { type CompiledStruct, compileStruct } from './connect-schema.js';
 import { type CachedSchema, readOp, readSource, tableName, unwrap } from './envelope.js';
 import { type JsonObject, describeValue, isJsonObject } from './json.js';
@@ -86,11 +89,15 @@ function eventName(op: RowOp, table: TableRef): string {
   return `${OP_NAMES[op]} event ('${op}') of table ${tableName(table)}`;
 }
 
-function decode(raw: RawRecord): ChangeEvent {
+const avroValueSchemas = new WeakMap<AvroWriterSchema, CompiledEnvelope>();
+
+function decode(raw: RawRecord, schemas: WriterSchemas | undefined): ChangeEvent {
   const record: RecordCoordinates = { topic: raw.topic, partition: raw.partition, offset: raw.offset };
   const value = raw.value;
   if (value === null || value === undefined || value.length === 0) return { kind: 'tombstone', record };
-  const { payload, schema } = unwrap(value.toString('utf8'), 'value', valueSchemas, compileEnvelope);
+  const { payload, schema } = isWireFormat(value)
+    ? decodeAvro(value, 'value', schemas, avroValueSchemas, compileEnvelope)
+    : unwrap(value.toString('utf8'), 'value', valueSchemas, compileEnvelope);
   if (payload === null) return { kind: 'tombstone', record };
   if (!isJsonObject(payload)) {
     throw new DecodeError(
@@ -101,7 +108,7 @@ function decode(raw: RawRecord): ChangeEvent {
   const { table, position } = readSource(payload, op);
   if (op === 't') return { kind: 'truncate', table, position: { ...position, lsn: position.lsn! }, record };
 
-  const key = decodeKey(raw.key, table);
+  const key = decodeKey(raw.key, table, schemas);
   if (op === 'd') {
     const before = image(payload, 'before', schema, table, 'drop');
     if (before === null) {
@@ -135,10 +142,14 @@ function decode(raw: RawRecord): ChangeEvent {
   return { kind: 'row', op, table, key, before, after, unchangedColumns, columnTypes, position, record };
 }
 
-/** Decodes one Kafka record. Never throws. */
-export function decodeRecord(raw: RawRecord): DecodeResult {
+/**
+ * Decodes one Kafka record, JSON or Avro (Confluent wire format). Never throws. `schemas` holds the
+ * writer schemas of the record's Avro key and value, fetched beforehand (src/registry); without it
+ * an Avro record fails to decode.
+ */
+export function decodeRecord(raw: RawRecord, schemas?: WriterSchemas): DecodeResult {
   try {
-    return { ok: true, event: decode(raw) };
+    return { ok: true, event: decode(raw, schemas) };
   } catch (error) {
     if (error instanceof DecodeError) return { ok: false, error };
     return { ok: false, error: new DecodeError(`Internal decoder error: ${safeMessage(error)}`, error) };

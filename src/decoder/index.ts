@@ -9,6 +9,8 @@
 //   time.ts, decimal.ts, base64.ts   the exact arithmetic behind them
 //   toast.ts, row.ts  unchanged-TOAST placeholders; before/after images to rows
 //   key.ts            the message key to a DocKey and document id
+//   avro/             Avro in the Confluent wire format, translated to the JSON path's payload and
+//                     Connect schema (writer schemas fetched beforehand by src/registry)
 //   decode.ts         decodeRecord
 export { decodeRecord, type DecodeResult } from './decode.js';
 export { keyColumnText, documentId } from './key.js';

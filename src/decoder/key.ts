@@ -2,6 +2,9 @@
 // order (schema field order, or object key order when bare) and the document id derived from them.
 import { DecodeError } from '../errors.js';
 import { type CompiledStruct, compileStruct, convertStructInPlace } from './connect-schema.js';
+import { decodeAvro, type WriterSchemas } from './avro/decode.js';
+import type { AvroWriterSchema } from './avro/schema.js';
+import { isWireFormat } from './avro/wire.js';
 import { type CachedSchema, tableName, unwrap } from './envelope.js';
 import { describeValue, isJsonObject, type JsonObject } from './json.js';
 import { hasOwn } from './own.js';
@@ -73,11 +76,15 @@ function noPrimaryKey(table: TableRef, why: string): DecodeError {
   );
 }
 
-/** Reads the key of a row change on `table`. */
-export function decodeKey(key: Buffer | null, table: TableRef): DocKey {
+const avroKeySchemas = new WeakMap<AvroWriterSchema, CompiledStruct | string>();
+
+/** Reads the key of a row change on `table`; an Avro key's writer schema comes from `schemas`. */
+export function decodeKey(key: Buffer | null, table: TableRef, schemas?: WriterSchemas): DocKey {
   if (key === null || key === undefined || key.length === 0)
     throw noPrimaryKey(table, 'the message key is null');
-  const { payload, schema } = unwrap(key.toString('utf8'), 'key', keySchemas, compileStruct);
+  const { payload, schema } = isWireFormat(key)
+    ? decodeAvro(key, 'key', schemas, avroKeySchemas, compileStruct)
+    : unwrap(key.toString('utf8'), 'key', keySchemas, compileStruct);
   if (payload === null) throw noPrimaryKey(table, 'the message key is null');
   if (!isJsonObject(payload)) {
     throw new DecodeError(

@@ -2,7 +2,9 @@
 // other. A batch is decoded, planned, written (retrying only what failed transiently), its
 // permanent failures dead-lettered, and only then committed.
 import type { Logger } from 'pino';
+import type { WriterSchemas } from '../decoder/avro/decode.js';
 import { decodeRecord } from '../decoder/index.js';
+import type { WriterSchemaCache } from '../registry/writer-schemas.js';
 import type { ChangeEvent, RawRecord } from '../decoder/types.js';
 import { CdcFanoutError, SinkAccessError, TransientSinkError, errorMessage, isRetriable } from '../errors.js';
 import type { BatchControl, ConsumedBatch, KafkaConsumer } from '../kafka/client.js';
@@ -27,6 +29,8 @@ export interface SinkPipelineOptions {
   readonly stallTimeoutMs: number;
   readonly metrics: Metrics;
   readonly logger: Logger;
+  /** Fetches the writer schemas of Avro records (REGISTRY_URL); null: no registry configured. */
+  readonly writerSchemas?: WriterSchemaCache | null;
   /** The consumer crashed and will not restart itself: the owner replaces the pipeline. */
   readonly onConsumerCrash?: () => void;
 }
@@ -218,6 +222,19 @@ export class SinkPipeline {
     this.progress.batchCommitted(batch.topic, batch.partition, lag, Date.now());
   }
 
+  /**
+   * The writer schemas of the batch's Avro records, fetched before decoding (which stays pure). A
+   * registry that cannot answer holds the batch back, retried (and not ready) like a sink outage.
+   */
+  private async writerSchemasOf(
+    batch: ConsumedBatch,
+    control: BatchControl,
+  ): Promise<WriterSchemas | undefined> {
+    const cache = this.options.writerSchemas;
+    if (!cache) return undefined;
+    return this.retrying(control, batch, () => cache.resolve(batch.records), 'schema-registry');
+  }
+
   /** Writes the batch, dead-letters what cannot be written, commits; answers the records left after it. */
   private async writeAndCommit(batch: ConsumedBatch, control: BatchControl): Promise<bigint> {
     const { metrics, router } = this.options;
@@ -226,9 +243,10 @@ export class SinkPipeline {
     const byOffset = new Map<string, RawRecord>();
     // Counted per batch, not per record: one labelled update per (table, op) it holds.
     const consumed = new Counts();
+    const schemas = await this.writerSchemasOf(batch, control);
     for (const record of batch.records) {
       byOffset.set(record.offset, record);
-      const decoded = decodeRecord(record);
+      const decoded = decodeRecord(record, schemas);
       if (decoded.ok) {
         events.push(decoded.event);
         consumed.add(eventTable(decoded.event), eventOp(decoded.event));

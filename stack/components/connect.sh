@@ -3,6 +3,8 @@
 # Debezium's plugin archive from Maven Central, unpacked into plugin.path.
 
 CONNECT_CONNECTOR_FILE="$STACK_ROOT/debezium/postgres-connector.json"
+# The Avro pipeline's connector (stack/up.sh registry registers it): same tables, own slot and topics.
+CONNECT_AVRO_CONNECTOR_FILE="$STACK_ROOT/debezium/postgres-connector-avro.json"
 CONNECT_DEBEZIUM_CLASS=io.debezium.connector.postgresql.PostgresConnector
 
 connect_dir() { echo "$STACK_DIR/connect"; }
@@ -29,11 +31,32 @@ connect_fetch_debezium() {
   touch "$marker"
 }
 
+# The Apicurio Avro converter goes into every worker, registry or not: 7 MB fetched once, and a
+# worker that already runs can then take the Avro connector (stack/up.sh registry) without a restart.
+# With it goes our subclass, stack/java/cdcfanout/connect/NullPreservingAvroConverter.java, which
+# the Avro connector uses: Apicurio's own writes a column's DEFAULT where the row holds NULL.
+connect_fetch_avro_converter() {
+  local dir classes
+  dir="$(connect_plugins)/apicurio-converter"
+  classes="$(connect_dir)/converter-classes"
+  maven_fetch "$STACK_ROOT/stack/maven/apicurio-converter" "$dir"
+  # The plugin leaves Kafka's jars out (Connect supplies them), so compile against Kafka's classpath.
+  compile_java connect "$STACK_ROOT/stack/java/cdcfanout/connect" "$dir" "$classes" "$(kafka_lib)/*"
+  if [[ ! -f "$dir/cdc-fanout-converter.jar" || "$classes/.compiled" -nt "$dir/cdc-fanout-converter.jar" ]]; then
+    # plugin.discovery=service_load finds only classes named in a ServiceLoader manifest.
+    mkdir -p "$classes/META-INF/services"
+    echo cdcfanout.connect.NullPreservingAvroConverter \
+      >"$classes/META-INF/services/org.apache.kafka.connect.storage.Converter"
+    "$(dirname "$(es_javac)")/jar" cf "$dir/cdc-fanout-converter.jar" -C "$classes" cdcfanout -C "$classes" META-INF
+  fi
+}
+
 connect_install() {
   command -v curl >/dev/null || apt_install curl
   command -v jq >/dev/null || apt_install jq
   kafka_fetch_lib
   connect_fetch_debezium
+  connect_fetch_avro_converter
 }
 
 connect_write_config() {
@@ -71,6 +94,8 @@ connect_start() {
   start_daemon connect env \
     CDC_PG_HOST="$STACK_HOST" CDC_PG_PORT="$STACK_PG_PORT" CDC_PG_USER="$STACK_PG_USER" \
     CDC_PG_PASSWORD="$STACK_PG_PASSWORD" CDC_PG_DB="$STACK_PG_DB" CDC_TOPIC_PREFIX="$STACK_TOPIC_PREFIX" \
+    CDC_AVRO_TOPIC_PREFIX="$STACK_AVRO_TOPIC_PREFIX" \
+    CDC_REGISTRY_URL="http://$STACK_HOST:$STACK_REGISTRY_PORT/apis/registry/v2" \
     "$(java_bin)" -Xms256m -Xmx1g -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
     -Dlog4j.configuration="file:$STACK_ROOT/stack/log4j.properties" \
     -cp "$(kafka_lib)/*" org.apache.kafka.connect.cli.ConnectDistributed "$(connect_dir)/worker.properties"
@@ -115,11 +140,14 @@ connect_task_state() {
 
 connect_wait_running() {
   local name="$1" state deadline=$((SECONDS + 120))
+  # Right after its config was replaced, a connector may still report the old config's failure.
+  local failed_after=$((SECONDS + 10))
   while :; do
     state="$(connect_task_state "$name" || echo PENDING)"
     case "$state" in
       RUNNING) return 0 ;;
       FAILED)
+        ((SECONDS >= failed_after)) || { sleep 0.5 && continue; }
         curl -fsS "$(connect_url)/connectors/$name/status" |
           jq -r '[.connector.trace, .tasks[].trace] | map(select(.)) | .[0]' | head -n 5 >&2
         stack_die "connector $name FAILED; log: $(log_file connect)"
@@ -130,18 +158,18 @@ connect_wait_running() {
   done
 }
 
-# Registers the connector, or updates it when the file changed; an unchanged config is left alone
-# so that a second up.sh does not restart the connector.
+# connect_register [FILE]: registers the connector (default: the JSON one), or updates it when the
+# file changed; an unchanged config is left alone so that a second up.sh does not restart it.
 connect_register() {
-  local name wanted current
-  name="$(jq -r .name "$CONNECT_CONNECTOR_FILE")"
-  wanted="$(jq -cS --arg n "$name" '.config + {name: $n}' "$CONNECT_CONNECTOR_FILE")"
+  local file="${1:-$CONNECT_CONNECTOR_FILE}" name wanted current
+  name="$(jq -r .name "$file")"
+  wanted="$(jq -cS --arg n "$name" '.config + {name: $n}' "$file")"
   current="$(curl -fsS --max-time 5 "$(connect_url)/connectors/$name/config" 2>/dev/null | jq -cS . || true)"
   if [[ "$current" == "$wanted" ]]; then
     stack_log "connector $name already registered, config unchanged"
   else
     connect_put_config "$name" "$wanted"
-    stack_log "connector $name registered from $CONNECT_CONNECTOR_FILE"
+    stack_log "connector $name registered from $file"
   fi
   connect_wait_running "$name"
   stack_log "connector $name and its tasks are RUNNING"

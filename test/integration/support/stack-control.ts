@@ -1,5 +1,6 @@
-// Stops and starts single components of the local stack (stack/*.sh) from a test, to inject a
-// sink outage. Starting goes through stack/up.sh, which waits until the component is healthy.
+// Stops and starts single components of the local stack (stack/*.sh) from a test, to inject an
+// outage (a sink, Kafka, the schema registry). Starting goes through stack/up.sh, which waits until
+// the component is healthy.
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -7,7 +8,8 @@ import { promisify } from 'node:util';
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const run = promisify(execFile);
 
-export type Component = 'elasticsearch' | 'mongo' | 'ferretdb' | 'kafka' | 'connect' | 'postgres';
+export type Component =
+  'elasticsearch' | 'mongo' | 'ferretdb' | 'kafka' | 'connect' | 'postgres' | 'registry';
 
 /** Stops the component (SIGTERM, then SIGKILL after its grace period) and waits until it exited. */
 export async function stopComponent(name: Component): Promise<void> {

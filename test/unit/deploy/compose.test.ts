@@ -70,12 +70,14 @@ test('the topology is the local stack one (plus Prometheus and Grafana), on the 
     'cdc-fanout',
     'connect',
     'connector-init',
+    'connector-init-avro',
     'elasticsearch',
     'grafana',
     'kafka',
     'mongodb',
     'postgres',
     'prometheus',
+    'registry',
   ]);
   const pinned = (name: string): string => {
     const match = new RegExp(`^${name}=(\\S+)$`, 'm').exec(read('stack/lib.sh'));
@@ -86,12 +88,21 @@ test('the topology is the local stack one (plus Prometheus and Grafana), on the 
   assert.equal(service('kafka').image, `apache/kafka:${pinned('KAFKA_VERSION')}`);
   // Debezium's images are tagged by minor version only.
   const debeziumMinor = pinned('DEBEZIUM_VERSION').split('.').slice(0, 2).join('.');
-  assert.equal(service('connect').image, `quay.io/debezium/connect:${debeziumMinor}`);
+  assert.deepEqual(service('connect').build, { context: './stack', dockerfile: 'connect.Dockerfile' });
+  const connectDockerfile = read('stack/connect.Dockerfile');
+  assert.match(connectDockerfile, new RegExp(`^FROM quay\\.io/debezium/connect:${debeziumMinor}$`, 'm'));
+  // The converter is compiled against the Kafka the local stack runs.
+  assert.ok(connectDockerfile.includes(`connect-api:${pinned('KAFKA_VERSION')}`));
+  assert.ok(connectDockerfile.includes('COPY maven/apicurio-converter/pom.xml'));
   assert.equal(
     service('elasticsearch').image,
     `docker.elastic.co/elasticsearch/elasticsearch:${pinned('ES_VERSION')}`,
   );
   assert.equal(service('mongodb').image, 'mongo:7');
+  assert.equal(
+    service('registry').image,
+    `quay.io/apicurio/apicurio-registry-sql:${pinned('APICURIO_VERSION')}`,
+  );
 });
 
 test('postgres runs with logical decoding and loads ./postgres at first start', () => {
@@ -109,12 +120,8 @@ test('postgres runs with logical decoding and loads ./postgres at first start', 
   assert.equal(environment('postgres').POSTGRES_DB, 'inventory');
 });
 
-test('connector-init registers ./debezium/postgres-connector.json and connect resolves its placeholders', () => {
-  assert.ok(volumes('connector-init').includes('./debezium/postgres-connector.json:/connector.json:ro'));
-  const connector = JSON.parse(read('debezium/postgres-connector.json')) as {
-    name: string;
-    config: Record<string, string>;
-  };
+const connectResolvesPlaceholders = (file: string): void => {
+  const connector = JSON.parse(read(file)) as { name: string; config: Record<string, string> };
   assert.equal(typeof connector.name, 'string');
   const placeholders = [...JSON.stringify(connector.config).matchAll(/\$\{env:([A-Z0-9_]+)\}/g)].map(
     (m) => m[1],
@@ -128,6 +135,30 @@ test('connector-init registers ./debezium/postgres-connector.json and connect re
   );
   for (const name of placeholders) assert.ok(name && name in connectEnv, `connect does not set ${name}`);
   assert.equal(connectEnv.CDC_PG_HOST, 'postgres');
+};
+
+test('connector-init registers ./debezium/postgres-connector.json and connect resolves its placeholders', () => {
+  assert.ok(volumes('connector-init').includes('./debezium/postgres-connector.json:/connector.json:ro'));
+  connectResolvesPlaceholders('debezium/postgres-connector.json');
+});
+
+test('the avro profile registers ./debezium/postgres-connector-avro.json once the registry is healthy', () => {
+  assert.deepEqual(service('registry').profiles, ['avro']);
+  assert.deepEqual(service('connector-init-avro').profiles, ['avro']);
+  assert.ok(
+    volumes('connector-init-avro').includes('./debezium/postgres-connector-avro.json:/connector.json:ro'),
+  );
+  assert.deepEqual(service('connector-init-avro').command, service('connector-init').command);
+  const dependsOn = service('connector-init-avro').depends_on;
+  assert.ok(dependsOn && !Array.isArray(dependsOn));
+  assert.equal(dependsOn.registry?.condition, 'service_healthy');
+  connectResolvesPlaceholders('debezium/postgres-connector-avro.json');
+  assert.equal(environment('connect').CDC_REGISTRY_URL, 'http://registry:8080/apis/registry/v2');
+  // Schemas outlive a registry restart: stored in Postgres, not in memory.
+  assert.match(
+    String(environment('registry').REGISTRY_DATASOURCE_URL),
+    /^jdbc:postgresql:\/\/postgres:5432\//,
+  );
 });
 
 test("connector-init's script escapes every $ from compose interpolation", () => {

@@ -10,6 +10,7 @@ import type { BatchControl, BatchHandler, ConsumerEvents, KafkaConsumer } from '
 import { createMetrics, type Metrics } from '../../../src/observability/metrics.js';
 import type { DeadLetter, DeadLetterTopic } from '../../../src/pipeline/dead-letter.js';
 import { SinkPipeline } from '../../../src/pipeline/sink-pipeline.js';
+import type { WriterSchemaCache } from '../../../src/registry/writer-schemas.js';
 import { Router } from '../../../src/router/router.js';
 import type { Sink, SinkOp, SinkOpResult, TruncateMark } from '../../../src/sinks/sink.js';
 import { message, source } from '../decoder/helpers.js';
@@ -70,6 +71,7 @@ export async function startHarness(
     onConsumerCrash?: () => void;
     stallTimeoutMs?: number;
     truncate?: TruncateMode;
+    writerSchemas?: WriterSchemaCache;
   } = {},
 ): Promise<Harness> {
   const logs: Harness['logs'] = [];
@@ -103,6 +105,7 @@ export async function startHarness(
     metrics,
     logger: pino({ level: 'debug' }, stream),
     ...(options.onConsumerCrash ? { onConsumerCrash: options.onConsumerCrash } : {}),
+    ...(options.writerSchemas ? { writerSchemas: options.writerSchemas } : {}),
   });
   await pipeline.start();
   consumer.events!.onGroupJoin();

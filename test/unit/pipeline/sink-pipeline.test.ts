@@ -6,6 +6,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { PipelineHaltedError } from '../../../src/pipeline/sink-pipeline.js';
 import type { SinkOpResult } from '../../../src/sinks/sink.js';
 import { PermanentSinkError, SinkAccessError, TransientSinkError } from '../../../src/errors.js';
+import { RegistryUnavailableError, UnknownSchemaError } from '../../../src/registry/client.js';
+import { WriterSchemaCache } from '../../../src/registry/writer-schemas.js';
+import { FixtureRegistry, avroRecord } from '../registry/avro-fixtures.js';
 import {
   RecordingDeadLetters,
   ScriptedSink,
@@ -215,5 +218,47 @@ describe('SinkPipeline and a TRUNCATE applied from another partition', () => {
     const harness = await startHarness(sink, { truncate: 'ignore' });
     await harness.batch([insert(1, 100, 0)]);
     assert.equal(asked, 0);
+  });
+});
+
+describe('SinkPipeline reading Avro records', () => {
+  test('a registry outage holds the batch back, retried and not ready, never dead-lettered', async () => {
+    let outages = 2;
+    const readiness: boolean[] = [];
+    const registry = new FixtureRegistry((id, text) => {
+      readiness.push(harness.pipeline.status().ready);
+      if (outages-- > 0) throw new RegistryUnavailableError('schema registry unreachable');
+      return text!;
+    });
+    const sink = new ScriptedSink((_call, ops) => ops.map(() => ({ status: 'written' })));
+    const deadLetters = new RecordingDeadLetters();
+    const harness: Harness = await startHarness(sink, {
+      deadLetters,
+      writerSchemas: new WriterSchemaCache(registry),
+    });
+    await harness.batch([avroRecord('new-1', 0)]);
+    assert.deepEqual(readiness.slice(0, 3), [true, false, false]);
+    assert.equal(deadLetters.letters.length, 0);
+    assert.equal(sink.writes.flat().length, 1, 'the insert was written once the registry answered');
+    assert.deepEqual(harness.commits, ['0']);
+    assert.equal(harness.logs.filter((line) => line.msg === 'schema-registry failed, retrying').length, 2);
+    assert.equal(harness.pipeline.status().ready, true);
+  });
+
+  test('a record whose schema id the registry does not know is dead-lettered, the rest written', async () => {
+    const valueId = avroRecord('new-1', 0).value!.readUInt32BE(1);
+    const registry = new FixtureRegistry((id, text) => {
+      if (id === valueId) throw new UnknownSchemaError(`no schema ${id}`);
+      return text!;
+    });
+    const sink = new ScriptedSink((_call, ops) => ops.map(() => ({ status: 'written' })));
+    const deadLetters = new RecordingDeadLetters();
+    const harness = await startHarness(sink, { deadLetters, writerSchemas: new WriterSchemaCache(registry) });
+    await harness.batch([avroRecord('new-1', 0), insert(1, 100, 1)]);
+    assert.equal(deadLetters.letters.length, 1);
+    assert.equal(deadLetters.letters[0]!.record.offset, '0');
+    assert.match(deadLetters.letters[0]!.error.message, new RegExp(`no schema ${valueId}`));
+    assert.equal(sink.writes.flat().length, 1);
+    assert.deepEqual(harness.commits, ['1']);
   });
 });

@@ -1,0 +1,151 @@
+// The Avro path against the JSON path on real messages (test/fixtures/avro, captured by
+// scripts/capture-avro-fixtures.ts from the stack's two connectors reading the same table): the
+// same change decodes to the same event, value for value and type for type. Then what only the
+// Avro path can meet: a writer schema it could not fetch or use, a body that does not decode, an
+// Avro record with no registry configured.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, test } from 'node:test';
+import avro from 'avsc';
+import { compileWriterSchema, type AvroWriterSchema } from '../../../../src/decoder/avro/schema.js';
+import { Decimal, decodeRecord, type ChangeEvent, type RawRecord } from '../../../../src/decoder/index.js';
+
+interface Message {
+  readonly topic: string;
+  readonly key: string | null;
+  readonly value: string | null;
+}
+interface Fixtures {
+  readonly schemas: Record<string, string>;
+  readonly cases: { readonly name: string; readonly json: Message; readonly avro: Message }[];
+}
+
+const fixtures = JSON.parse(
+  readFileSync(new URL('../../../fixtures/avro/hard_types.json', import.meta.url), 'utf8'),
+) as Fixtures;
+
+const compiled = new Map<number, AvroWriterSchema | string>(
+  Object.entries(fixtures.schemas).map(([id, text]) => [Number(id), compileWriterSchema(text)]),
+);
+const schemas = (id: number): AvroWriterSchema | string | undefined => compiled.get(id);
+
+function raw(message: Message, encoding: 'utf8' | 'base64'): RawRecord {
+  const bytes = (text: string | null): Buffer | null => (text === null ? null : Buffer.from(text, encoding));
+  return {
+    topic: message.topic,
+    partition: 0,
+    offset: '7',
+    key: bytes(message.key),
+    value: bytes(message.value),
+  };
+}
+
+function decoded(record: RawRecord, lookup = schemas): ChangeEvent {
+  const result = decodeRecord(record, lookup);
+  if (!result.ok) assert.fail(result.error.message);
+  return result.event;
+}
+
+/**
+ * The event without its Kafka coordinates (the two connectors write to different topics), and for
+ * a snapshot read without its position: each connector took its own snapshot, at its own LSN.
+ */
+function comparable(event: ChangeEvent): unknown {
+  const { record, ...rest } = event;
+  assert.ok(record.topic);
+  if (rest.kind === 'row' && rest.op === 'r') {
+    assert.equal(rest.position.snapshot, true);
+    return { ...rest, position: null };
+  }
+  return rest;
+}
+
+const fixtureCase = (name: string) => {
+  const found = fixtures.cases.find((c) => c.name === name);
+  assert.ok(found, `no fixture case ${name}`);
+  return found;
+};
+
+describe('the Avro path decodes to the JSON path events', () => {
+  assert.ok(fixtures.cases.length >= 6);
+  for (const { name, json, avro: avroMessage } of fixtures.cases) {
+    test(name, () => {
+      const fromJson = decoded(raw(json, 'utf8'));
+      const fromAvro = decoded(raw(avroMessage, 'base64'));
+      assert.deepEqual(comparable(fromAvro), comparable(fromJson));
+    });
+  }
+});
+
+test('the wire format was detected: the Avro fixtures start with magic byte 0 and are not JSON', () => {
+  for (const { avro: message } of fixtures.cases) {
+    if (message.value === null) continue;
+    const bytes = Buffer.from(message.value, 'base64');
+    assert.equal(bytes[0], 0);
+    assert.ok(compiled.has(bytes.readUInt32BE(1)), 'its writer schema is in the fixture');
+  }
+});
+
+test('int64 beyond 2^53 is an exact bigint, decimals keep their scale, a NULL with a DEFAULT stays NULL', () => {
+  const seed = decoded(raw(fixtureCase('seed-1-1').avro, 'base64'));
+  assert.equal(seed.kind, 'row');
+  const row = seed.kind === 'row' ? seed.after! : {};
+  assert.equal(row['item_id'], 9007199254740993n);
+  assert.equal(row['big'], 9223372036854775807n);
+  assert.deepEqual(row['exact'], new Decimal('1234567890123456789012345678.0123456789'));
+  assert.deepEqual(row['loose'], new Decimal('3.141592653589793238462643383279'));
+  const created = decoded(raw(fixtureCase('new-1').avro, 'base64'));
+  assert.equal(created.kind === 'row' && created.op, 'c');
+  assert.equal(created.kind === 'row' && created.after!['flag'], null);
+});
+
+test('a writer schema the registry did not know (or we cannot use) fails the record, naming it', () => {
+  const record = raw(fixtureCase('new-1').avro, 'base64');
+  const id = record.value!.readUInt32BE(1);
+  const result = decodeRecord(record, (wanted) =>
+    wanted === id ? `the registry has no schema ${id}` : schemas(wanted),
+  );
+  assert.equal(result.ok, false);
+  assert.match(!result.ok ? result.error.message : '', new RegExp(`writer schema ${id} cannot be used`));
+  assert.equal(!result.ok && result.error.retriable, false);
+});
+
+test('a truncated Avro body fails the record (dead letter), not the process', () => {
+  const record = raw(fixtureCase('new-1').avro, 'base64');
+  const result = decodeRecord({ ...record, value: record.value!.subarray(0, 40) }, schemas);
+  assert.equal(result.ok, false);
+  assert.match(!result.ok ? result.error.message : '', /does not decode with its writer schema/);
+});
+
+test('an Avro record without a configured registry fails, saying REGISTRY_URL', () => {
+  const result = decodeRecord(raw(fixtureCase('new-1').avro, 'base64'));
+  assert.equal(result.ok, false);
+  assert.match(!result.ok ? result.error.message : '', /REGISTRY_URL/);
+});
+
+test('a float32 comes out as the shortest decimal, as JsonConverter writes a Java float', () => {
+  const schema = {
+    type: 'record',
+    name: 'Value',
+    fields: [{ name: 'f', type: ['null', 'float'], default: null }],
+    'connect.name': 't.Value',
+  };
+  const writer = compileWriterSchema(JSON.stringify(schema));
+  assert.ok(typeof writer !== 'string', String(writer));
+  const body = avro.Type.forSchema(schema as avro.Schema).toBuffer({ f: 0.1 });
+  assert.deepEqual(writer.payload(writer.type.fromBuffer(body)), { f: 0.1 });
+  assert.deepEqual(writer.connect, {
+    type: 'struct',
+    name: 't.Value',
+    optional: false,
+    fields: [{ type: 'float', optional: true, field: 'f' }],
+  });
+});
+
+test('a union other than [null, T] is refused as unusable, not guessed', () => {
+  const writer = compileWriterSchema(
+    JSON.stringify({ type: 'record', name: 'V', fields: [{ name: 'u', type: ['int', 'string'] }] }),
+  );
+  assert.equal(typeof writer, 'string');
+  assert.match(String(writer), /union/);
+});
