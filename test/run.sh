@@ -24,6 +24,9 @@ if [[ $suite == integration || $suite == all ]]; then
     trap stop_stack EXIT
     bash stack/up.sh
   fi
+  # The Avro tests need the registry and the Avro connector, optional parts of the stack (and
+  # stopped with it when this run started it). Idempotent: already up, nothing happens.
+  bash stack/up.sh registry
 fi
 
 case "$suite" in
