@@ -1,7 +1,8 @@
 // The Avro pipeline of the local stack (stack/up.sh registry): Apicurio Registry and the second
 // Debezium connector (debezium/postgres-connector-avro.json), which writes the same tables in the
-// Confluent wire format under its own topic prefix and publication. The main CI does not start the
-// registry unless told, so the Avro tests skip, saying why, when it or the connector is not there.
+// Confluent wire format under its own topic prefix and publication. `npm test` starts both; a
+// developer's narrower run may not, so the Avro tests skip, saying why, when either is missing;
+// under CI (CI=true) a missing one is a failure, never a quiet skip.
 
 export const avroStack = {
   /** The registry's Confluent-compatible API, as the service's REGISTRY_URL names it. */
@@ -27,6 +28,13 @@ async function answers(url: string): Promise<unknown> {
  * connector runs. Used as node:test's `skip`, so a run without the registry says so.
  */
 export async function avroStackMissing(): Promise<string | undefined> {
+  const missing = await whyMissing();
+  if (missing !== undefined && process.env.CI === 'true')
+    throw new Error(`the Avro pipeline must run under CI: ${missing}`);
+  return missing;
+}
+
+async function whyMissing(): Promise<string | undefined> {
   try {
     await answers(`${avroStack.registryUrl}/subjects`);
   } catch (error) {
