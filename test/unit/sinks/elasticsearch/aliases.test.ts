@@ -15,7 +15,12 @@ describe('reindex alias plans', () => {
     assert.equal(nextVersion('shop.orders', []), 1);
     assert.equal(nextVersion('shop.orders', ['shop.orders']), 1);
     assert.equal(
-      nextVersion('shop.orders', ['shop.orders-v1', 'shop.orders-v10', 'shop.orders-v2', 'shop.orders-values']),
+      nextVersion('shop.orders', [
+        'shop.orders-v1',
+        'shop.orders-v10',
+        'shop.orders-v2',
+        'shop.orders-values',
+      ]),
       11,
     );
     assert.equal(nextVersion('shop.orders', ['shop.orders-v01', 'shop.orders-v', 'shop.orders-v3x']), 1);
