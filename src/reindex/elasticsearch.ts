@@ -200,7 +200,7 @@ async function verifyNew(
   options: ReindexOptions,
 ): Promise<void> {
   const reader = elasticsearchReader(es);
-  const attempts = options.verifyAttempts ?? 5;
+  const attempts = options.verifyAttempts ?? 10;
   let report: TableReport | undefined;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     report = await verifyTable(client, reader, { ...route, target });
