@@ -31,6 +31,25 @@ async function frontedBy(stores: Stores, alias: string): Promise<string[]> {
   }
 }
 
+/** The reindex CLI as a child process, to kill it; its output so far in `output()`. */
+function spawnReindex(env: Record<string, string>, args: readonly string[]) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'reindex', ...args], {
+    env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    output: () => output,
+    kill: async () => {
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
 describe('reindex while the service runs', { timeout: 600_000 }, () => {
   const fixture = new TestRun(uniqueRunId('reindex'), {
     env: { ELASTICSEARCH_REINDEX_DISCOVERY_MS: '1000' },
@@ -153,15 +172,7 @@ describe('reindex while the service runs', { timeout: 600_000 }, () => {
 
   test('a reindex killed mid-backfill finishes when run again, migrating a plain index', async () => {
     assert.deepEqual(await frontedBy(stores, ordersIndex), [], 'orders starts as a plain index');
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli/main.ts', 'reindex', '--table', orders, '--grace', '0'],
-      { env: { ...process.env, ...env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const reindex = spawnReindex(env, ['--table', orders, '--grace', '0']);
     const target = `${ordersIndex}-v1`;
     const { rows } = await stores.pg.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${orders}`);
     const total = Number(rows[0]!.n);
@@ -175,11 +186,10 @@ describe('reindex while the service runs', { timeout: 600_000 }, () => {
           const { count } = await stores.es.count({ index: target });
           return count > 0 ? count : false;
         },
-        { timeoutMs: 60_000, intervalMs: 50, describe: () => output },
+        { timeoutMs: 60_000, intervalMs: 50, describe: reindex.output },
       );
     } finally {
-      child.kill('SIGKILL');
-      await exited;
+      await reindex.kill();
     }
     assert.ok(copied < total, `killed mid-backfill (${copied} of ${total} copied)`);
     assert.deepEqual(
@@ -197,5 +207,29 @@ describe('reindex while the service runs', { timeout: 600_000 }, () => {
     await fixture.converge({ sinks: ['elasticsearch'], tables: [tables.names.orders] });
     const verify = await runCli(env, ['verify', '--table', orders, '--sink', 'elasticsearch']);
     assert.equal(verify.code, 0, verify.stdout);
+  });
+
+  test('a reindex killed during its grace period deletes the old index when run again', async () => {
+    const hardTypes = `inventory.${tables.names.hard_types}`;
+    const index = `${env.ELASTICSEARCH_INDEX_PREFIX}${hardTypes}`;
+    assert.deepEqual(await frontedBy(stores, index), [`${index}-v1`]);
+    const reindex = spawnReindex(env, ['--table', hardTypes, '--grace', '1h']);
+    try {
+      await pollUntil('the switch', async () => reindex.output().includes(`keeping ${index}-v1`), {
+        timeoutMs: 120_000,
+        describe: reindex.output,
+      });
+    } finally {
+      await reindex.kill();
+    }
+    assert.deepEqual(await frontedBy(stores, index), [`${index}-v2`]);
+    assert.equal(await stores.es.indices.exists({ index: `${index}-v1` }), true, 'kept for the grace period');
+
+    const rerun = await runCli(env, ['reindex', '--table', hardTypes, '--grace', '0']);
+    assert.equal(rerun.code, 0, rerun.stderr);
+    assert.match(rerun.stdout, /resumed/);
+    assert.equal(await stores.es.indices.exists({ index: `${index}-v1` }), false, 'deleted by the rerun');
+    assert.deepEqual(await frontedBy(stores, index), [`${index}-v2`]);
+    await fixture.converge({ sinks: ['elasticsearch'], tables: [tables.names.hard_types] });
   });
 });
