@@ -14,8 +14,9 @@
 // the old index is the one readers see, and it must stay current.
 //
 // A rerun finds the reindex alias (or, after the switch, the state in the index the alias
-// fronts) and goes on: a backfill that did not finish is done again from the start, which is
-// safe for the same reason a resync racing the stream is.
+// fronts) and goes on. A backfill that did not finish goes on after the last row it saved (the
+// cursor, in `_meta`) from a new snapshot: the rows before it were written from the first
+// snapshot, and every change since then reached the new index through the dual write.
 import type { Client } from '@elastic/elasticsearch';
 import type pg from 'pg';
 import { ReindexError } from '../errors.js';
@@ -54,6 +55,8 @@ export interface ReindexResult {
 }
 
 const VERIFY_PAUSE_MS = 2000;
+/** How often the backfill's cursor is saved: a crash redoes at most this much of it. */
+const CURSOR_SAVE_MS = 1000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -155,6 +158,9 @@ export async function reindexElasticsearch(
   let backfillMs = 0;
   if (state.phase === 'backfill') {
     const started = Date.now();
+    const earlier = state.cursor ? (state.backfilledRows ?? 0) : 0;
+    if (state.cursor) status(`the backfill goes on after ${earlier} rows (key ${state.cursor.join(', ')})`);
+    let savedAt = 0;
     const result = await resyncTable(
       client,
       sink,
@@ -163,6 +169,13 @@ export async function reindexElasticsearch(
       {
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
         ...(options.pageSize ? { pageSize: options.pageSize } : {}),
+        ...(state.cursor ? { after: state.cursor } : {}),
+        onPage: async (cursor, written) => {
+          if (Date.now() - savedAt < CURSOR_SAVE_MS) return;
+          savedAt = Date.now();
+          state = { ...state!, cursor: [...cursor], backfilledRows: earlier + written };
+          await writeState(es, target, state);
+        },
       },
     );
     backfillMs = Date.now() - started;
@@ -171,7 +184,7 @@ export async function reindexElasticsearch(
         `${result.failures.length} documents could not be written to ${target} (first: ${result.failures[0]!.id}: ${result.failures[0]!.error}); nothing switched, rerun to try again`,
       );
     rows = result.rows;
-    state = { ...state, phase: 'verify', backfilledRows: result.rows };
+    state = { ...state, phase: 'verify', backfilledRows: earlier + result.rows };
     await writeState(es, target, state);
   }
 

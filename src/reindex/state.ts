@@ -16,8 +16,10 @@ export interface ReindexState {
   readonly createdAtMs: number;
   /** When the alias moved: the previous indices are deleted a grace period later. */
   readonly switchedAtMs?: number;
-  /** Rows written by the last backfill that completed its pages (for the report). */
+  /** Rows the backfill wrote so far, over every run. */
   readonly backfilledRows?: number;
+  /** The primary key (as Postgres prints it) of the last row the backfill wrote. */
+  readonly cursor?: readonly string[];
 }
 
 /** The state in an index mapping's `_meta`, or undefined when there is none (or it is unreadable). */
@@ -25,7 +27,7 @@ export function stateIn(meta: unknown): ReindexState | undefined {
   const raw = (meta as Record<string, unknown> | undefined)?.[REINDEX_META] as
     Record<string, unknown> | undefined;
   if (!raw || typeof raw !== 'object') return undefined;
-  const { phase, alias, previous, createdAtMs, switchedAtMs, backfilledRows } = raw;
+  const { phase, alias, previous, createdAtMs, switchedAtMs, backfilledRows, cursor } = raw;
   if (!PHASES.includes(phase as ReindexPhase) || typeof alias !== 'string') return undefined;
   if (!Array.isArray(previous) || !previous.every((index) => typeof index === 'string')) return undefined;
   if (typeof createdAtMs !== 'number') return undefined;
@@ -36,6 +38,9 @@ export function stateIn(meta: unknown): ReindexState | undefined {
     createdAtMs,
     ...(typeof switchedAtMs === 'number' ? { switchedAtMs } : {}),
     ...(typeof backfilledRows === 'number' ? { backfilledRows } : {}),
+    ...(Array.isArray(cursor) && cursor.length > 0 && cursor.every((part) => typeof part === 'string')
+      ? { cursor: cursor as string[] }
+      : {}),
   };
 }
 

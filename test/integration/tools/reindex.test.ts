@@ -13,6 +13,7 @@ import type { Stores } from '../support/converge.js';
 import { pollUntil } from '../support/poll.js';
 import { TestRun } from '../support/run.js';
 import { postgres, uniqueRunId } from '../support/stack.js';
+import { stateIn } from '../../../src/reindex/state.js';
 
 const ROWS = 3000;
 /** How far the alias may trail Postgres' row count: the workload's changes in flight, not a table. */
@@ -176,22 +177,25 @@ describe('reindex while the service runs', { timeout: 600_000 }, () => {
     const target = `${ordersIndex}-v1`;
     const { rows } = await stores.pg.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${orders}`);
     const total = Number(rows[0]!.n);
-    let copied = 0;
+    let saved = 0;
     try {
-      copied = await pollUntil(
-        'the backfill to copy its first pages',
+      // Killed once the backfill saved its cursor (after its first page), well before its end.
+      saved = await pollUntil(
+        'the backfill to save its cursor',
         async () => {
           if (!(await stores.es.indices.exists({ index: target }))) return false;
-          await stores.es.indices.refresh({ index: target });
-          const { count } = await stores.es.count({ index: target });
-          return count > 0 ? count : false;
+          const mappings = await stores.es.indices.getMapping({ index: target });
+          const state = stateIn(Object.values(mappings)[0]?.mappings._meta);
+          return state?.cursor ? (state.backfilledRows ?? 0) : false;
         },
         { timeoutMs: 60_000, intervalMs: 50, describe: reindex.output },
       );
     } finally {
       await reindex.kill();
     }
-    assert.ok(copied < total, `killed mid-backfill (${copied} of ${total} copied)`);
+    await stores.es.indices.refresh({ index: target });
+    const { count: copied } = await stores.es.count({ index: target });
+    assert.ok(saved > 0 && copied < total, `killed mid-backfill (${copied} of ${total} copied)`);
     assert.deepEqual(
       await frontedBy(stores, `${ordersIndex}-reindex`),
       [target],
@@ -203,6 +207,10 @@ describe('reindex while the service runs', { timeout: 600_000 }, () => {
     process.stderr.write(`# rerun output:\n${rerun.stdout}${rerun.stderr}\n`);
     assert.equal(rerun.code, 0, rerun.stderr);
     assert.match(rerun.stdout, /resumed/);
+    assert.match(rerun.stderr, new RegExp(`the backfill goes on after ${saved} rows`));
+    // The rerun copied only the rows after the cursor (nothing was inserted since).
+    const again = Number(/; (\d+) rows backfilled/.exec(rerun.stdout)?.[1]);
+    assert.equal(again, total - saved);
     assert.deepEqual(await frontedBy(stores, ordersIndex), [target]);
     await fixture.converge({ sinks: ['elasticsearch'], tables: [tables.names.orders] });
     const verify = await runCli(env, ['verify', '--table', orders, '--sink', 'elasticsearch']);

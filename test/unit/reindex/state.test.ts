@@ -15,7 +15,13 @@ describe('reindex state in _meta', () => {
     const meta = withState({ cdc_fanout_truncate: truncate }, state);
     assert.deepEqual(meta.cdc_fanout_truncate, truncate);
     assert.deepEqual(stateIn(JSON.parse(JSON.stringify(meta))), state);
-    const switched = { ...state, phase: 'switched', switchedAtMs: 2, backfilledRows: 10 } as const;
+    const switched = {
+      ...state,
+      phase: 'switched',
+      switchedAtMs: 2,
+      backfilledRows: 10,
+      cursor: ['7', 'a,b'],
+    } as const;
     assert.deepEqual(stateIn(withState(meta, switched)), switched);
   });
 
@@ -25,5 +31,7 @@ describe('reindex state in _meta', () => {
     assert.equal(stateIn({ [REINDEX_META]: { ...state, phase: 'copying' } }), undefined);
     assert.equal(stateIn({ [REINDEX_META]: { ...state, previous: 'x' } }), undefined);
     assert.equal(stateIn({ [REINDEX_META]: { ...state, createdAtMs: '1' } }), undefined);
+    // A cursor that is not a key is dropped: the backfill starts over, which is always safe.
+    assert.deepEqual(stateIn({ [REINDEX_META]: { ...state, cursor: [1] } }), state);
   });
 });
