@@ -240,4 +240,11 @@ describe('reindex while the service runs', { timeout: 600_000 }, () => {
     assert.deepEqual(await frontedBy(stores, index), [`${index}-v2`]);
     await fixture.converge({ sinks: ['elasticsearch'], tables: [tables.names.hard_types] });
   });
+
+  test('--sink mongodb is refused with exit 2 and touches nothing', async () => {
+    const result = await runCli(env, ['reindex', '--table', customers, '--sink', 'mongodb']);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /not supported yet/);
+    assert.deepEqual(await frontedBy(stores, `${customersIndex}-reindex`), []);
+  });
 });

@@ -39,10 +39,19 @@ class FakeElasticsearch {
       return this.aliasRows;
     },
   };
+  /** Indices whose _meta got a truncate mark. */
+  readonly marked: string[] = [];
   readonly indices = {
     exists: async ({ index }: { index: string }) => this.existing.has(index),
     create: async () => ({ acknowledged: true }),
+    getMapping: async ({ index }: { index: string }) => ({ [`${index}-v1`]: { mappings: {} } }),
+    putMapping: async ({ index }: { index: string }) => {
+      this.marked.push(index);
+      return { acknowledged: true };
+    },
+    refresh: async () => ({}),
   };
+  search = async () => ({ hits: { hits: [] } });
   mget = async ({ docs }: { docs: unknown[] }) => ({
     docs: docs.map(() => ({ found: true, _source: { bio: 'stored long text' } })),
   });
@@ -153,5 +162,11 @@ describe('Elasticsearch dual write during a reindex', () => {
     const [result] = await fakeSink(fake).write([upsert('1')]);
     assert.ok(result?.status === 'failed' && result.error instanceof TransientSinkError);
     assert.equal(created, false);
+  });
+
+  test('a truncate is applied to the reindex target too', async () => {
+    const fake = new FakeElasticsearch();
+    await fakeSink(fake).truncate(INDEX, { position: 900n, commitTsMs: 1 });
+    assert.deepEqual(fake.marked, [INDEX, REINDEX]);
   });
 });
