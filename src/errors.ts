@@ -62,3 +62,10 @@ export function isRetriable(error: unknown): boolean {
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** A reindex that cannot go on; what it built stays, and a rerun continues from there. */
+export class ReindexError extends CdcFanoutError {
+  constructor(message: string, cause?: unknown) {
+    super(message, { retriable: false, cause });
+  }
+}

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The one binary: cdc-fanout start | verify | resync | generate. Configuration errors and other
+// The one binary: cdc-fanout start | verify | resync | reindex | generate. Configuration errors and other
 // typed failures end with a one-line message and a non-zero exit, never an untyped stack trace.
 import pino from 'pino';
 import { loadConfig } from '../config/load.js';
@@ -49,6 +49,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return (await import('./verify.js')).runVerify(config, logger, argv.slice(1));
     case 'resync':
       return (await import('./resync.js')).runResync(config, logger, argv.slice(1));
+    case 'reindex':
+      return (await import('./reindex.js')).runReindex(config, logger, argv.slice(1));
     case 'generate':
       return (await import('./generate.js')).runGenerate(config, logger, argv.slice(1));
   }

@@ -52,6 +52,7 @@ export interface Config {
     readonly requestTimeoutMs: number;
     readonly bulkMaxBytes: number;
     readonly gcDeletes: string;
+    readonly reindexDiscoveryMs: number;
   };
   readonly mongodb: { readonly url: string; readonly database: string; readonly requestTimeoutMs: number };
   readonly postgres: { readonly url: string };

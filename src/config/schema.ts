@@ -332,6 +332,12 @@ export const schema = {
       default: '1h',
       env: 'ELASTICSEARCH_GC_DELETES',
     },
+    reindexDiscoveryMs: {
+      doc: 'How often the sink looks for a running `reindex` (an alias "<index>-reindex") to write each change to its new index as well. `reindex` waits twice this long before it backfills: give the service and the command the same value.',
+      format: 'duration-ms',
+      default: 5000,
+      env: 'ELASTICSEARCH_REINDEX_DISCOVERY_MS',
+    },
   },
   mongodb: {
     url: {

@@ -10,13 +10,21 @@ export interface SourceRow {
   readonly id: string;
   readonly key: DocKey;
   readonly row: Row;
+  /** The primary key as Postgres prints it: where `pages(_, after)` goes on from. */
+  readonly cursor: readonly string[];
 }
 
 export interface TableSnapshot {
   readonly info: TableInfo;
-  /** Rows in primary-key order, a page at a time. */
-  pages(pageSize?: number): AsyncGenerator<SourceRow[]>;
+  /** Rows in primary-key order, a page at a time; only those after the key `after`, if given. */
+  pages(pageSize?: number, after?: readonly string[]): AsyncGenerator<SourceRow[]>;
 }
+
+/** The table's alias in the query. */
+const SOURCE = 'cdc_fanout_source';
+
+/** The cursor columns' names in the select list (beside the row's own columns). */
+const cursorColumn = (position: number) => `cdc_fanout_cursor_${position}`;
 
 /** Session settings that make Postgres print values the way the decoder does. */
 export async function prepareSession(client: pg.ClientBase): Promise<void> {
@@ -40,14 +48,27 @@ export async function withTableSnapshot<T>(
     const select = info.columns
       .map((column) => `${selectExpression(column)} AS ${quoteIdent(column.name)}`)
       .join(', ');
-    const order = info.primaryKey.map(quoteIdent).join(', ');
+    // Qualified: a bare name would sort by the select list's column of that name, the value's
+    // printed form (text order, which the cursor's row comparison below does not follow).
+    const order = info.primaryKey.map((name) => `${SOURCE}.${quoteIdent(name)}`).join(', ');
+    const keyTypes = info.primaryKey.map(
+      (name) => info.columns.find((column) => column.name === name)!.sqlType,
+    );
+    const cursorSelect = info.primaryKey
+      .map((name, position) => `${quoteIdent(name)}::text AS ${cursorColumn(position)}`)
+      .join(', ');
     const cursor = `cdc_fanout_${process.pid}_${Date.now()}`;
     const rawText = { getTypeParser: () => (value: string) => value };
     const snapshot: TableSnapshot = {
       info,
-      async *pages(pageSize = 1000) {
+      async *pages(pageSize = 1000, after?: readonly string[]) {
+        // A row comparison orders like ORDER BY over the same columns.
+        const where = after
+          ? ` WHERE (${order}) > (${keyTypes.map((type, position) => `$${position + 1}::${type}`).join(', ')})`
+          : '';
         await client.query(
-          `DECLARE ${cursor} NO SCROLL CURSOR FOR SELECT ${select} FROM ${quoteIdent(schema)}.${quoteIdent(table)} ORDER BY ${order}`,
+          `DECLARE ${cursor} NO SCROLL CURSOR FOR SELECT ${select}, ${cursorSelect} FROM ${quoteIdent(schema)}.${quoteIdent(table)} AS ${SOURCE}${where} ORDER BY ${order}`,
+          after ? [...after] : [],
         );
         for (;;) {
           const page = await client.query<Record<string, string | null>>({
@@ -58,7 +79,8 @@ export async function withTableSnapshot<T>(
           yield page.rows.map((texts) => {
             const row = toRow(info.columns, texts);
             const columns = info.primaryKey.map((name) => [name, row[name] ?? null] as const);
-            return { id: documentId(columns), key: { columns, id: documentId(columns) }, row };
+            const key = info.primaryKey.map((_, position) => texts[cursorColumn(position)] ?? '');
+            return { id: documentId(columns), key: { columns, id: documentId(columns) }, row, cursor: key };
           });
         }
         await client.query(`CLOSE ${cursor}`);

@@ -40,6 +40,13 @@ export interface ResyncOptions {
   readonly onProgress?: (progress: ResyncProgress) => void;
   /** Attempts for a transiently failing write before resync gives up (it is a one-off tool). */
   readonly retries?: number;
+  /**
+   * Go on after this primary key (SourceRow.cursor) instead of from the first row: for a caller
+   * that wrote the rows up to it before and keeps them current otherwise (reindex's dual write).
+   */
+  readonly after?: readonly string[];
+  /** Called after each page is written, with the key of its last row. */
+  readonly onPage?: (cursor: readonly string[], rows: number) => Promise<void>;
 }
 
 function snapshotEvent(
@@ -103,8 +110,15 @@ export async function resyncTable(
   const { result, info, columnTypes } = await withTableSnapshot(client, schema, table, async (snapshot) => {
     // The types the stream's events declare, so that a sink maps the fields the same way.
     const columnTypes = declaredColumnTypes(snapshot.info);
+    const key = snapshot.info.primaryKey;
+    const keyTypes = key.map((name) => snapshot.info.columns.find((column) => column.name === name)!.sqlType);
     const { rows } = await client.query<{ count: string }>(
-      `SELECT count(*)::text AS count FROM ${quoteIdent(schema)}.${quoteIdent(table)}`,
+      `SELECT count(*)::text AS count FROM ${quoteIdent(schema)}.${quoteIdent(table)}${
+        options.after
+          ? ` WHERE (${key.map(quoteIdent).join(', ')}) > (${keyTypes.map((type, at) => `$${at + 1}::${type}`).join(', ')})`
+          : ''
+      }`,
+      options.after ? [...options.after] : [],
     );
     const total = Number(rows[0]!.count);
     const result = {
@@ -121,7 +135,7 @@ export async function resyncTable(
       result.failures.push(...outcome.failures);
     };
     options.onProgress?.({ done: 0, total });
-    for await (const page of snapshot.pages(options.pageSize)) {
+    for await (const page of snapshot.pages(options.pageSize, options.after)) {
       const ops: SinkOp[] = page.map((source) => ({
         kind: 'upsert',
         target: route.target,
@@ -133,6 +147,8 @@ export async function resyncTable(
       }));
       tally(await writeAll(sink, ops, retries));
       result.rows += page.length;
+      // Never past a row that failed: a caller going on from the cursor would skip it.
+      if (result.failures.length === 0) await options.onPage?.(page[page.length - 1]!.cursor, result.rows);
       options.onProgress?.({ done: result.rows, total });
     }
     return { result, info: snapshot.info, columnTypes };

@@ -4,11 +4,16 @@ import { SNAPSHOT_POSITION, type SinkOp } from '../sink.js';
 import { stringifyJson } from '../../util/json.js';
 import type { Document } from '../../router/document.js';
 
-/** One operation as its NDJSON lines (action, and source for upserts). */
-export function bulkLines(op: SinkOp, document: Document | null): string {
+/**
+ * One operation as its NDJSON lines (action, and source for upserts). `requireAlias`: the target
+ * must be an alias (a reindex target), so a write after the alias went fails instead of creating
+ * a plain index of that name.
+ */
+export function bulkLines(op: SinkOp, document: Document | null, requireAlias = false): string {
   // external: only a strictly larger version replaces; a snapshot read also replaces its equal.
   const versionType = op.position === SNAPSHOT_POSITION ? 'external_gte' : 'external';
-  const meta = `{"_index":${JSON.stringify(op.target)},"_id":${JSON.stringify(op.id)},"version":${op.position.toString()},"version_type":"${versionType}"}`;
+  const alias = requireAlias && op.kind === 'upsert' ? ',"require_alias":true' : '';
+  const meta = `{"_index":${JSON.stringify(op.target)},"_id":${JSON.stringify(op.id)},"version":${op.position.toString()},"version_type":"${versionType}"${alias}}`;
   if (op.kind === 'delete') return `{"delete":${meta}}\n`;
   return `{"index":${meta}}\n${stringifyJson(document)}\n`;
 }

@@ -1,6 +1,7 @@
 // Elasticsearch sink: one index per table, document id from the primary key, and every write
 // versioned externally by the event's LSN, so an older event can never replace a newer document
-// (Elasticsearch answers 409, which means "already newer": done).
+// (Elasticsearch answers 409, which means "already newer": done). The sink writes to an alias
+// (aliases.ts); while a reindex of it runs, every operation is written to the new index too.
 import { Client } from '@elastic/elasticsearch';
 import type { Logger } from 'pino';
 import type { DecimalMode } from '../../config/tables.js';
@@ -9,6 +10,7 @@ import { type CdcFanoutError, PermanentSinkError, TransientSinkError } from '../
 import type { Document } from '../../router/document.js';
 import { tableName } from '../../router/router.js';
 import type { Sink, SinkOp, SinkOpResult, TruncateMark, UpsertOp } from '../sink.js';
+import { REINDEX_SUFFIX, combineResults, reindexTargets, versionedIndex } from './aliases.js';
 import { bulkLines, chunkBySize } from './bulk-body.js';
 import { classifyItem, classifyRequestError, type BulkItemError } from './classify.js';
 import {
@@ -36,7 +38,27 @@ export interface ElasticsearchSinkOptions {
    * http.max_content_length with 413; the sink also caps chunks at that limit once it read it.
    */
   readonly bulkMaxBytes: number;
+  /** How long a lookup of running reindexes is trusted (ELASTICSEARCH_REINDEX_DISCOVERY_MS). */
+  readonly reindexDiscoveryMs: number;
 }
+
+/** The settings and mappings of an index the service creates (and of a reindex's new index). */
+export function newIndexBody(gcDeletes: string) {
+  return {
+    settings: { index: { gc_deletes: gcDeletes } },
+    mappings: {
+      dynamic_templates: [
+        // ignore_malformed: a float's NaN or ±Infinity arrives as a string (see util/json.ts).
+        { doubles: { match_mapping_type: 'double', mapping: { type: 'double', ignore_malformed: true } } },
+        // 'infinity', a BC or a five-digit year: kept in _source (unindexed), never refused.
+        { dates: { match_mapping_type: 'date', mapping: { type: 'date', ignore_malformed: true } } },
+      ],
+    },
+  } as const;
+}
+
+/** Errors of a create that mean the index or alias is there now (made by another writer). */
+const ALREADY_THERE = new Set(['resource_already_exists_exception', 'invalid_alias_name_exception']);
 
 interface BulkResponseItem {
   readonly status: number;
@@ -110,6 +132,9 @@ export class ElasticsearchSink implements Sink {
   private readonly maxBulkBytes: number;
   /** The server's http.max_content_length, once read: no request body may be larger. */
   private serverMaxContentLength: number | null = null;
+  /** The running reindexes (reindex alias by the alias it rebuilds) as last looked up, and when. */
+  private reindexes: { readonly targets: ReadonlyMap<string, string>; readonly atMs: number } | null = null;
+  private reindexLookup: Promise<ReadonlyMap<string, string>> | null = null;
 
   constructor(
     private readonly client: Client,
@@ -180,36 +205,87 @@ export class ElasticsearchSink implements Sink {
   }
 
   /**
-   * Creates the index the first time it is written, with deletes remembered long enough to
-   * guard against late events, and floats mapped as double (a dynamic float would reject 1e300).
+   * Creates the index the first time it is written, as `<index>-v1` behind the alias `<index>`
+   * (so a reindex can replace it without downtime), with deletes remembered long enough to guard
+   * against late events, and floats mapped as double (a dynamic float would reject 1e300).
+   * An index or alias of that name already there is used as it is. A reindex target (`create`
+   * false) is never created: if it is gone, its reindex ended and the write goes to the alias.
    * Columns with a declared type get explicit mappings before their first document (see
    * ensureMappings); the dynamic template covers messages without a schema.
    */
-  private async prepareIndex(index: string): Promise<void> {
+  private async prepareIndex(index: string, create = true): Promise<void> {
     if (this.preparedIndices.has(index)) return;
     let known: KnownMapping | null = null;
+    let exists: boolean;
     try {
-      await this.client.indices.create({
-        index,
-        settings: { index: { gc_deletes: this.options.gcDeletes } },
-        mappings: {
-          dynamic_templates: [
-            // ignore_malformed: a float's NaN or ±Infinity arrives as a string (see util/json.ts).
-            {
-              doubles: { match_mapping_type: 'double', mapping: { type: 'double', ignore_malformed: true } },
-            },
-            // 'infinity', a BC or a five-digit year: kept in _source (unindexed), never refused.
-            { dates: { match_mapping_type: 'date', mapping: { type: 'date', ignore_malformed: true } } },
-          ],
-        },
-      });
-      this.log.info({ index }, 'index created');
-      known = new Map();
+      exists = await this.client.indices.exists({ index });
     } catch (error) {
-      if (errorType(error) !== 'resource_already_exists_exception') throw classifyRequestError(error);
+      throw classifyRequestError(error);
+    }
+    if (!exists && !create) {
+      this.reindexes = null;
+      throw new TransientSinkError(
+        `elasticsearch reindex target ${index} is gone: written again through the alias`,
+      );
+    }
+    if (!exists) {
+      const concrete = versionedIndex(index, 1);
+      try {
+        await this.client.indices.create({
+          index: concrete,
+          aliases: { [index]: { is_write_index: true } },
+          ...newIndexBody(this.options.gcDeletes),
+        } as never);
+        this.log.info({ index, concrete }, 'index created');
+        known = new Map();
+      } catch (error) {
+        if (!ALREADY_THERE.has(errorType(error) ?? '')) throw classifyRequestError(error);
+        // A write to a missing alias would create a plain index of that name: never write then.
+        if (!(await this.client.indices.exists({ index }).catch(() => false)))
+          throw new TransientSinkError(
+            `elasticsearch index ${concrete} exists but the alias ${index} does not: add the alias (POST _aliases) or delete ${concrete}`,
+          );
+      }
     }
     this.indexMappings.set(index, { known, mapped: new WeakMap() });
     this.preparedIndices.add(index);
+  }
+
+  /**
+   * The running reindexes, looked up again once the last lookup is older than the discovery
+   * interval. Looked up before a batch is written (never in the background), so an instance
+   * writes to a reindex target at most one interval after it appeared, however idle it was.
+   */
+  private async currentReindexes(): Promise<ReadonlyMap<string, string>> {
+    const known = this.reindexes;
+    if (known && Date.now() - known.atMs < this.options.reindexDiscoveryMs) return known.targets;
+    this.reindexLookup ??= this.lookUpReindexes().finally(() => (this.reindexLookup = null));
+    return this.reindexLookup;
+  }
+
+  private async lookUpReindexes(): Promise<ReadonlyMap<string, string>> {
+    const startedAt = Date.now();
+    let rows: unknown;
+    try {
+      rows = await this.client.cat.aliases({ name: `*${REINDEX_SUFFIX}`, format: 'json', h: 'alias' });
+    } catch (error) {
+      throw classifyRequestError(error);
+    }
+    const targets = reindexTargets(rows as Array<{ alias?: string }>);
+    const before = this.reindexes?.targets ?? new Map<string, string>();
+    for (const [index, alias] of before) {
+      if (targets.get(index) === alias) continue;
+      // The alias may front another index now: its mapping is read again.
+      this.forgetIndex(index);
+      this.forgetIndex(alias);
+      this.log.info({ index }, 'reindex ended: written through the alias alone');
+    }
+    for (const [index, alias] of targets) {
+      if (before.get(index) !== alias)
+        this.log.info({ index, reindex: alias }, 'reindex found: written to both');
+    }
+    this.reindexes = { targets, atMs: startedAt };
+    return targets;
   }
 
   /** Forgets an index that turned out not to exist (deleted by hand): the next write recreates it. */
@@ -327,8 +403,44 @@ export class ElasticsearchSink implements Sink {
   }
 
   async write(all: readonly SinkOp[]): Promise<SinkOpResult[]> {
+    let reindexes: ReadonlyMap<string, string>;
+    try {
+      reindexes = await this.currentReindexes();
+    } catch (error) {
+      const failure: SinkOpResult = { status: 'failed', error: error as CdcFanoutError };
+      return all.map(() => failure);
+    }
+    // During a reindex, each operation on its alias is written to the new index as well.
+    const copyOf: number[] = [];
+    const copies: SinkOp[] = [];
+    all.forEach((op, index) => {
+      const target = reindexes.get(op.target);
+      if (target === undefined) return;
+      copyOf.push(index);
+      copies.push({ ...op, target });
+    });
+    if (copies.length === 0) return this.writeOps(all, copyOf);
+    const results = await this.writeOps([...all, ...copies], copyOf);
+    const combined = results.slice(0, all.length);
+    copyOf.forEach((of, position) => {
+      combined[of] = combineResults(combined[of]!, results[all.length + position]!);
+    });
+    return combined;
+  }
+
+  /**
+   * Writes `all`, whose last `copyOf.length` operations are the reindex copies of the operations
+   * at those positions: a copy takes its document from the operation it copies (the stored TOAST
+   * columns are read from the alias, the complete index), and fails with it.
+   */
+  private async writeOps(all: readonly SinkOp[], copyOf: readonly number[]): Promise<SinkOpResult[]> {
     const results: SinkOpResult[] = new Array(all.length);
-    const failed = await this.prepare(all);
+    const mainCount = all.length - copyOf.length;
+    const failed = await this.prepare(all, new Set(all.slice(mainCount).map((op) => op.target)));
+    copyOf.forEach((of, position) => {
+      const error = failed.get(of);
+      if (error) failed.set(mainCount + position, error);
+    });
     const ops: SinkOp[] = [];
     const positions: number[] = [];
     all.forEach((op, index) => {
@@ -341,18 +453,24 @@ export class ElasticsearchSink implements Sink {
       }
     });
     if (ops.length === 0) return results;
+    const mains = positions.filter((index) => index < mainCount);
     let documents: Array<Document | null>;
     try {
-      documents = await this.withStoredColumns(ops);
+      const stored = await this.withStoredColumns(mains.map((index) => all[index]!));
+      const byPosition = new Map(mains.map((index, at) => [index, stored[at] ?? null]));
+      documents = positions.map(
+        (index) => byPosition.get(index < mainCount ? index : copyOf[index - mainCount]!) ?? null,
+      );
     } catch (error) {
       const failure: SinkOpResult = { status: 'failed', error: classifyRequestError(error) };
       for (const index of positions) results[index] = failure;
       return results;
     }
-    const lines = ops.map((op, index) => bulkLines(op, documents[index] ?? null));
+    const copies = new Set(positions.flatMap((index, at) => (index >= mainCount ? [at] : [])));
+    const lines = ops.map((op, index) => bulkLines(op, documents[index] ?? null, copies.has(index)));
     const written: SinkOpResult[] = new Array(lines.length);
     for (const chunk of chunkBySize(lines, this.chunkBytes())) {
-      await this.sendChunk(chunk, lines, written);
+      await this.sendChunk(chunk, lines, written, copies);
     }
     positions.forEach((index, position) => (results[index] = written[position]!));
     return results;
@@ -363,12 +481,15 @@ export class ElasticsearchSink implements Sink {
    * operations that cannot be written (by position): every operation of an index that could not
    * be prepared, and documents with a value in a field the index maps incompatibly.
    */
-  private async prepare(ops: readonly SinkOp[]): Promise<Map<number, CdcFanoutError>> {
+  private async prepare(
+    ops: readonly SinkOp[],
+    reindexTargets: ReadonlySet<string>,
+  ): Promise<Map<number, CdcFanoutError>> {
     const failed = new Map<number, CdcFanoutError>();
     const indexErrors = new Map<string, CdcFanoutError>();
     for (const index of new Set(ops.map((op) => op.target))) {
       try {
-        await this.prepareIndex(index);
+        await this.prepareIndex(index, !reindexTargets.has(index));
       } catch (error) {
         indexErrors.set(index, error as CdcFanoutError);
       }
@@ -404,7 +525,12 @@ export class ElasticsearchSink implements Sink {
     return failed;
   }
 
-  private async sendChunk(chunk: number[], lines: readonly string[], results: SinkOpResult[]): Promise<void> {
+  private async sendChunk(
+    chunk: number[],
+    lines: readonly string[],
+    results: SinkOpResult[],
+    copies: ReadonlySet<number>,
+  ): Promise<void> {
     let items: Array<Record<string, BulkResponseItem>>;
     const body = chunk.map((index) => lines[index]).join('');
     try {
@@ -420,8 +546,8 @@ export class ElasticsearchSink implements Sink {
       if (status === CONTENT_TOO_LARGE && chunk.length > 1) {
         // Too large as a whole: halve until each part fits or a single document is the culprit.
         const middle = Math.ceil(chunk.length / 2);
-        await this.sendChunk(chunk.slice(0, middle), lines, results);
-        await this.sendChunk(chunk.slice(middle), lines, results);
+        await this.sendChunk(chunk.slice(0, middle), lines, results, copies);
+        await this.sendChunk(chunk.slice(middle), lines, results, copies);
         return;
       }
       if (status === CONTENT_TOO_LARGE) {
@@ -442,6 +568,16 @@ export class ElasticsearchSink implements Sink {
         results[opIndex] = {
           status: 'failed',
           error: new PermanentSinkError('elasticsearch returned no result for the operation'),
+        };
+      } else if (copies.has(opIndex) && outcome.error?.type === 'index_not_found_exception') {
+        // The reindex ended since the lookup: the write goes again, through the alias that
+        // may front the new index by now.
+        this.reindexes = null;
+        results[opIndex] = {
+          status: 'failed',
+          error: new TransientSinkError(
+            `elasticsearch reindex target is gone (${outcome.error.reason ?? 'index not found'}): written again through the alias`,
+          ),
         };
       } else if (outcome.status < 300 || (outcome.status === 404 && 'delete' in item!)) {
         results[opIndex] = { status: 'written' };
@@ -490,9 +626,16 @@ export class ElasticsearchSink implements Sink {
   }
 
   async truncate(target: string, mark: TruncateMark): Promise<void> {
+    await this.truncateIndex(target, mark, true);
+    // A reindex's new index is truncated too: its backfill may have copied rows from before.
+    const copy = (await this.currentReindexes()).get(target);
+    if (copy !== undefined) await this.truncateIndex(copy, mark, false);
+  }
+
+  private async truncateIndex(target: string, mark: TruncateMark, create: boolean): Promise<void> {
     const { position } = mark;
     try {
-      await this.prepareIndex(target);
+      await this.prepareIndex(target, create);
       await this.recordTruncateMark(target, mark);
       // The scroll sees only what a refresh made visible: documents written just before would survive.
       await this.client.indices.refresh({ index: target });
@@ -541,16 +684,19 @@ export class ElasticsearchSink implements Sink {
 
   async truncateMarks(targets: readonly string[]): Promise<Map<string, TruncateMark>> {
     const marks = new Map<string, TruncateMark>();
-    if (targets.length === 0) return marks;
     try {
-      const mappings = await this.client.indices.getMapping({
-        index: [...targets],
-        ignore_unavailable: true,
-        allow_no_indices: true,
-      });
-      for (const [index, { mappings: mapping }] of Object.entries(mappings)) {
-        const mark = truncateMarkIn(mapping?._meta);
-        if (mark) marks.set(index, mark);
+      // One request per target: the answer is keyed by concrete index, not by the alias asked.
+      for (const target of targets) {
+        const mappings = await this.client.indices.getMapping({
+          index: target,
+          ignore_unavailable: true,
+          allow_no_indices: true,
+        });
+        for (const { mappings: mapping } of Object.values(mappings)) {
+          const mark = truncateMarkIn(mapping?._meta);
+          const known = marks.get(target);
+          if (mark && (!known || mark.position > known.position)) marks.set(target, mark);
+        }
       }
     } catch (error) {
       throw classifyRequestError(error);

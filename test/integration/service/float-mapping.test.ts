@@ -40,8 +40,9 @@ describe('float columns are mapped as double in Elasticsearch', { timeout: 300_0
   }
 
   async function fieldTypes(index: string): Promise<Record<string, unknown>> {
+    // Keyed by the concrete index: the one the alias (or the plain index) names.
     const response = await stores.es.indices.getMapping({ index });
-    const properties = response[index]?.mappings.properties ?? {};
+    const properties = Object.values(response)[0]?.mappings.properties ?? {};
     return Object.fromEntries(Object.entries(properties).map(([name, field]) => [name, field.type]));
   }
 

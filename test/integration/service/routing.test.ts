@@ -91,7 +91,10 @@ describe('per-table routing (TABLES)', { timeout: 180_000 }, () => {
     // Only this run's names are asserted: other consumers of the shared Kafka (a demo, a bench)
     // may index the run's topics under their own names.
     assert.equal(await es.indices.exists({ index: `${run}-inventory.${orders}` }), false);
-    const indices = Object.keys(await es.indices.get({ index: `${run}-*` })).sort();
+    // The names the service writes to are the aliases in front of its indices.
+    const indices = Object.values(await es.indices.get({ index: `${run}-*` }))
+      .flatMap((index) => Object.keys(index.aliases ?? {}))
+      .sort();
     assert.deepEqual(indices, [customersIndex, `${run}-inventory.${hardTypes}`].sort());
 
     const collections = (await mongo.db(run).listCollections().toArray()).map((c) => c.name).sort();

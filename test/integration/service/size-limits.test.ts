@@ -227,6 +227,7 @@ describe('a change event over the sinks size limits', { timeout: 300_000 }, () =
       requestTimeoutMs: 120_000,
       gcDeletes: '1h',
       bulkMaxBytes: 8 * 1024 * 1024,
+      reindexDiscoveryMs: 5000,
       logger: pino({ level: 'silent' }),
     };
     const sink = new ElasticsearchSink(createElasticsearchClient(options), options);

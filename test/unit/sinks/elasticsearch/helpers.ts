@@ -18,6 +18,7 @@ export function fakeSink(client: object, options: Partial<ElasticsearchSinkOptio
     requestTimeoutMs: 1000,
     gcDeletes: '1h',
     bulkMaxBytes: 8 * 1024 * 1024,
+    reindexDiscoveryMs: 5000,
     logger: pino({ level: 'silent' }),
     ...options,
   });

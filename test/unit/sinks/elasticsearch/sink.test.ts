@@ -27,9 +27,20 @@ function responseError(statusCode: number, type: string, reason = 'r') {
 
 type Properties = Record<string, { type?: string; ignore_malformed?: boolean; properties?: Properties }>;
 
-/** Just enough of the client: indices create / get and put mapping, bulk (always 201). */
+/**
+ * Just enough of the client: indices create (with aliases) / exists / get and put mapping, the
+ * reindex alias lookup, bulk (always 201). Lookups (exists, cat) are not recorded in `calls`.
+ */
 class FakeElasticsearch {
   readonly calls: string[] = [];
+  /** Concrete index by alias. */
+  readonly aliases = new Map<string, string>();
+  /** Rows of GET _cat/aliases/*-reindex. */
+  reindexRows: Array<{ alias: string }> = [];
+  private resolve(index: string): string {
+    return this.aliases.get(index) ?? index;
+  }
+  readonly cat = { aliases: async () => this.reindexRows };
   readonly puts: Array<{ index: string; properties: Properties }> = [];
   readonly bulks: string[] = [];
   readonly properties = new Map<string, Properties>();
@@ -40,10 +51,12 @@ class FakeElasticsearch {
   beforePut: (() => void) | null = null;
 
   readonly indices = {
-    create: async ({ index }: { index: string }) => {
+    exists: async ({ index }: { index: string }) => this.properties.has(this.resolve(index)),
+    create: async ({ index, aliases }: { index: string; aliases?: Record<string, unknown> }) => {
       this.calls.push(`create ${index}`);
       if (this.properties.has(index)) throw responseError(400, 'resource_already_exists_exception');
       this.properties.set(index, {});
+      for (const alias of Object.keys(aliases ?? {})) this.aliases.set(alias, index);
       return { acknowledged: true };
     },
     getMapping: async ({ index }: { index: string }) => {
@@ -51,9 +64,9 @@ class FakeElasticsearch {
       const failure = this.failGet;
       this.failGet = null;
       if (failure) throw failure;
-      const properties = this.properties.get(index);
+      const properties = this.properties.get(this.resolve(index));
       if (!properties) throw responseError(404, 'index_not_found_exception');
-      return { [index]: { mappings: { properties } } };
+      return { [this.resolve(index)]: { mappings: { properties } } };
     },
     putMapping: async ({ index, properties }: { index: string; properties: Properties }) => {
       this.calls.push(`putMapping ${index} ${JSON.stringify(properties)}`);
@@ -62,7 +75,7 @@ class FakeElasticsearch {
       const failure = this.failPut;
       this.failPut = null;
       if (failure) throw failure;
-      const existing = this.properties.get(index)!;
+      const existing = this.properties.get(this.resolve(index))!;
       for (const [name, mapping] of Object.entries(properties)) {
         const have = existing[name];
         if (have && have.type !== mapping.type)
@@ -142,7 +155,7 @@ describe('ElasticsearchSink mappings', () => {
     const results = await sink.write([upsert(v1, { id: 1, real_num: 1, name: 'a' })]);
     assert.deepEqual(results, [{ status: 'written' }]);
     assert.deepEqual(fake.calls, [
-      'create cdc.inventory.hard_types',
+      'create cdc.inventory.hard_types-v1',
       'putMapping cdc.inventory.hard_types {"real_num":{"type":"double","ignore_malformed":true}}',
       'bulk',
     ]);
@@ -184,11 +197,7 @@ describe('ElasticsearchSink mappings', () => {
     fake.properties.set('cdc.inventory.hard_types', { real_num: { type: 'double', ignore_malformed: true } });
     const sink = fakeSink(fake);
     await sink.write([upsert(v1, { id: 1, real_num: 1, name: 'a' })]);
-    assert.deepEqual(fake.calls, [
-      'create cdc.inventory.hard_types',
-      'getMapping cdc.inventory.hard_types',
-      'bulk',
-    ]);
+    assert.deepEqual(fake.calls, ['getMapping cdc.inventory.hard_types', 'bulk']);
   });
 
   test('a field the index maps otherwise: documents with a value there are dead-lettered, naming it', async () => {
@@ -302,9 +311,10 @@ describe('ElasticsearchSink mappings', () => {
     fake.failGet = responseError(404, 'index_not_found_exception');
     const [result] = await sink.write([upsert(v1, { id: 1, real_num: 1, name: 'a' })]);
     assert.equal(result?.status === 'failed' && result.error instanceof TransientSinkError, true);
+    fake.properties.delete('cdc.inventory.hard_types');
     fake.calls.length = 0;
     await sink.write([upsert(v1, { id: 1, real_num: 1, name: 'a' })]);
-    assert.equal(fake.calls[0], 'create cdc.inventory.hard_types');
+    assert.equal(fake.calls[0], 'create cdc.inventory.hard_types-v1');
   });
 
   test('decimals are mapped as double when the route writes them as numbers', async () => {
@@ -329,7 +339,7 @@ describe('ElasticsearchSink mappings', () => {
   test('events without a schema keep the dynamic mapping (the index template maps doubles)', async () => {
     const fake = new FakeElasticsearch();
     await fakeSink(fake).write([upsert(null, { id: 1, real_num: 1 })]);
-    assert.deepEqual(fake.calls, ['create cdc.inventory.hard_types', 'bulk']);
+    assert.deepEqual(fake.calls, ['create cdc.inventory.hard_types-v1', 'bulk']);
   });
 });
 
@@ -359,7 +369,6 @@ describe('ElasticsearchSink and values JSON cannot carry', () => {
     fake.properties.set('cdc.inventory.hard_types', { real_num: { type: 'double' } });
     await fakeSink(fake).write([upsert(v1, { id: 1, real_num: Number.NaN })]);
     assert.deepEqual(fake.calls, [
-      'create cdc.inventory.hard_types',
       'getMapping cdc.inventory.hard_types',
       'putMapping cdc.inventory.hard_types {"real_num":{"type":"double","ignore_malformed":true}}',
       'bulk',

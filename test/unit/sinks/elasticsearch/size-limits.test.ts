@@ -31,7 +31,8 @@ function fakeNode(maxContentLength: number, nodesInfo = true) {
         return { nodes: { a: { http: { max_content_length_in_bytes: maxContentLength } } } };
       },
     },
-    indices: { create: async () => ({}) },
+    indices: { exists: async () => true },
+    cat: { aliases: async () => [] },
     bulk: async ({ body }: { body: string }) => {
       const bytes = Buffer.byteLength(body);
       if (bytes > maxContentLength) throw clientError(413);
