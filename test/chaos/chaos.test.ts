@@ -460,6 +460,19 @@ describe('chaos: faults under a sustained workload lose nothing', { timeout: 900
     await stopFor('kafka');
     const since = Date.now();
     await startAgain('kafka');
+    // The service can only be seen committing again once Debezium produces again: its tasks fail to
+    // stop on a broker restart and Connect restarts them, which took up to two minutes on a loaded
+    // machine with two connectors. That is Connect's recovery, waited for on its own.
+    const endsAfterRestart = await pollUntil(
+      "the topics' end offsets once the broker answers",
+      async () => sum(await endOffsets(admin, TABLE_TOPICS)),
+      { timeoutMs: RECOVERY_TIMEOUT_MS, intervalMs: 1000 },
+    );
+    await pollUntil(
+      'Debezium producing again after the broker restart',
+      async () => sum(await endOffsets(admin, TABLE_TOPICS)) > endsAfterRestart,
+      { timeoutMs: 2 * RECOVERY_TIMEOUT_MS, intervalMs: 1000 },
+    );
     await recover('Kafka broker restarted', 'Kafka restart', since);
     await pollUntil('the connector and its task RUNNING after the broker restart', async () => {
       const status = await connectorStatus();
