@@ -213,6 +213,10 @@ function connectOf(node: Node): JsonObject {
   return { ...node.connect, optional: node.optional };
 }
 
+function isObjectLong(node: avro.Schema): boolean {
+  return typeof node === 'object' && !Array.isArray(node) && (node as { type?: unknown }).type === 'long';
+}
+
 /**
  * Compiles a writer schema's text (the registry's `schema` string); a message when it cannot be
  * used (not JSON, not Avro avsc accepts, or no Connect counterpart), so its records dead-letter.
@@ -229,6 +233,10 @@ export function compileWriterSchema(text: string): AvroWriterSchema | string {
     // wrapUnions false: a [null, T] union decodes to the bare value, as Connect's optional is.
     type = avro.Type.forSchema(schema as avro.Schema, {
       registry: { long: losslessLong },
+      // The registry serves only the bare "long"; Connect's parameters make the object form
+      // ({type: long, connect.name: io.debezium.time.MicroTimestamp}), which avsc would otherwise
+      // build with its own long, refusing e.g. the µs of a timestamp 'infinity'.
+      typeHook: (node) => (isObjectLong(node) ? losslessLong : undefined),
       wrapUnions: false,
     });
   } catch (error) {

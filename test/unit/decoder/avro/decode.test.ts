@@ -149,3 +149,41 @@ test('a union other than [null, T] is refused as unusable, not guessed', () => {
   assert.equal(typeof writer, 'string');
   assert.match(String(writer), /union/);
 });
+
+test('a long with Connect parameters (a MicroTimestamp of infinity) beyond 2^53 is an exact bigint too', () => {
+  // Debezium writes a timestamp of 'infinity' as 9223372036825200000 µs, and the schema of a
+  // MicroTimestamp is the object form {type: long, connect.name: ...}, not the bare "long".
+  const microTimestamp = {
+    type: 'long',
+    'connect.version': 1,
+    'connect.name': 'io.debezium.time.MicroTimestamp',
+  };
+  const schema = {
+    type: 'record',
+    name: 'Value',
+    fields: [
+      { name: 'ts', type: ['null', microTimestamp], default: null },
+      { name: 'at', type: microTimestamp },
+    ],
+    'connect.name': 't.Value',
+  };
+  const writer = compileWriterSchema(JSON.stringify(schema));
+  assert.ok(typeof writer !== 'string', String(writer));
+  // avsc's stock long refuses to encode beyond 2^53: the zig-zag varint is written by hand.
+  const varint = (n: bigint): Buffer => {
+    let z = (n << 1n) ^ (n >> 63n);
+    z = BigInt.asUintN(64, z);
+    const bytes: number[] = [];
+    do {
+      let byte = Number(z & 0x7fn);
+      z >>= 7n;
+      if (z > 0n) byte |= 0x80;
+      bytes.push(byte);
+    } while (z > 0n);
+    return Buffer.from(bytes);
+  };
+  const infinity = 9223372036825200000n;
+  // Union branch 1 (the long), then the two longs.
+  const encoded = Buffer.concat([Buffer.from([2]), varint(infinity), varint(-infinity)]);
+  assert.deepEqual(writer.payload(writer.type.fromBuffer(encoded)), { ts: infinity, at: -infinity });
+});
