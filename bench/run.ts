@@ -6,7 +6,8 @@
 //   tsx bench/run.ts [--smoke] [--source isolated|shared] [--backlog N] [--skip a,b] [--peers]
 //                    [--out DIR] [--drop-source] [--sinks elasticsearch,mongodb] [--compiled]
 //   --compiled runs the service from dist/ (npm run build first), as the image does, not through tsx.
-//   phases for --skip: raw, catchup, recovery, steady, peers, profile, clients, chart
+//   phases for --skip: raw, catchup, recovery, avro, steady, peers, profile, clients, chart
+//   avro (Avro against JSON) needs --source shared and the stack's registry (stack/up.sh registry).
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -33,9 +34,17 @@ import { loadAverage } from './lib/proc.js';
 import { summariseProfile, type CpuProfile } from './lib/profile.js';
 import { histogramBuckets, sumOf } from './lib/prom.js';
 import { loadSampleRows, rawElasticsearch, rawMongo, rawTargets } from './lib/raw-sinks.js';
-import { computeRatios, renderMarkdown, renderProfile, type Results } from './lib/report.js';
+import {
+  computeRatios,
+  cpuMicrosPerEvent,
+  renderMarkdown,
+  renderProfile,
+  type FormatCatchUp,
+  type Results,
+} from './lib/report.js';
 import { BenchService, runIds, SINKS, type BenchSink, type ServiceRunIds } from './lib/service.js';
 import {
+  avroTwin,
   countMessages,
   describeSource,
   dropSource,
@@ -45,10 +54,21 @@ import {
   waitTopicsSettled,
   type BenchSource,
   type GenerateRun,
+  waitConnectorRunning,
 } from './lib/source.js';
 import { answersWithin, elasticsearch, kafka, mongodb, postgres, sleep, stack } from './lib/stack.js';
 
-const PHASES = ['raw', 'catchup', 'recovery', 'steady', 'peers', 'profile', 'clients', 'chart'] as const;
+const PHASES = [
+  'raw',
+  'catchup',
+  'recovery',
+  'avro',
+  'steady',
+  'peers',
+  'profile',
+  'clients',
+  'chart',
+] as const;
 type Phase = (typeof PHASES)[number];
 
 interface Settings {
@@ -417,6 +437,63 @@ async function main(): Promise<number> {
       await save();
     }
 
+    /** Catches up the JSON topics, then their Avro twins, each with a fresh service and groups. */
+    const measureAvro = async (twin: BenchSource) => {
+      try {
+        await waitConnectorRunning(twin.connector, 30_000);
+        // The Avro connector may trail the JSON one: both sets must hold the same changes.
+        const counts = [];
+        for (const format of [source, twin]) {
+          counts.push(await waitTopicsSettled(admin, format.topics, 5000, 600_000));
+        }
+        await log(
+          `avro: ${formatNumber(counts[0]!.total)} JSON and ${formatNumber(counts[1]!.total)} Avro messages`,
+        );
+        if (counts[0]!.total !== counts[1]!.total)
+          results.notes.push(
+            `Avro against JSON: the topic sets held ${formatNumber(counts[0]!.total)} (JSON) and ${formatNumber(counts[1]!.total)} (Avro) messages; events/s and CPU per event compare rates, not totals.`,
+          );
+        const runs: FormatCatchUp[] = [];
+        results.avro = { database: source.database, registryUrl: stack.registryUrl, runs };
+        results.avroError = null;
+        for (const [index, format] of (['json', 'avro'] as const).entries()) {
+          const topics = [source, twin][index]!;
+          const formatIds = runIds(format);
+          try {
+            await log(`avro: ${format} catch-up of ${topics.topics.join(', ')} (${formatIds.groupBase})`);
+            const run = await catchUp({
+              admin,
+              source: topics,
+              ids: formatIds,
+              backlog: counts[index]!,
+              stores,
+              timeoutMs: settings.catchUpTimeoutMs,
+              sinks,
+              log: logSync,
+              // JSON without a registry, so that it cannot be doing registry work.
+              env: { REGISTRY_URL: format === 'avro' ? stack.registryUrl : '' },
+            });
+            await run.service.stop();
+            runs.push({ format, connector: topics.connector, topics: topics.topics, result: run.result });
+            await log(
+              `avro: ${format} ${run.result.sinks.map((sink) => `${sink.sink} ${formatNumber(sink.eventsPerSecond)} events/s`).join(', ')}; cpu ${run.result.cpuSeconds.toFixed(1)} s = ${cpuMicrosPerEvent(run.result).toFixed(1)} µs/event; verify ${run.result.verify?.ok ? 'ok' : 'NOT OK'}`,
+            );
+            if (!run.result.verify?.ok || run.result.deadLetters > 0) {
+              exitCode = 1;
+              for (const line of run.result.verify?.lines ?? []) await log(`  ${line}`);
+            }
+          } finally {
+            await removeRunArtifacts(formatIds, admin, es, sinks.includes('mongodb') ? mongo : null);
+            await save();
+          }
+        }
+      } catch (error) {
+        results.avroError = error instanceof Error ? (error.stack ?? error.message) : String(error);
+        exitCode = 1;
+        await log(`avro failed: ${results.avroError}`);
+      }
+    };
+
     let catchUpResult: CatchUpResult | null = null;
     const ids = runIds('fanout');
     let service: BenchService | null = null;
@@ -633,6 +710,26 @@ async function main(): Promise<number> {
       if (service) await service.stop();
       await removeRunArtifacts(ids, admin, es, sinks.includes('mongodb') ? mongo : null);
       await save();
+    }
+
+    if (settings.phases.has('avro')) {
+      const twin = avroTwin(source);
+      const registryUp = await answersWithin(
+        fetch(`${stack.registryUrl}/subjects`, { signal: AbortSignal.timeout(5000) }).then((response) => {
+          if (!response.ok) throw new Error(`HTTP ${response.status}`);
+        }),
+        6000,
+      );
+      if (!twin || !registryUp) {
+        const why = !twin
+          ? 'needs --source shared (only the stack connectors cdc-inventory and cdc-inventory-avro capture the same history)'
+          : `no schema registry answers at ${stack.registryUrl} (stack/up.sh registry)`;
+        results.notes.push(`Avro against JSON (section 2c) not run: ${why}.`);
+        await log(`avro: skipped, ${why}`);
+      } else {
+        await measureAvro(twin);
+        await save();
+      }
     }
 
     if (settings.phases.has('profile')) {

@@ -186,9 +186,11 @@ export async function catchUp(options: {
   readonly timeoutMs: number;
   readonly sinks: readonly BenchSink[];
   readonly log: (line: string) => void;
+  /** Settings on top of serviceEnv's, e.g. REGISTRY_URL for Avro topics. */
+  readonly env?: Record<string, string>;
 }): Promise<{ result: CatchUpResult; service: BenchService }> {
   const { admin, source, ids, backlog, log, sinks: active } = options;
-  const env = serviceEnv(source, ids, active);
+  const env = { ...serviceEnv(source, ids, active), ...options.env };
   const service = new BenchService(env);
   const loadStart = await loadAverage();
   const spawned = performance.now();

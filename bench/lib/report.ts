@@ -35,6 +35,9 @@ export interface Results {
   recoveryError?: string | null;
   /** The catch-up that wrote the documents the recovery replayed into (same run, same load). */
   recoveryReference?: CatchUpResult | null;
+  /** Avro against JSON: one catch-up per topic set of the same row changes (phase avro). */
+  avro?: AvroComparison | null;
+  avroError?: string | null;
   steady: SteadyResult[];
   steadyVerify: VerifySummary | null;
   latencyBuckets: { bounds: number[]; note: string };
@@ -50,6 +53,32 @@ export interface Results {
   chart: { ok: boolean; error: string | null } | null;
   notes: string[];
   ratios: Array<{ name: string; value: number | null; detail: string }>;
+}
+
+/** One catch-up of a topic set, for the Avro-against-JSON comparison. */
+export interface FormatCatchUp {
+  readonly format: 'json' | 'avro';
+  readonly connector: string;
+  readonly topics: readonly string[];
+  readonly result: CatchUpResult;
+}
+
+export interface AvroComparison {
+  readonly database: string;
+  readonly registryUrl: string;
+  /** Run one after the other, JSON first, each by a fresh service with fresh groups. */
+  readonly runs: FormatCatchUp[];
+}
+
+/** CPU time of the service per consumed event, both sinks' events counted. */
+export function cpuMicrosPerEvent(c: CatchUpResult): number {
+  return (
+    (c.cpuSeconds * 1e6) /
+    Math.max(
+      1,
+      c.sinks.reduce((sum, sink) => sum + sink.events, 0),
+    )
+  );
 }
 
 const q = (quantile: Quantile | null) =>
@@ -88,6 +117,23 @@ export function computeRatios(results: Results): Results['ratios'] {
       name: `recovery (all stale) / catch-up (${replay.sink})`,
       value: own ? replay.eventsPerSecond / own.eventsPerSecond : null,
       detail: `${formatNumber(replay.eventsPerSecond)} ÷ ${formatNumber(own?.eventsPerSecond)} events/s`,
+    });
+  }
+  const json = results.avro?.runs.find((run) => run.format === 'json')?.result;
+  const avro = results.avro?.runs.find((run) => run.format === 'avro')?.result;
+  if (json && avro) {
+    for (const sink of avro.sinks) {
+      const reference = json.sinks.find((entry) => entry.sink === sink.sink);
+      ratios.push({
+        name: `Avro / JSON catch-up (${sink.sink})`,
+        value: reference ? sink.eventsPerSecond / reference.eventsPerSecond : null,
+        detail: `${formatNumber(sink.eventsPerSecond)} ÷ ${formatNumber(reference?.eventsPerSecond)} events/s`,
+      });
+    }
+    ratios.push({
+      name: 'Avro / JSON CPU per event',
+      value: cpuMicrosPerEvent(avro) / cpuMicrosPerEvent(json),
+      detail: `${formatNumber(cpuMicrosPerEvent(avro), 1)} ÷ ${formatNumber(cpuMicrosPerEvent(json), 1)} µs`,
     });
   }
   for (const outcome of results.peers?.outcomes ?? []) {
@@ -155,17 +201,7 @@ function renderCatchUp(out: string[], c: CatchUpResult): void {
         ['start-up, spawn to first event', `${c.startupSeconds.toFixed(1)} s`],
         ['CPU time (utime+stime, /proc/<pid>/stat)', `${c.cpuSeconds.toFixed(1)} s`],
         ['cores busy while catching up', c.cores.toFixed(2)],
-        [
-          'CPU µs per event (both sinks)',
-          formatNumber(
-            (c.cpuSeconds * 1e6) /
-              Math.max(
-                1,
-                c.sinks.reduce((sum, sink) => sum + sink.events, 0),
-              ),
-            1,
-          ),
-        ],
+        ['CPU µs per event (both sinks)', formatNumber(cpuMicrosPerEvent(c), 1)],
         ['peak RSS (VmRSS every 250 ms)', formatBytes(c.peakRssBytes)],
         ['dead letters', formatNumber(c.deadLetters)],
         ['load average start → end', `${formatLoad(c.load.start)} → ${formatLoad(c.load.end)}`],
@@ -186,6 +222,53 @@ function renderCatchUp(out: string[], c: CatchUpResult): void {
     out.push(...c.verify.lines);
     out.push('```');
   }
+}
+
+function renderAvro(out: string[], results: Results): void {
+  out.push('## 2c. Avro against JSON on the same backlog');
+  out.push('');
+  if (results.avroError) out.push(`Failed: ${results.avroError}`);
+  const a = results.avro;
+  if (a) {
+    out.push(
+      `Two Debezium connectors capture the same tables of database \`${a.database}\`: ${a.runs.map((run) => `\`${run.connector}\` (${run.format.toUpperCase()}, ${run.topics.join(', ')})`).join(' and ')}, so both topic sets hold the same row changes. Each set is caught up by its own service (as in section 2: fresh groups, index prefix and Mongo database), one after the other, JSON first; the Avro one with \`REGISTRY_URL=${a.registryUrl}\`. Per-sink events/s, and the process's CPU time over both sinks' events.`,
+    );
+    out.push('');
+    out.push(
+      markdownTable(
+        [
+          'format',
+          'events',
+          ...a.runs[0]!.result.sinks.map((sink) => `${sink.sink} events/s`),
+          'CPU s',
+          'CPU µs/event',
+          'peak RSS',
+          'dead letters',
+          'load start → end',
+          'verify',
+        ],
+        a.runs.map(({ format, result }) => [
+          format.toUpperCase(),
+          formatNumber(result.backlog),
+          ...result.sinks.map(
+            (sink) => `**${formatNumber(sink.eventsPerSecond)}**${sink.drained ? '' : ' (not drained)'}`,
+          ),
+          result.cpuSeconds.toFixed(1),
+          `**${formatNumber(cpuMicrosPerEvent(result), 1)}**`,
+          formatBytes(result.peakRssBytes),
+          formatNumber(result.deadLetters),
+          `${formatLoad(result.load.start)} → ${formatLoad(result.load.end)}`,
+          result.verify ? (result.verify.ok ? 'ok' : '**DRIFT**') : 'not run (not drained)',
+        ]),
+      ),
+    );
+    for (const { format, result } of a.runs) {
+      out.push('');
+      out.push(`### ${format.toUpperCase()} catch-up in detail`);
+      renderCatchUp(out, result);
+    }
+  }
+  out.push('');
 }
 
 export function renderMarkdown(results: Results): string {
@@ -344,6 +427,8 @@ export function renderMarkdown(results: Results): string {
     }
     out.push('');
   }
+
+  if (results.avro || results.avroError) renderAvro(out, results);
 
   out.push('## 3. cdc-fanout steady state');
   out.push('');

@@ -58,6 +58,24 @@ export function describeSource(mode: 'isolated' | 'smoke' | 'shared'): BenchSour
   };
 }
 
+/**
+ * The Avro twin of a shared source: the stack's cdc-inventory-avro connector
+ * (debezium/postgres-connector-avro.json) captures the same database and tables as cdc-inventory,
+ * into <CDC_AVRO_TOPIC_PREFIX>.inventory.*, so both topic sets hold the same row changes. An
+ * isolated source has none: a twin registered later would hold only a snapshot, not the history.
+ */
+export function avroTwin(source: BenchSource): BenchSource | null {
+  if (source.mode !== 'shared') return null;
+  const topicPrefix = process.env.CDC_AVRO_TOPIC_PREFIX ?? 'cdc_avro';
+  return {
+    ...source,
+    topicPrefix,
+    topics: DEMO_TABLES.map((table) => `${topicPrefix}.inventory.${table}`),
+    connector: 'cdc-inventory-avro',
+    slot: 'cdc_fanout_avro',
+  };
+}
+
 async function connectorConfig(source: BenchSource): Promise<Record<string, string>> {
   const file = JSON.parse(await readFile(join(ROOT, 'debezium/postgres-connector.json'), 'utf8')) as {
     config: Record<string, string>;
@@ -84,7 +102,7 @@ async function connect(path: string, init?: RequestInit): Promise<{ status: numb
   return { status: response.status, body: await response.text() };
 }
 
-async function waitConnectorRunning(name: string, timeoutMs: number): Promise<void> {
+export async function waitConnectorRunning(name: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {

@@ -12,6 +12,10 @@ export const stack = {
   elasticsearchUrl: process.env.ELASTICSEARCH_URL ?? 'http://127.0.0.1:9200',
   mongodbUrl: process.env.MONGODB_URL ?? 'mongodb://127.0.0.1:27017',
   connectUrl: process.env.CONNECT_URL ?? 'http://127.0.0.1:8083',
+  /** The Confluent-compatible API of the stack's Apicurio (stack/components/registry.sh). */
+  registryUrl:
+    process.env.REGISTRY_URL ||
+    `http://127.0.0.1:${process.env.STACK_REGISTRY_PORT ?? '8085'}/apis/ccompat/v7`,
 };
 
 /** The same URL with another database name. */
