@@ -167,6 +167,12 @@ connect_register() {
   current="$(curl -fsS --max-time 5 "$(connect_url)/connectors/$name/config" 2>/dev/null | jq -cS . || true)"
   if [[ "$current" == "$wanted" ]]; then
     stack_log "connector $name already registered, config unchanged"
+    # A task that failed while something it needs was away (the registry, the broker) stays FAILED
+    # until restarted: bringing the stack up restarts it once, as an operator would.
+    if [[ "$(connect_task_state "$name" || true)" == FAILED ]]; then
+      stack_log "connector $name has a FAILED task: restarting it"
+      curl -fsS -X POST "$(connect_url)/connectors/$name/restart?includeTasks=true&onlyFailed=true" >/dev/null
+    fi
   else
     connect_put_config "$name" "$wanted"
     stack_log "connector $name registered from $file"
