@@ -3,14 +3,18 @@
 import { readFileSync } from 'node:fs';
 import type { RawRecord } from '../../../src/decoder/types.js';
 
-interface Message {
+export interface AvroFixtureMessage {
   readonly topic: string;
   readonly key: string | null;
   readonly value: string | null;
 }
 interface Fixtures {
   readonly schemas: Record<string, string>;
-  readonly cases: { readonly name: string; readonly json: Message; readonly avro: Message }[];
+  readonly cases: {
+    readonly name: string;
+    readonly json: AvroFixtureMessage;
+    readonly avro: AvroFixtureMessage;
+  }[];
 }
 
 export const avroFixtures = JSON.parse(

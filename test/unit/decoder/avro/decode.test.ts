@@ -4,32 +4,18 @@
 // Avro path can meet: a writer schema it could not fetch or use, a body that does not decode, an
 // Avro record with no registry configured.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import avro from 'avsc';
 import { compileWriterSchema, type AvroWriterSchema } from '../../../../src/decoder/avro/schema.js';
 import { Decimal, decodeRecord, type ChangeEvent, type RawRecord } from '../../../../src/decoder/index.js';
-
-interface Message {
-  readonly topic: string;
-  readonly key: string | null;
-  readonly value: string | null;
-}
-interface Fixtures {
-  readonly schemas: Record<string, string>;
-  readonly cases: { readonly name: string; readonly json: Message; readonly avro: Message }[];
-}
-
-const fixtures = JSON.parse(
-  readFileSync(new URL('../../../fixtures/avro/hard_types.json', import.meta.url), 'utf8'),
-) as Fixtures;
+import { avroFixtures, type AvroFixtureMessage } from '../../registry/avro-fixtures.js';
 
 const compiled = new Map<number, AvroWriterSchema | string>(
-  Object.entries(fixtures.schemas).map(([id, text]) => [Number(id), compileWriterSchema(text)]),
+  Object.entries(avroFixtures.schemas).map(([id, text]) => [Number(id), compileWriterSchema(text)]),
 );
 const schemas = (id: number): AvroWriterSchema | string | undefined => compiled.get(id);
 
-function raw(message: Message, encoding: 'utf8' | 'base64'): RawRecord {
+function raw(message: AvroFixtureMessage, encoding: 'utf8' | 'base64'): RawRecord {
   const bytes = (text: string | null): Buffer | null => (text === null ? null : Buffer.from(text, encoding));
   return {
     topic: message.topic,
@@ -61,14 +47,14 @@ function comparable(event: ChangeEvent): unknown {
 }
 
 const fixtureCase = (name: string) => {
-  const found = fixtures.cases.find((c) => c.name === name);
+  const found = avroFixtures.cases.find((c) => c.name === name);
   assert.ok(found, `no fixture case ${name}`);
   return found;
 };
 
 describe('the Avro path decodes to the JSON path events', () => {
-  assert.ok(fixtures.cases.length >= 6);
-  for (const { name, json, avro: avroMessage } of fixtures.cases) {
+  assert.ok(avroFixtures.cases.length >= 6);
+  for (const { name, json, avro: avroMessage } of avroFixtures.cases) {
     test(name, () => {
       const fromJson = decoded(raw(json, 'utf8'));
       const fromAvro = decoded(raw(avroMessage, 'base64'));
@@ -78,7 +64,7 @@ describe('the Avro path decodes to the JSON path events', () => {
 });
 
 test('the wire format was detected: the Avro fixtures start with magic byte 0 and are not JSON', () => {
-  for (const { avro: message } of fixtures.cases) {
+  for (const { avro: message } of avroFixtures.cases) {
     if (message.value === null) continue;
     const bytes = Buffer.from(message.value, 'base64');
     assert.equal(bytes[0], 0);
