@@ -37,6 +37,7 @@ import { loadSampleRows, rawElasticsearch, rawMongo, rawTargets } from './lib/ra
 import {
   computeRatios,
   cpuMicrosPerEvent,
+  emptyResults,
   renderMarkdown,
   renderProfile,
   type FormatCatchUp,
@@ -315,26 +316,7 @@ async function main(): Promise<number> {
   }
   await mkdir(out, { recursive: true });
   const machine = await describeMachine();
-  const results: Results = {
-    mode: settings.mode,
-    startedAt: new Date().toISOString(),
-    finishedAt: '',
-    machine,
-    versions: {},
-    source: null,
-    raw: null,
-    catchUp: null,
-    catchUpError: null,
-    steady: [],
-    steadyVerify: null,
-    latencyBuckets: { bounds: [], note: '' },
-    peers: null,
-    profile: null,
-    kafkaClients: null,
-    chart: null,
-    notes: [],
-    ratios: [],
-  };
+  const results = emptyResults(settings.mode, machine, new Date().toISOString());
   if (merge) {
     // Re-runs some phases into an earlier run's results (e.g. one a stack outage spoiled).
     try {

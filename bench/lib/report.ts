@@ -271,6 +271,30 @@ function renderAvro(out: string[], results: Results): void {
   out.push('');
 }
 
+/** A run's results before any phase has run. */
+export function emptyResults(mode: Results['mode'], machine: Machine, startedAt: string): Results {
+  return {
+    mode,
+    startedAt,
+    finishedAt: '',
+    machine,
+    versions: {},
+    source: null,
+    raw: null,
+    catchUp: null,
+    catchUpError: null,
+    steady: [],
+    steadyVerify: null,
+    latencyBuckets: { bounds: [], note: '' },
+    peers: null,
+    profile: null,
+    kafkaClients: null,
+    chart: null,
+    notes: [],
+    ratios: [],
+  };
+}
+
 export function renderMarkdown(results: Results): string {
   const out: string[] = [];
   const m = results.machine;

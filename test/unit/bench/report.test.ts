@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CatchUpResult } from '../../../bench/lib/fanout.js';
-import { computeRatios, cpuMicrosPerEvent, renderMarkdown, type Results } from '../../../bench/lib/report.js';
+import {
+  computeRatios,
+  cpuMicrosPerEvent,
+  emptyResults,
+  renderMarkdown,
+  type Results,
+} from '../../../bench/lib/report.js';
 
 function catchUpOf(runId: string, cpuSeconds: number, perSecond: Record<string, number>): CatchUpResult {
   return {
@@ -31,26 +37,11 @@ function catchUpOf(runId: string, cpuSeconds: number, perSecond: Record<string, 
 }
 
 function resultsWith(avro: Results['avro']): Results {
+  const machine = { nproc: 2, memoryBytes: 2 ** 30, cpuModel: 'cpu', kernel: 'k', loadAverage: [1, 1, 1] };
   return {
-    mode: 'full',
-    startedAt: '2026-12-04T00:00:00Z',
+    ...emptyResults('full', machine, '2026-12-04T00:00:00Z'),
     finishedAt: '2026-12-04T00:10:00Z',
-    machine: { nproc: 2, memoryBytes: 2 ** 30, cpuModel: 'cpu', kernel: 'k', loadAverage: [1, 1, 1] },
-    versions: {},
-    source: null,
-    raw: null,
-    catchUp: null,
-    catchUpError: null,
     avro,
-    steady: [],
-    steadyVerify: null,
-    latencyBuckets: { bounds: [], note: '' },
-    peers: null,
-    profile: null,
-    kafkaClients: null,
-    chart: null,
-    notes: [],
-    ratios: [],
   };
 }
 
