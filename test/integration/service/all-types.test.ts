@@ -189,30 +189,22 @@ describe(
           .countDocuments({ id: 4 });
         return inElasticsearch && inMongo === 1;
       });
-      await fixture.stores.es.indices.refresh({ index: `${run}-inventory.${table}` });
     });
 
     after(() => fixture.close());
 
     test('Elasticsearch holds the literals (NaN and ±Infinity as strings, kept in _source)', async () => {
-      const index = `${run}-inventory.${table}`;
-      await fixture.stores.es.indices.refresh({ index });
-      const { hits } = await fixture.stores.es.search({ index, size: 10, sort: ['id'] });
+      const { elasticsearch } = await fixture.storedDocuments(table);
       assert.deepEqual(
-        hits.hits.map((hit) => show(hit._source)),
+        elasticsearch.map((doc) => show(doc)),
         [row1('$gt'), ROW_2, ROW_4_DOCUMENT].map((doc) => show(asElasticsearchStores(doc))),
       );
     });
 
     test('MongoDB holds the literals (NaN and ±Infinity as doubles)', async () => {
-      const docs = await fixture.mongo
-        .db(fixture.env.MONGODB_DATABASE)
-        .collection(`inventory.${table}`)
-        .find({ _cdc_deleted: { $ne: true } }, { projection: { _id: 0, _cdc_lsn: 0 } })
-        .sort({ id: 1 })
-        .toArray();
+      const { mongodb } = await fixture.storedDocuments(table);
       assert.deepEqual(
-        docs.map((doc) => show(doc)),
+        mongodb.map((doc) => show(doc)),
         [row1('＄gt'), ROW_2, ROW_4_DOCUMENT].map((doc) => show(doc)),
       );
     });

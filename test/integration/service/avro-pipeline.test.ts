@@ -34,20 +34,11 @@ const fixture = new TestRun(run, {
 });
 
 async function mongoDocs(table: string): Promise<string[]> {
-  const docs = await fixture.mongo
-    .db(fixture.env.MONGODB_DATABASE)
-    .collection(`inventory.${table}`)
-    .find({}, { projection: { _id: 0, _cdc_lsn: 0 } })
-    .sort({ id: 1 })
-    .toArray();
-  return docs.map((doc) => stringify(doc)!);
+  return (await fixture.storedDocuments(table)).mongodb.map((doc) => stringify(doc)!);
 }
 
 async function esDocs(table: string): Promise<string[]> {
-  const index = `${run}-inventory.${table}`;
-  await fixture.stores.es.indices.refresh({ index });
-  const { hits } = await fixture.stores.es.search({ index, size: 100, sort: ['id'] });
-  return hits.hits.map((hit) => stringify(hit._source)!);
+  return (await fixture.storedDocuments(table)).elasticsearch.map((doc) => stringify(doc)!);
 }
 
 describe('the Avro pipeline', { skip, timeout: 240_000 }, () => {

@@ -30,24 +30,17 @@ describe('type fidelity: the stored documents, as literals', { timeout: 180_000 
   after(() => fixture.close());
 
   test('Elasticsearch', async () => {
-    const index = `${run}-inventory.${table}`;
-    await fixture.stores.es.indices.refresh({ index });
-    const { hits } = await fixture.stores.es.search({ index, size: 10, sort: ['id'] });
+    const { elasticsearch } = await fixture.storedDocuments(table);
     assert.deepEqual(
-      hits.hits.map((hit) => stringify(hit._source)),
+      elasticsearch.map((doc) => stringify(doc)),
       [edgeDocument({ $where: { 'a.b': [1, 2, null] } }), NULL_DOCUMENT].map((doc) => stringify(doc)),
     );
   });
 
   test('MongoDB (keys starting with $ or holding . escaped with their full-width forms)', async () => {
-    const docs = await fixture.mongo
-      .db(fixture.env.MONGODB_DATABASE)
-      .collection(`inventory.${table}`)
-      .find({}, { projection: { _id: 0, _cdc_lsn: 0 } })
-      .sort({ id: 1 })
-      .toArray();
+    const { mongodb } = await fixture.storedDocuments(table);
     assert.deepEqual(
-      docs.map((doc) => stringify(doc)),
+      mongodb.map((doc) => stringify(doc)),
       [edgeDocument({ '＄where': { 'a．b': [1, 2, null] } }), NULL_DOCUMENT].map((doc) => stringify(doc)),
     );
   });

@@ -17,6 +17,8 @@
 import assert from 'node:assert/strict';
 import type { Admin, Producer } from 'kafkajs';
 import type { MongoClient } from 'mongodb';
+import { POSITION_FIELD } from '../../../src/sinks/mongodb/sink.js';
+import { LIVE_DOCUMENTS } from '../../../src/sinks/mongodb/tombstone.js';
 import { deleteGroupsAndTopics, deleteIndices, dropDatabases } from './cleanup.js';
 import { waitForConvergence, type Stores } from './converge.js';
 import { connectAdmin, endOffsets, waitForCommitted } from './kafka-tools.js';
@@ -138,6 +140,25 @@ export class TestRun {
   /** waitForConvergence of the run's tables (all of them unless `options.tables` says). */
   converge(options: Parameters<typeof waitForConvergence>[2] = {}): ReturnType<typeof waitForConvergence> {
     return waitForConvergence(this.stores, this.env, { tables: this.tableNames, ...options });
+  }
+
+  /**
+   * What the run's index and collection of `table` (schema inventory) hold, sorted by id: each
+   * Elasticsearch document's _source, and each live MongoDB document without _id and the sink's
+   * position (the tombstones of deleted rows left out).
+   */
+  async storedDocuments(table: string): Promise<{ elasticsearch: unknown[]; mongodb: unknown[] }> {
+    const { es, mongo } = this.stores;
+    const index = `${this.env.ELASTICSEARCH_INDEX_PREFIX}inventory.${table}`;
+    await es.indices.refresh({ index });
+    const { hits } = await es.search({ index, size: 10_000, sort: ['id'] });
+    const mongodb = await mongo
+      .db(this.env.MONGODB_DATABASE)
+      .collection(`inventory.${table}`)
+      .find(LIVE_DOCUMENTS, { projection: { _id: 0, [POSITION_FIELD]: 0 } })
+      .sort({ id: 1 })
+      .toArray();
+    return { elasticsearch: hits.hits.map((hit) => hit._source), mongodb };
   }
 
   /** Waits until the run's groups committed every record now in the run's table topics. */
