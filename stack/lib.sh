@@ -112,6 +112,28 @@ wait_until() {
   done
 }
 
+# maven_copy ARTIFACT DEST: one artifact (group:artifact:version[:type[:classifier]]) into DEST
+# through Maven, so that ~/.m2 caches it.
+maven_copy() {
+  local artifact="$1" dest="$2"
+  command -v mvn >/dev/null || apt_install maven
+  mkdir -p "$dest"
+  mvn -q -B org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
+    -Dartifact="$artifact" -DoutputDirectory="$dest" >>"$(log_file maven)" 2>&1 ||
+    stack_die "maven could not fetch $artifact; log: $(log_file maven)"
+}
+
+# maven_unpack ARTIFACT DEST: a tar.gz artifact unpacked into DEST, which it replaces.
+maven_unpack() {
+  local artifact="$1" dest="$2" tmp
+  tmp="$(mktemp -d)"
+  maven_copy "$artifact" "$tmp"
+  rm -rf "$dest"
+  mkdir -p "$dest"
+  tar -xzf "$tmp"/*.tar.gz -C "$dest"
+  rm -rf "$tmp"
+}
+
 # maven_fetch POM_DIR DEST: copies a pom's runtime dependencies into DEST once; ~/.m2 caches jars.
 maven_fetch() {
   local pom_dir="$1" dest="$2"

@@ -16,7 +16,7 @@ command -v unzip >/dev/null || apt_install unzip
 if [[ ! -f "$marker" ]]; then
   started=$SECONDS
   tmp="$(mktemp -d)"
-  bench_maven_copy "io.debezium:debezium-connector-mongodb:$DEBEZIUM_VERSION:tar.gz:plugin" "$tmp"
+  maven_copy "io.debezium:debezium-connector-mongodb:$DEBEZIUM_VERSION:tar.gz:plugin" "$tmp"
   rm -rf "$dest"
   # The archive's top folder is debezium-connector-mongodb/.
   tar -xzf "$tmp"/*.tar.gz -C "$(connect_plugins)"

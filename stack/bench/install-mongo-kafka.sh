@@ -14,7 +14,7 @@ command -v jq >/dev/null || apt_install jq
 if [[ ! -f "$marker" ]]; then
   started=$SECONDS
   rm -rf "$dest"
-  bench_maven_copy "org.mongodb.kafka:mongo-kafka-connect:$MONGO_KAFKA_CONNECT_VERSION:jar:all" "$dest"
+  maven_copy "org.mongodb.kafka:mongo-kafka-connect:$MONGO_KAFKA_CONNECT_VERSION:jar:all" "$dest"
   # The jar declares no connector in META-INF/services, which the worker's
   # plugin.discovery=service_load needs.
   bench_service_manifest_jar "$dest/zz-service-manifests.jar" \

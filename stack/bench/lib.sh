@@ -14,17 +14,6 @@ REDPANDA_CONNECT_VERSION="${REDPANDA_CONNECT_VERSION:-v4.78.0}"
 
 bench_log() { printf '[bench] %s\n' "$*" >&2; }
 
-# bench_maven_copy ARTIFACT DEST: one artifact (group:artifact:version[:type[:classifier]]) into
-# DEST through Maven, so that ~/.m2 caches it.
-bench_maven_copy() {
-  local artifact="$1" dest="$2"
-  command -v mvn >/dev/null || apt_install maven
-  mkdir -p "$dest"
-  mvn -q -B org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
-    -Dartifact="$artifact" -DoutputDirectory="$dest" >>"$(log_file maven)" 2>&1 ||
-    stack_die "maven could not fetch $artifact; log: $(log_file maven)"
-}
-
 # bench_service_manifest_jar JAR KIND=CLASS...: a jar holding only ServiceLoader manifests. The
 # worker runs with plugin.discovery=service_load, which finds only plugins that declare themselves
 # in META-INF/services; a plugin jar without those manifests gets them from this extra jar put in

@@ -17,17 +17,7 @@ connect_fetch_debezium() {
   local marker
   marker="$(connect_plugins)/.debezium-$DEBEZIUM_VERSION"
   [[ -f "$marker" ]] && return 0
-  command -v mvn >/dev/null || apt_install maven
-  local tmp
-  tmp="$(mktemp -d)"
-  mvn -q -B org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
-    -Dartifact="io.debezium:debezium-connector-postgres:$DEBEZIUM_VERSION:tar.gz:plugin" \
-    -DoutputDirectory="$tmp" >>"$(log_file maven)" 2>&1 ||
-    stack_die "maven could not fetch the Debezium $DEBEZIUM_VERSION plugin; log: $(log_file maven)"
-  rm -rf "$(connect_plugins)"
-  mkdir -p "$(connect_plugins)"
-  tar -xzf "$tmp"/*.tar.gz -C "$(connect_plugins)"
-  rm -rf "$tmp"
+  maven_unpack "io.debezium:debezium-connector-postgres:$DEBEZIUM_VERSION:tar.gz:plugin" "$(connect_plugins)"
   touch "$marker"
 }
 

@@ -13,20 +13,11 @@ registry_url() { echo "http://$STACK_HOST:$STACK_REGISTRY_PORT"; }
 # The app is a Quarkus fast-jar archive (runner jar + lib/); fetched through Maven so that ~/.m2
 # caches it, and a marker names the version unpacked.
 registry_install() {
-  local marker tmp
+  local marker
   marker="$(registry_dir)/app/.apicurio-$APICURIO_VERSION"
   [[ -f "$marker" ]] && return 0
-  command -v mvn >/dev/null || apt_install maven
   command -v curl >/dev/null || apt_install curl
-  tmp="$(mktemp -d)"
-  mvn -q -B org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
-    -Dartifact="io.apicurio:apicurio-registry-app:$APICURIO_VERSION:tar.gz:all" \
-    -DoutputDirectory="$tmp" >>"$(log_file maven)" 2>&1 ||
-    stack_die "maven could not fetch Apicurio Registry $APICURIO_VERSION; log: $(log_file maven)"
-  rm -rf "$(registry_dir)/app"
-  mkdir -p "$(registry_dir)/app"
-  tar -xzf "$tmp"/*.tar.gz -C "$(registry_dir)/app"
-  rm -rf "$tmp"
+  maven_unpack "io.apicurio:apicurio-registry-app:$APICURIO_VERSION:tar.gz:all" "$(registry_dir)/app"
   touch "$marker"
 }
 
