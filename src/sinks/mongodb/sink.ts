@@ -19,7 +19,8 @@ import type { Sink, SinkOp, SinkOpResult, TruncateMark } from '../sink.js';
 import { DUPLICATE_KEY, classifyRequestError, classifyWriteError } from './classify.js';
 import { POSITION_INDEX, isDuplicateOnId } from './duplicate-key.js';
 import { toStoredForm } from './stored-form.js';
-import { DELETED_AT_FIELD, DELETED_FIELD } from './tombstone.js';
+import { DELETED_AT_FIELD } from './tombstone.js';
+import { OWNED_FIELDS, POSITION_FIELD } from '../owned-fields.js';
 import {
   planWrite,
   readStored,
@@ -30,7 +31,7 @@ import {
 } from './write-plan.js';
 
 /** The stored position (LSN, int64) of each document. */
-export const POSITION_FIELD = '_cdc_lsn';
+export { POSITION_FIELD };
 
 /**
  * MongoDB's maxBsonObjectSize: no stored document may be larger. The driver refuses, client-side,
@@ -85,7 +86,7 @@ export function createMongoClient(url: string, requestTimeoutMs = 30_000): Mongo
 
 /** Columns whose names the sink itself uses: storing them would break the id or the guard. */
 function ownedFieldProblem(document: Record<string, unknown>): string | null {
-  for (const name of ['_id', POSITION_FIELD, DELETED_FIELD, DELETED_AT_FIELD]) {
+  for (const name of OWNED_FIELDS.mongodb) {
     if (Object.hasOwn(document, name)) return `column "${name}" collides with a field the sink owns`;
   }
   return null;

@@ -129,3 +129,141 @@ describe('validateCollectionName', () => {
     assert.match(validateCollectionName('system.users') ?? '', /system\./);
   });
 });
+
+describe('parseTableOverrides: targets and renames', () => {
+  test('accepts targets with their own columns and renames, and a table-level rename', () => {
+    const settings = {
+      'public.customers': {
+        targets: [
+          {
+            sink: 'elasticsearch',
+            index: 'customers_search',
+            includeColumns: ['id', 'first_name'],
+            rename: { first_name: 'firstName' },
+          },
+          { sink: 'elasticsearch', index: 'customers_all' },
+          { sink: 'mongodb', collection: 'customers', excludeColumns: ['email'] },
+        ],
+        decimal: 'double',
+      },
+      'public.orders': { excludeColumns: ['note'], rename: { order_date: 'orderedAt' } },
+    };
+    assert.deepEqual(parseTableOverrides(JSON.stringify(settings)), settings);
+  });
+
+  test("a field one sink owns may be another's column name: only the table's sinks are checked", () => {
+    const settings = { 'public.a': { sinks: ['elasticsearch'], rename: { a: '_cdc_lsn' } } };
+    assert.deepEqual(parseTableOverrides(settings), settings);
+  });
+
+  const refused: Array<[string, unknown, RegExp]> = [
+    [
+      'targets beside a shorthand key',
+      { 'public.a': { targets: [{ sink: 'mongodb' }], includeColumns: ['id'] } },
+      /table "public.a": "targets" replaces sinks, elasticsearchIndex, mongodbCollection, includeColumns, excludeColumns and rename: give "targets" or those, not both \(found "includeColumns"\)/,
+    ],
+    [
+      'targets not a list',
+      { 'public.a': { targets: {} } },
+      /table "public.a": "targets" must be a non-empty array/,
+    ],
+    ['no targets', { 'public.a': { targets: [] } }, /"targets" must be a non-empty array/],
+    [
+      'target without a sink',
+      { 'public.a': { targets: [{ index: 'x' }] } },
+      /table "public.a": targets\[0\]: "sink" must be one of elasticsearch, mongodb/,
+    ],
+    [
+      'index on a mongodb target',
+      { 'public.a': { targets: [{ sink: 'mongodb', index: 'x' }] } },
+      /table "public.a": targets\[0\]: "index" is for elasticsearch targets; a mongodb target names its "collection"/,
+    ],
+    [
+      'collection on an elasticsearch target',
+      { 'public.a': { targets: [{ sink: 'elasticsearch', collection: 'x' }] } },
+      /targets\[0\]: "collection" is for mongodb targets; an elasticsearch target names its "index"/,
+    ],
+    [
+      'bad index name in a target',
+      { 'public.a': { targets: [{ sink: 'elasticsearch', index: 'Bad' }] } },
+      /table "public.a": targets\[0\]: "index" must be lowercase/,
+    ],
+    [
+      'unknown target setting',
+      { 'public.a': { targets: [{ sink: 'mongodb', decimal: 'double' }] } },
+      /table "public.a": targets\[0\]: unknown setting "decimal" \(known: sink, index, collection, includeColumns, excludeColumns, rename\)/,
+    ],
+    [
+      'two targets with the same sink and name',
+      {
+        'public.a': {
+          targets: [
+            { sink: 'elasticsearch', index: 'a' },
+            { sink: 'elasticsearch', index: 'a', includeColumns: ['id'] },
+          ],
+        },
+      },
+      /table "public.a": targets\[0\] and targets\[1\] both write elasticsearch index "a"/,
+    ],
+    [
+      'rename not an object',
+      { 'public.a': { rename: ['a'] } },
+      /table "public.a": "rename" must be an object of column -> field name strings/,
+    ],
+    [
+      'two columns renamed onto one name',
+      { 'public.a': { rename: { a: 'x', b: 'x' } } },
+      /table "public.a": "rename" gives columns "a" and "b" the same name "x"/,
+    ],
+    [
+      'rename of an excluded column',
+      { 'public.a': { excludeColumns: ['a'], rename: { a: 'x' } } },
+      /table "public.a": "rename" renames column "a", which "excludeColumns" leaves out/,
+    ],
+    [
+      'rename of a column not included',
+      { 'public.a': { targets: [{ sink: 'mongodb', includeColumns: ['id'], rename: { a: 'x' } }] } },
+      /table "public.a": targets\[0\]: "rename" renames column "a", which "includeColumns" leaves out/,
+    ],
+    [
+      'rename onto the MongoDB position field',
+      { 'public.a': { rename: { a: '_cdc_lsn' } } },
+      /table "public.a": "rename": column "a": "_cdc_lsn" is a field the mongodb sink owns/,
+    ],
+    [
+      'rename onto the MongoDB tombstone field',
+      { 'public.a': { targets: [{ sink: 'mongodb', rename: { a: '_cdc_deleted' } }] } },
+      /targets\[0\]: "rename": column "a": "_cdc_deleted" is a field the mongodb sink owns/,
+    ],
+    [
+      'rename onto an Elasticsearch metadata field',
+      { 'public.a': { targets: [{ sink: 'elasticsearch', rename: { a: '_source' } }] } },
+      /targets\[0\]: "rename": column "a": "_source" is a field the elasticsearch sink owns/,
+    ],
+    [
+      'rename onto _id',
+      { 'public.a': { rename: { a: '_id' } } },
+      /"_id" is a field the elasticsearch sink owns/,
+    ],
+    [
+      'rename onto an empty name',
+      { 'public.a': { rename: { a: '' } } },
+      /"rename": column "a": the new name must not be empty/,
+    ],
+    [
+      'rename onto a dotted name',
+      { 'public.a': { rename: { a: 'b.c' } } },
+      /"rename": column "a": the new name "b.c" must not contain "."/,
+    ],
+    [
+      'rename onto a $ name',
+      { 'public.a': { rename: { a: '$where' } } },
+      /"rename": column "a": the new name "\$where" must not start with "\$"/,
+    ],
+  ];
+  for (const [name, value, expected] of refused) {
+    test(`refuses ${name}`, () => {
+      assert.throws(() => parseTableOverrides(value), expected);
+    });
+  }
+});
