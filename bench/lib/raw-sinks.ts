@@ -131,7 +131,7 @@ export function rawTargets(runId: string): { indices: string[]; mongoDatabase: s
   const router = routerFor('elasticsearch', runId);
   return {
     indices: DEMO_TABLES.map(
-      (table) => router.routeFor({ database: 'inventory', schema: 'inventory', table })!.target,
+      (table) => router.routesFor({ database: 'inventory', schema: 'inventory', table })[0]!.target,
     ),
     mongoDatabase: `${runId}_raw`.replace(/-/g, '_'),
   };
@@ -140,7 +140,7 @@ export function rawTargets(runId: string): { indices: string[]; mongoDatabase: s
 export async function rawElasticsearch(es: EsClient, options: RawOptions): Promise<RawSinkResult> {
   const router = routerFor('elasticsearch', options.runId);
   const docs = options.rows.map(({ table, id, row }) => {
-    const route = router.routeFor({ database: 'inventory', schema: 'inventory', table })!;
+    const route = router.routesFor({ database: 'inventory', schema: 'inventory', table })[0]!;
     return { table, id, target: route.target, document: toDocument(row, route) };
   });
   for (const index of new Set(docs.map((doc) => doc.target))) {
@@ -204,7 +204,7 @@ export async function rawMongo(mongo: MongoClient, options: RawOptions): Promise
   const router = routerFor('mongodb', options.runId);
   const db = mongo.db(rawTargets(options.runId).mongoDatabase);
   const docs = options.rows.map(({ table, id, row }) => {
-    const route = router.routeFor({ database: 'inventory', schema: 'inventory', table })!;
+    const route = router.routesFor({ database: 'inventory', schema: 'inventory', table })[0]!;
     return { table, id, target: route.target, stored: toStoredForm(toDocument(row, route)) };
   });
   // The index the sink creates, which the stand-in needs to answer the filter without a scan.

@@ -42,7 +42,7 @@ export const COMMANDS = {
     },
   },
   resync: {
-    summary: 'rebuild a table in the sinks from Postgres; safe while the service runs',
+    summary: 'rebuild a table in every target of the sinks from Postgres; safe while the service runs',
     flags: {
       table: { type: 'string', value: 'S.T', doc: 'the table to rebuild (required)' },
       sink: {
@@ -58,6 +58,11 @@ export const COMMANDS = {
       "rebuild a table's Elasticsearch index into a new one while the service runs, then move the alias to it",
     flags: {
       table: { type: 'string', value: 'S.T', doc: 'the table to reindex (required)' },
+      index: {
+        type: 'string',
+        value: 'NAME',
+        doc: 'which of its indices, when TABLES writes the table to several (required then)',
+      },
       sink: {
         type: 'string',
         multiple: true,

@@ -1,6 +1,6 @@
-// `cdc-fanout reindex --table <schema.table> [--sink elasticsearch] [--grace D]`: rebuilds the
-// table's Elasticsearch index into a new one while the service runs and moves the alias to it
-// (src/reindex/elasticsearch.ts). MongoDB has no equivalent yet: resync rebuilds a collection.
+// `cdc-fanout reindex --table <schema.table> [--index NAME] [--sink elasticsearch] [--grace D]`:
+// rebuilds one of the table's Elasticsearch indices into a new one while the service runs and
+// moves the alias to it (src/reindex/elasticsearch.ts). MongoDB has no equivalent yet: resync rebuilds a collection.
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { createSink } from '../app.js';
@@ -8,7 +8,7 @@ import type { Config } from '../config/load.js';
 import { UsageError } from '../errors.js';
 import { formatDuration, parseDuration } from '../generate/duration.js';
 import { reindexElasticsearch } from '../reindex/elasticsearch.js';
-import { Router } from '../router/router.js';
+import { Router, type TableRoute } from '../router/router.js';
 import { createElasticsearchClient } from '../sinks/elasticsearch/sink.js';
 import { parseFlags } from './commands.js';
 import { createProgress } from './progress.js';
@@ -21,6 +21,20 @@ function parseGrace(text: string): number {
   } catch (error) {
     throw new UsageError(`--grace: ${(error as Error).message}`);
   }
+}
+
+/** The target to reindex: the one named by --index, which may be left out when there is one. */
+function chooseIndex(table: string, routes: readonly TableRoute[], index: string | undefined): TableRoute {
+  const names = routes.map((route) => route.target).join(', ');
+  if (index === undefined) {
+    if (routes.length === 1) return routes[0]!;
+    throw new UsageError(
+      `${table} is written to several Elasticsearch indices (${names}): choose one with --index`,
+    );
+  }
+  const route = routes.find((candidate) => candidate.target === index);
+  if (!route) throw new UsageError(`--index ${index}: ${table} is not written there (its indices: ${names})`);
+  return route;
 }
 
 export async function runReindex(config: Config, logger: Logger, argv: readonly string[]): Promise<number> {
@@ -40,11 +54,12 @@ export async function runReindex(config: Config, logger: Logger, argv: readonly 
     return 2;
   }
   const [schema = '', name = ''] = table.split('.');
-  const route = new Router(config, 'elasticsearch').routeFor({ database: '', schema, table: name });
-  if (!route) {
+  const routes = new Router(config, 'elasticsearch').routesFor({ database: '', schema, table: name });
+  if (routes.length === 0) {
     process.stderr.write(`${table} is not routed to elasticsearch\n`);
     return 2;
   }
+  const route = chooseIndex(table, routes, values.index);
   const client = new pg.Client({ connectionString: config.postgres.url });
   await client.connect();
   const es = createElasticsearchClient({ ...config.elasticsearch, logger });

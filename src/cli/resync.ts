@@ -1,5 +1,6 @@
-// `cdc-fanout resync --table <schema.table> [--sink <sink>]`: rebuilds a table in one sink or all
-// configured sinks from a Postgres snapshot, with progress; safe while the service runs.
+// `cdc-fanout resync --table <schema.table> [--sink <sink>]`: rebuilds a table in every target
+// (index or collection) of one sink or all configured sinks from a Postgres snapshot, with
+// progress; safe while the service runs.
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { createSink } from '../app.js';
@@ -25,8 +26,8 @@ export async function runResync(config: Config, logger: Logger, argv: readonly s
   let failed = false;
   try {
     for (const sinkName of sinks) {
-      const route = new Router(config, sinkName).routeFor({ database: '', schema, table: name });
-      if (!route) {
+      const routes = new Router(config, sinkName).routesFor({ database: '', schema, table: name });
+      if (routes.length === 0) {
         process.stderr.write(`${table} is not routed to ${sinkName}; skipped\n`);
         continue;
       }
@@ -40,25 +41,28 @@ export async function runResync(config: Config, logger: Logger, argv: readonly s
       try {
         await sink.connect();
         const reader = es ? elasticsearchReader(es) : mongoReader(mongo!.db(config.mongodb.database));
-        let toldWaiting = false;
-        const progress = createProgress(`${table} -> ${sinkName}:${route.target}`);
-        const result = await resyncTable(client, sink, reader, route, {
-          onWait: ({ oldestXid, waitedMs }) => {
-            if (waitedMs < 2000 || toldWaiting) return;
-            toldWaiting = true;
-            process.stderr.write(
-              `waiting for the transactions open when resync began to end (oldest: xid ${oldestXid})\n`,
-            );
-          },
-          onProgress: ({ done, total }) => progress(done, total),
-        });
-        progress(result.rows, result.rows, true);
-        process.stdout.write(
-          `${table} -> ${sinkName}:${route.target} at position ${result.position}: ${result.rows} rows, ${result.written} written, ${result.stale} already newer, ${result.deleted} deleted, ${result.failures.length} failed\n`,
-        );
-        for (const failure of result.failures.slice(0, 10))
-          process.stdout.write(`  ${failure.id}: ${failure.error}\n`);
-        failed ||= result.failures.length > 0;
+        // Each target on its own (its own snapshot and position): each has its own position guard.
+        for (const route of routes) {
+          let toldWaiting = false;
+          const progress = createProgress(`${table} -> ${sinkName}:${route.target}`);
+          const result = await resyncTable(client, sink, reader, route, {
+            onWait: ({ oldestXid, waitedMs }) => {
+              if (waitedMs < 2000 || toldWaiting) return;
+              toldWaiting = true;
+              process.stderr.write(
+                `waiting for the transactions open when resync began to end (oldest: xid ${oldestXid})\n`,
+              );
+            },
+            onProgress: ({ done, total }) => progress(done, total),
+          });
+          progress(result.rows, result.rows, true);
+          process.stdout.write(
+            `${table} -> ${sinkName}:${route.target} at position ${result.position}: ${result.rows} rows, ${result.written} written, ${result.stale} already newer, ${result.deleted} deleted, ${result.failures.length} failed\n`,
+          );
+          for (const failure of result.failures.slice(0, 10))
+            process.stdout.write(`  ${failure.id}: ${failure.error}\n`);
+          failed ||= result.failures.length > 0;
+        }
       } finally {
         await Promise.allSettled([sink.close(), es?.close(), mongo?.close()]);
       }

@@ -1,5 +1,5 @@
-// `cdc-fanout verify`: compares every configured table in Postgres with each sink and prints a
-// summary table, then the first differences; exit code 0 only when everything agrees.
+// `cdc-fanout verify`: compares every configured table in Postgres with each of its targets (every
+// index and collection it is routed to) and prints a summary table, then the first differences; exit code 0 only when everything agrees.
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
@@ -32,20 +32,28 @@ export async function runVerify(config: Config, logger: Logger, argv: readonly s
       const router = new Router(config, sink);
       for (const table of tables) {
         const [schema = '', name = ''] = table.split('.');
-        const route = router.routeFor({ database: '', schema, table: name });
-        if (!route) continue;
-        try {
-          reports.push(
-            await verifyTable(client, reader, route, sink === 'mongodb' ? { storedForm: toStoredForm } : {}),
-          );
-        } catch (error) {
-          if (error instanceof TableNotFoundError) {
-            process.stderr.write(`skipped ${table}: it has a topic but no longer exists in Postgres\n`);
-          } else if (error instanceof NoPrimaryKeyError) {
-            // Its events cannot be written either (each is dead-lettered naming the table).
-            process.stderr.write(`skipped ${table} (${sink}): no primary key\n`);
-          } else {
-            throw error;
+        // Every target of the table on its own: each report names its index or collection.
+        for (const route of router.routesFor({ database: '', schema, table: name })) {
+          try {
+            reports.push(
+              await verifyTable(
+                client,
+                reader,
+                route,
+                sink === 'mongodb' ? { storedForm: toStoredForm } : {},
+              ),
+            );
+          } catch (error) {
+            if (error instanceof TableNotFoundError) {
+              process.stderr.write(`skipped ${table}: it has a topic but no longer exists in Postgres\n`);
+              break;
+            } else if (error instanceof NoPrimaryKeyError) {
+              // Its events cannot be written either (each is dead-lettered naming the table).
+              process.stderr.write(`skipped ${table} (${sink}): no primary key\n`);
+              break;
+            } else {
+              throw error;
+            }
           }
         }
       }

@@ -3,6 +3,7 @@
 import convict from 'convict';
 import { ConfigError } from '../errors.js';
 import { schema } from './schema.js';
+import { checkTargets } from '../router/router.js';
 import {
   parseTableOverrides,
   validateIndexName,
@@ -105,14 +106,14 @@ function describeProblems(message: string): string {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  let config;
+  let validated;
   try {
-    config = convict(schema, { env: { ...env } });
-    config.validate({ allowed: 'strict' });
+    validated = convict(schema, { env: { ...env } });
+    validated.validate({ allowed: 'strict' });
   } catch (error) {
     throw new ConfigError(`invalid configuration:\n${describeProblems((error as Error).message)}`);
   }
-  const loaded = config.getProperties() as unknown as Config & { tables: unknown };
+  const loaded = validated.getProperties() as unknown as Config & { tables: unknown };
   const prefixProblem = loaded.elasticsearch.indexPrefix
     ? validateIndexName(`${loaded.elasticsearch.indexPrefix}x`)
     : null;
@@ -123,5 +124,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'invalid configuration:\nRETRY_MIN_TIMEOUT_MS: must not exceed RETRY_MAX_TIMEOUT_MS',
     );
   }
-  return deepFreeze({ ...loaded, tables: parseTableOverrides(loaded.tables) });
+  const config = { ...loaded, tables: parseTableOverrides(loaded.tables) };
+  // Across tables, with SINKS and ELASTICSEARCH_INDEX_PREFIX known: the default names count too.
+  checkTargets(config);
+  return deepFreeze(config);
 }

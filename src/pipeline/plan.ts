@@ -3,7 +3,7 @@
 // Coalescing never reorders: one document gets one operation per run, the state after its last
 // change, and a truncate ends the run so nothing crosses it.
 import type { ChangeEvent, RowChange, Truncate } from '../decoder/types.js';
-import { columnSelected, toDocument, type Document } from '../router/document.js';
+import { columnSelected, fieldName, renameClash, toDocument, type Document } from '../router/document.js';
 import type { Router, TableRoute } from '../router/router.js';
 import { SNAPSHOT_POSITION, type SinkOp, type UpsertOp } from '../sinks/sink.js';
 import { setOwnField } from '../util/own-field.js';
@@ -36,12 +36,18 @@ function toOp(event: RowChange, route: TableRoute): SinkOp {
   const position = (snapshot && event.op === 'r') || lsn === null ? SNAPSHOT_POSITION : lsn;
   const base = { target: route.target, id: event.key.id, position, event };
   if (event.op === 'd' || event.after === null) return { ...base, kind: 'delete' };
+  // The declared columns include TOAST ones the row lacks: a clash with them is found at once.
+  const clash = event.columnTypes && renameClash(route, event.columnTypes.keys());
+  if (clash) throw clash;
   return {
     ...base,
     kind: 'upsert',
     document: toDocument(event.after, route),
-    unchangedColumns: event.unchangedColumns.filter((column) => columnSelected(route, column)),
+    unchangedColumns: event.unchangedColumns
+      .filter((column) => columnSelected(route, column))
+      .map((column) => fieldName(route, column)),
     decimal: route.decimal,
+    ...(route.rename ? { renames: route.rename } : {}),
   };
 }
 
@@ -88,30 +94,34 @@ export function planBatch(events: readonly ChangeEvent[], router: Router): Plan 
       skipped++;
       continue;
     }
-    const route = router.routeFor(event.table);
-    if (!route) {
+    const routes = router.routesFor(event.table);
+    if (routes.length === 0) {
       skipped++;
       continue;
     }
     if (event.kind === 'truncate') {
-      if (route.truncate === 'ignore') {
+      // The truncate mode is the table's: every target of it does the same.
+      if (routes[0]!.truncate === 'ignore') {
         skipped++;
         continue;
       }
       flush();
-      steps.push({ kind: 'truncate', target: route.target, event });
+      for (const route of routes) steps.push({ kind: 'truncate', target: route.target, event });
       continue;
     }
-    const op = toOp(event, route);
-    if (route.truncate === 'delete') truncatable.add(op.target);
-    const slot = `${op.target}\u0000${op.id}`;
-    const earlier = run.get(slot);
-    if (earlier) {
-      const all = changes.get(slot) ?? [earlier];
-      all.push(op);
-      changes.set(slot, all);
+    // One operation per target: each coalesces and is position-guarded in its own slot.
+    for (const route of routes) {
+      const op = toOp(event, route);
+      if (route.truncate === 'delete') truncatable.add(op.target);
+      const slot = `${op.target}\u0000${op.id}`;
+      const earlier = run.get(slot);
+      if (earlier) {
+        const all = changes.get(slot) ?? [earlier];
+        all.push(op);
+        changes.set(slot, all);
+      }
+      run.set(slot, earlier ? merge(earlier, op) : op);
     }
-    run.set(slot, earlier ? merge(earlier, op) : op);
   }
   flush();
   return { steps, skipped };

@@ -143,6 +143,8 @@ export async function resyncTable(
         position,
         document: toDocument(source.row, route),
         unchangedColumns: [],
+        decimal: route.decimal,
+        ...(route.rename ? { renames: route.rename } : {}),
         event: snapshotEvent(route, source, source.id, position, columnTypes),
       }));
       tally(await writeAll(sink, ops, retries));

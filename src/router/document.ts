@@ -1,9 +1,11 @@
-// Turns a decoded row into the document a sink stores: the route's column selection applied and
-// decimals given the representation the table asked for. verify builds documents the same way.
+// Turns a decoded row into the document a sink stores: the route's column selection applied, then
+// its renames, and decimals given the representation the table asked for. verify builds documents
+// the same way.
 import { Decimal, type ColumnValue, type Row } from '../decoder/types.js';
 import type { DecimalMode } from '../config/tables.js';
 import type { TableRoute } from './router.js';
 import { setOwnField } from '../util/own-field.js';
+import { ConfigError } from '../errors.js';
 
 export type DocumentValue =
   null | boolean | number | bigint | string | DocumentValue[] | { [field: string]: DocumentValue };
@@ -26,10 +28,38 @@ export function columnSelected(route: TableRoute, column: string): boolean {
   return !route.excludeColumns?.has(column);
 }
 
+/** The document field a selected column is stored under. */
+export function fieldName(route: TableRoute, column: string): string {
+  return route.rename?.get(column) ?? column;
+}
+
+/**
+ * Which columns a rename names as its new name: only known once the table's columns are (the
+ * stream or the catalog), a column of that name that keeps it would take the same field.
+ */
+export function renameClash(route: TableRoute, columns: Iterable<string>): ConfigError | null {
+  if (!route.rename) return null;
+  const kept = new Set<string>();
+  for (const column of columns)
+    if (columnSelected(route, column) && !route.rename.has(column)) kept.add(column);
+  for (const [column, field] of route.rename) {
+    if (kept.has(field))
+      return new ConfigError(
+        `invalid configuration:\nTABLES: table "${route.table}": ${route.sink} target "${route.target}" renames column "${column}" to "${field}", which is also a column of the table: rename or leave out "${field}" too`,
+      );
+  }
+  return null;
+}
+
 export function toDocument(row: Row, route: TableRoute): Document {
+  if (route.rename) {
+    const clash = renameClash(route, Object.keys(row));
+    if (clash) throw clash;
+  }
   const document: Document = {};
   for (const [column, value] of Object.entries(row)) {
-    if (columnSelected(route, column)) setOwnField(document, column, convert(value, route.decimal));
+    if (columnSelected(route, column))
+      setOwnField(document, fieldName(route, column), convert(value, route.decimal));
   }
   return document;
 }

@@ -35,10 +35,16 @@ interface OpBase {
 export interface UpsertOp extends OpBase {
   readonly kind: 'upsert';
   readonly document: Document;
-  /** Columns Debezium could not read (unchanged TOAST): the sink keeps their stored values. */
+  /** Fields of the columns Debezium could not read (unchanged TOAST): the sink keeps their stored values. */
   readonly unchangedColumns: readonly string[];
   /** How the route writes decimals ('string' when unset): a sink may map the fields by it. */
   readonly decimal?: DecimalMode;
+  /**
+   * Column -> document field for the columns the target renames (unset: none): a sink that maps
+   * fields by the columns' declared types finds each column's field through it.
+   * `unchangedColumns` are field names already.
+   */
+  readonly renames?: ReadonlyMap<string, string>;
 }
 
 export interface DeleteOp extends OpBase {

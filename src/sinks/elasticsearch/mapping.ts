@@ -38,6 +38,8 @@ const DATE_TYPES = new Set([
 /** A field the schema wants mapped: its dotted path in the document and the column it is in. */
 export interface WantedField {
   readonly column: string;
+  /** The document field the column is stored under: the column's name unless the target renames it. */
+  readonly field: string;
   /** Dotted path as Elasticsearch expands it ("geo.x"; a column named "a.b" is "a.b" as well). */
   readonly path: string;
   readonly type: LeafType;
@@ -46,28 +48,28 @@ export interface WantedField {
 /** What a type needs explicitly; the path's fields are appended to `out`. */
 function collect(
   type: ColumnType,
-  column: string,
+  where: { readonly column: string; readonly field: string },
   path: string,
   decimal: DecimalMode,
   out: WantedField[],
 ): void {
   switch (type.value) {
     case 'float':
-      out.push({ column, path, type: 'double' });
+      out.push({ ...where, path, type: 'double' });
       return;
     case 'decimal':
-      if (decimal === 'double') out.push({ column, path, type: 'double' });
+      if (decimal === 'double') out.push({ ...where, path, type: 'double' });
       return;
     case 'temporal':
-      if (type.logical !== null && DATE_TYPES.has(type.logical)) out.push({ column, path, type: 'date' });
+      if (type.logical !== null && DATE_TYPES.has(type.logical)) out.push({ ...where, path, type: 'date' });
       return;
     case 'array':
       // Elasticsearch has no array type: an array's field is mapped as its items are.
-      if (type.items) collect(type.items, column, path, decimal, out);
+      if (type.items) collect(type.items, where, path, decimal, out);
       return;
     case 'struct':
       if (type.fields)
-        for (const [name, field] of type.fields) collect(field, column, `${path}.${name}`, decimal, out);
+        for (const [name, field] of type.fields) collect(field, where, `${path}.${name}`, decimal, out);
       return;
     default:
       // Maps are keyed by data, not by schema; everything else is left to dynamic mapping.
@@ -75,14 +77,22 @@ function collect(
   }
 }
 
-/** The fields of the selected columns that need an explicit mapping. */
+/**
+ * The fields of the selected columns that need an explicit mapping, each under the field name the
+ * target stores its column as (`fieldOf`, the column's own name by default).
+ */
 export function wantedFields(
   columns: ColumnTypes,
   decimal: DecimalMode,
   selected: (column: string) => boolean,
+  fieldOf: (column: string) => string = (column) => column,
 ): WantedField[] {
   const out: WantedField[] = [];
-  for (const [column, type] of columns) if (selected(column)) collect(type, column, column, decimal, out);
+  for (const [column, type] of columns) {
+    if (!selected(column)) continue;
+    const field = fieldOf(column);
+    collect(type, { column, field }, field, decimal, out);
+  }
   return out;
 }
 

@@ -80,7 +80,7 @@ export function smallestMaxContentLength(info: unknown): number | null {
 
 /** The outcome of mapping one schema version's fields in one index. */
 interface MappingCheck {
-  /** Columns whose field the index maps incompatibly, with the error for documents that fill them. */
+  /** Document fields the index maps incompatibly, with the error for documents that fill them. */
   readonly conflicts: ReadonlyMap<string, PermanentSinkError>;
 }
 
@@ -322,10 +322,12 @@ export class ElasticsearchSink implements Sink {
     const state = this.indexMappings.get(index);
     if (state === undefined) throw new TransientSinkError(`elasticsearch index ${index} is not prepared`);
     if (state.mapped.get(columns)?.has(decimal)) return NO_CONFLICTS;
+    const fieldOf = (column: string) => op.renames?.get(column) ?? column;
     const wanted = wantedFields(
       columns,
       decimal,
-      (column) => hasOwn(op.document, column) || op.unchangedColumns.includes(column),
+      (column) => hasOwn(op.document, fieldOf(column)) || op.unchangedColumns.includes(fieldOf(column)),
+      fieldOf,
     );
     let check = NO_CONFLICTS;
     if (wanted.length > 0) {
@@ -365,19 +367,21 @@ export class ElasticsearchSink implements Sink {
   }
 
   private conflictCheck(index: string, op: UpsertOp, conflicts: readonly Conflict[]): MappingCheck {
-    const byColumn = new Map<string, PermanentSinkError>();
+    const byField = new Map<string, PermanentSinkError>();
     const table = tableName(op.event.table);
     for (const { field, path, existing } of conflicts) {
-      if (byColumn.has(field.column)) continue;
+      if (byField.has(field.field)) continue;
       const declared = op.event.columnTypes?.get(field.column);
       const what = declared?.type
         ? `${declared.type}${declared.logical ? ` (${declared.logical})` : ''}`
         : 'typed';
       const where = path === field.path ? `field "${path}"` : `field "${path}" (enclosing "${field.path}")`;
-      byColumn.set(
-        field.column,
+      const column =
+        field.field === field.column ? field.column : `${field.column} (stored as "${field.field}")`;
+      byField.set(
+        field.field,
         new PermanentSinkError(
-          `elasticsearch index ${index} maps ${where} as ${existing}, but column ${field.column} of table ${table} is ${what} and needs ${field.type} at "${field.path}": the document would be refused or its value truncated. Reindex into an index that maps "${field.path}" as ${field.type} (or delete the index and resync the table).`,
+          `elasticsearch index ${index} maps ${where} as ${existing}, but column ${column} of table ${table} is ${what} and needs ${field.type} at "${field.path}": the document would be refused or its value truncated. Reindex into an index that maps "${field.path}" as ${field.type} (or delete the index and resync the table).`,
         ),
       );
     }
@@ -389,15 +393,15 @@ export class ElasticsearchSink implements Sink {
       },
       'index maps fields incompatibly with the table schema; documents with values there are dead-lettered',
     );
-    return { conflicts: byColumn };
+    return { conflicts: byField };
   }
 
   /** The mapping error for this document, or null when it may be written. */
   private static conflictFor(op: UpsertOp, check: MappingCheck): PermanentSinkError | null {
     if (check.conflicts.size === 0) return null;
-    for (const [column, error] of check.conflicts) {
-      const value = hasOwn(op.document, column) ? op.document[column] : undefined;
-      if ((value !== undefined && value !== null) || op.unchangedColumns.includes(column)) return error;
+    for (const [field, error] of check.conflicts) {
+      const value = hasOwn(op.document, field) ? op.document[field] : undefined;
+      if ((value !== undefined && value !== null) || op.unchangedColumns.includes(field)) return error;
     }
     return null;
   }

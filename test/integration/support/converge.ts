@@ -34,11 +34,11 @@ export async function verifyAll(
         ? elasticsearchReader(stores.es)
         : mongoReader(stores.mongo.db(config.mongodb.database));
     for (const table of tables) {
-      const route = router.routeFor({ database: 'inventory', schema: 'inventory', table });
-      if (!route) continue;
-      reports.push(
-        await verifyTable(stores.pg, reader, route, sink === 'mongodb' ? { storedForm: toStoredForm } : {}),
-      );
+      for (const route of router.routesFor({ database: 'inventory', schema: 'inventory', table })) {
+        reports.push(
+          await verifyTable(stores.pg, reader, route, sink === 'mongodb' ? { storedForm: toStoredForm } : {}),
+        );
+      }
     }
   }
   return reports;

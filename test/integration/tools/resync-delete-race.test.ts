@@ -32,7 +32,7 @@ describe('resync racing a delete in MongoDB', { timeout: 300_000 }, () => {
   test("a row deleted after resync's snapshot stays deleted when resync's page arrives later", async () => {
     const config = loadConfig({ ...process.env, ...env, MONGODB_URL: stack.mongodbUrl });
     const [schema = '', name = ''] = table.split('.');
-    const route = new Router(config, 'mongodb').routeFor({ database: '', schema, table: name });
+    const route = new Router(config, 'mongodb').routesFor({ database: '', schema, table: name })[0];
     assert.ok(route, `${table} is routed to mongodb`);
     const mongo = createMongoClient(stack.mongodbUrl);
     const sink = new MongoSink(mongo, { ...config.mongodb, logger: pino({ level: 'silent' }) });

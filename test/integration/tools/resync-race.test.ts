@@ -37,11 +37,11 @@ describe('resync racing a delete of a row its snapshot holds', { timeout: 300_00
       const { pg, es, mongo } = fixture.stores;
       const config = loadConfig({ ...process.env, ...env });
       const logger = pino({ level: 'silent' });
-      const route = new Router(config, sinkName).routeFor({
+      const route = new Router(config, sinkName).routesFor({
         database: '',
         schema: 'inventory',
         table: tables.names.customers,
-      })!;
+      })[0]!;
       const { rows } = await pg.query<{ id: number }>(`SELECT id FROM ${table} ORDER BY id DESC LIMIT 1`);
       const victim = String(rows[0]!.id);
       const reader =

@@ -184,6 +184,24 @@ describe('loadConfig refuses bad values, naming the env var and what was expecte
       /TABLES: table "public.a": unknown setting "sink" \(known: sinks, /,
     ],
     [
+      'TABLES rename onto a sink-owned field',
+      { TABLES: '{"public.a":{"targets":[{"sink":"mongodb","rename":{"a":"_cdc_lsn"}}]}}' },
+      /TABLES: table "public.a": targets\[0\]: "rename": column "a": "_cdc_lsn" is a field the mongodb sink owns/,
+    ],
+    [
+      'TABLES two tables writing one index',
+      {
+        TABLES:
+          '{"public.a":{"elasticsearchIndex":"x"},"public.b":{"targets":[{"sink":"elasticsearch","index":"x"}]}}',
+      },
+      /TABLES: tables "public.a" and "public.b" both write elasticsearch index "x"/,
+    ],
+    [
+      'TABLES a default name taken by another table',
+      { TABLES: '{"public.a":{},"public.b":{"mongodbCollection":"public.a"}}', SINKS: 'mongodb' },
+      /TABLES: tables "public.a" and "public.b" both write mongodb collection "public.a"/,
+    ],
+    [
       'TABLES bad sink',
       { TABLES: '{"public.a":{"sinks":["es"]}}' },
       /TABLES: table "public.a": "sinks" must be one of elasticsearch, mongodb/,

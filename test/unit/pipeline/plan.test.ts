@@ -47,7 +47,7 @@ const tombstone = (): Tombstone => ({ kind: 'tombstone', record: coordinates() }
 function router(
   tables: TableOverrides = {},
   truncateMode: TruncateMode = 'ignore',
-  sink = 'mongodb' as const,
+  sink: 'mongodb' | 'elasticsearch' = 'mongodb',
 ) {
   return new Router(
     {
@@ -458,6 +458,83 @@ describe('planBatch properties', () => {
         });
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('planBatch with several targets', () => {
+  const targets: TableOverrides = {
+    'public.t': {
+      targets: [
+        {
+          sink: 'elasticsearch',
+          index: 'slim',
+          includeColumns: ['id', 'first_name'],
+          rename: { first_name: 'firstName' },
+        },
+        { sink: 'elasticsearch', index: 'full', excludeColumns: ['secret'] },
+        { sink: 'mongodb', collection: 'people' },
+      ],
+    },
+  };
+  const row = { id: '1', first_name: 'Ada', secret: 's', note: 'n' };
+
+  test('one event becomes one operation per target of the sink, each with its own document', () => {
+    const event = change('c', '1', 5n, row);
+    const plan = planBatch([event], router(targets, 'ignore', 'elasticsearch'));
+    const ops = onlyOps(plan).map(upsert);
+    assert.deepEqual(
+      ops.map((op) => [op.target, op.id, op.position, op.document]),
+      [
+        ['slim', '1', 5n, { id: '1', firstName: 'Ada' }],
+        ['full', '1', 5n, { id: '1', first_name: 'Ada', note: 'n' }],
+      ],
+    );
+    for (const op of ops) assert.equal(op.event, event);
+    assert.deepEqual(ops[0]!.renames, new Map([['first_name', 'firstName']]));
+    assert.equal(ops[1]!.renames, undefined);
+    assert.equal(summary(planBatch([event], router(targets))), 'w[u:1@5]');
+  });
+
+  test('each target coalesces on its own and a delete goes to every target', () => {
+    const plan = planBatch(
+      [
+        change('c', '1', 1n, row),
+        change('u', '1', 2n, { ...row, first_name: 'Grace' }),
+        change('d', '2', 3n),
+      ],
+      router(targets, 'ignore', 'elasticsearch'),
+    );
+    assert.deepEqual(
+      onlyOps(plan).map((op) => `${op.target}:${op.kind}:${op.id}@${op.position}`),
+      ['slim:upsert:1@2', 'full:upsert:1@2', 'slim:delete:2@3', 'full:delete:2@3'],
+    );
+  });
+
+  test('a truncate in delete mode truncates every target', () => {
+    const plan = planBatch(
+      [change('c', '1', 1n, row), truncate(2n)],
+      router({ 'public.t': { ...targets['public.t'], truncate: 'delete' } }, 'ignore', 'elasticsearch'),
+    );
+    assert.equal(summary(plan), 'w[u:1@1 u:1@1] t(slim) t(full)');
+  });
+
+  test('TOAST: unchanged columns are listed under their renamed field, and filled in from an earlier change', () => {
+    const renamed: TableOverrides = { 'public.t': { rename: { first_name: 'firstName' } } };
+    const toast = change('u', '1', 2n, { id: '1', note: 'n2' }, { unchanged: ['first_name'] });
+    const alone = upsert(onlyOps(planBatch([toast], router(renamed)))[0]);
+    assert.deepEqual(alone.unchangedColumns, ['firstName']);
+    assert.deepEqual(alone.document, { id: '1', note: 'n2' });
+    const merged = upsert(onlyOps(planBatch([change('c', '1', 1n, row), toast], router(renamed)))[0]);
+    assert.deepEqual(merged.unchangedColumns, []);
+    assert.deepEqual(merged.document, { id: '1', note: 'n2', firstName: 'Ada' });
+  });
+
+  test('a rename onto an existing column surfaces as a ConfigError from planning', () => {
+    const clash: TableOverrides = { 'public.t': { rename: { first_name: 'note' } } };
+    assert.throws(
+      () => planBatch([change('c', '1', 1n, row)], router(clash)),
+      /TABLES: table "public.t": mongodb target "public.t" renames column "first_name" to "note"/,
     );
   });
 });

@@ -1,15 +1,18 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { columnSelected, toDocument } from '../../../src/router/document.js';
+import { columnSelected, fieldName, toDocument } from '../../../src/router/document.js';
 import type { TableRoute } from '../../../src/router/router.js';
 import { Decimal, type Row } from '../../../src/decoder/types.js';
+import { ConfigError } from '../../../src/errors.js';
 
 function route(overrides: Partial<TableRoute> = {}): TableRoute {
   return {
     table: 'public.t',
+    sink: 'elasticsearch',
     target: 'public.t',
     includeColumns: null,
     excludeColumns: null,
+    rename: null,
     decimal: 'string',
     truncate: 'ignore',
     ...overrides,
@@ -102,5 +105,55 @@ describe('toDocument', () => {
     const input: Row = { price: new Decimal('1.0') };
     toDocument(input, route({ decimal: 'double' }));
     assert.ok(input.price instanceof Decimal);
+  });
+});
+
+describe('renames', () => {
+  const row: Row = { id: 1, first_name: 'Ada', last_name: 'Lovelace', email: 'ada@x' };
+
+  test('selection first, then the selected columns get their new names', () => {
+    const renamed = route({
+      includeColumns: new Set(['id', 'first_name']),
+      rename: new Map([['first_name', 'firstName']]),
+    });
+    assert.deepEqual(toDocument(row, renamed), { id: 1, firstName: 'Ada' });
+    const swapped = route({
+      excludeColumns: new Set(['email']),
+      rename: new Map([
+        ['first_name', 'last_name'],
+        ['last_name', 'first_name'],
+      ]),
+    });
+    assert.deepEqual(toDocument(row, swapped), { id: 1, last_name: 'Ada', first_name: 'Lovelace' });
+  });
+
+  test('fieldName maps through the renames and leaves other columns as they are', () => {
+    const renamed = route({ rename: new Map([['first_name', 'firstName']]) });
+    assert.equal(fieldName(renamed, 'first_name'), 'firstName');
+    assert.equal(fieldName(renamed, 'email'), 'email');
+    assert.equal(fieldName(route(), 'email'), 'email');
+  });
+
+  test('a rename onto another selected column is a ConfigError naming TABLES, the table, the target and both columns', () => {
+    const clash = route({ rename: new Map([['first_name', 'email']]), target: 'people' });
+    assert.throws(
+      () => toDocument(row, clash),
+      (error: Error) =>
+        error instanceof ConfigError &&
+        error.message ===
+          'invalid configuration:\nTABLES: table "public.t": elasticsearch target "people" renames column "first_name" to "email", which is also a column of the table: rename or leave out "email" too',
+    );
+    // Left out, the other column takes no field: no clash.
+    const excluded = route({
+      rename: new Map([['first_name', 'email']]),
+      excludeColumns: new Set(['email']),
+    });
+    assert.deepEqual(toDocument(row, excluded), { id: 1, email: 'Ada', last_name: 'Lovelace' });
+  });
+
+  test('a renamed "__proto__" field is stored as data', () => {
+    const document = toDocument(row, route({ rename: new Map([['first_name', '__proto__']]) }));
+    assert.ok(Object.hasOwn(document, '__proto__'));
+    assert.equal(Object.getPrototypeOf(document), Object.prototype);
   });
 });

@@ -1,7 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { Router, tableName, tableTopicPattern } from '../../../src/router/router.js';
+import { Router, checkTargets, tableName, tableTopicPattern } from '../../../src/router/router.js';
+import { ConfigError } from '../../../src/errors.js';
 import type { SinkName, TableOverrides } from '../../../src/config/tables.js';
 import type { TableRef } from '../../../src/decoder/types.js';
 
@@ -22,18 +23,19 @@ function ref(schema: string, table: string): TableRef {
 
 describe('Router', () => {
   test('a table without overrides goes to every configured sink, named "<schema>.<table>"', () => {
-    const es = new Router(config(), 'elasticsearch').routeFor(ref('public', 'orders'));
-    const mongo = new Router(config(), 'mongodb').routeFor(ref('public', 'orders'));
+    const es = new Router(config(), 'elasticsearch').routesFor(ref('public', 'orders'))[0];
+    const mongo = new Router(config(), 'mongodb').routesFor(ref('public', 'orders'))[0];
     const expected = {
       table: 'public.orders',
       target: 'public.orders',
       includeColumns: null,
       excludeColumns: null,
+      rename: null,
       decimal: 'string',
       truncate: 'ignore',
     };
-    assert.deepEqual(es, expected);
-    assert.deepEqual(mongo, expected);
+    assert.deepEqual(es, { ...expected, sink: 'elasticsearch' });
+    assert.deepEqual(mongo, { ...expected, sink: 'mongodb' });
   });
 
   test('a sink not in SINKS gets no table, unless a table names it', () => {
@@ -43,21 +45,21 @@ describe('Router', () => {
     });
     const es = new Router(settings, 'elasticsearch');
     const mongo = new Router(settings, 'mongodb');
-    assert.equal(mongo.routeFor(ref('public', 'orders')), null);
-    assert.notEqual(es.routeFor(ref('public', 'orders')), null);
-    assert.equal(es.routeFor(ref('public', 'special')), null);
-    assert.equal(mongo.routeFor(ref('public', 'special'))?.target, 'public.special');
+    assert.equal(mongo.routesFor(ref('public', 'orders'))[0], undefined);
+    assert.notEqual(es.routesFor(ref('public', 'orders'))[0], undefined);
+    assert.equal(es.routesFor(ref('public', 'special'))[0], undefined);
+    assert.equal(mongo.routesFor(ref('public', 'special'))[0]?.target, 'public.special');
   });
 
   test('a table going to one sink only is not routed to the other', () => {
     const settings = config({ tables: { 'public.audit': { sinks: ['elasticsearch'] } } });
-    assert.equal(new Router(settings, 'mongodb').routeFor(ref('public', 'audit')), null);
+    assert.equal(new Router(settings, 'mongodb').routesFor(ref('public', 'audit'))[0], undefined);
     assert.equal(
-      new Router(settings, 'elasticsearch').routeFor(ref('public', 'audit'))?.target,
+      new Router(settings, 'elasticsearch').routesFor(ref('public', 'audit'))[0]?.target,
       'public.audit',
     );
     // Other tables are unaffected.
-    assert.notEqual(new Router(settings, 'mongodb').routeFor(ref('public', 'orders')), null);
+    assert.notEqual(new Router(settings, 'mongodb').routesFor(ref('public', 'orders'))[0], undefined);
   });
 
   test('renamed index and collection are used as given, each by its own sink', () => {
@@ -66,25 +68,25 @@ describe('Router', () => {
       tables: { 'public.orders': { elasticsearchIndex: 'orders-v2', mongodbCollection: 'Orders' } },
     });
     assert.equal(
-      new Router(settings, 'elasticsearch').routeFor(ref('public', 'orders'))?.target,
+      new Router(settings, 'elasticsearch').routesFor(ref('public', 'orders'))[0]?.target,
       'orders-v2',
     );
-    assert.equal(new Router(settings, 'mongodb').routeFor(ref('public', 'orders'))?.target, 'Orders');
+    assert.equal(new Router(settings, 'mongodb').routesFor(ref('public', 'orders'))[0]?.target, 'Orders');
   });
 
   test('default index names get ELASTICSEARCH_INDEX_PREFIX and are lowercased; collections keep their case', () => {
     const settings = config({ indexPrefix: 'dev-' });
     assert.equal(
-      new Router(settings, 'elasticsearch').routeFor(ref('Sales', 'OrderItems'))?.target,
+      new Router(settings, 'elasticsearch').routesFor(ref('Sales', 'OrderItems'))[0]?.target,
       'dev-sales.orderitems',
     );
     assert.equal(
-      new Router(settings, 'mongodb').routeFor(ref('Sales', 'OrderItems'))?.target,
+      new Router(settings, 'mongodb').routesFor(ref('Sales', 'OrderItems'))[0]?.target,
       'Sales.OrderItems',
     );
     // The route's table name (metric label, TABLES key) keeps the case too.
     assert.equal(
-      new Router(settings, 'elasticsearch').routeFor(ref('Sales', 'OrderItems'))?.table,
+      new Router(settings, 'elasticsearch').routesFor(ref('Sales', 'OrderItems'))[0]?.table,
       'Sales.OrderItems',
     );
   });
@@ -94,8 +96,8 @@ describe('Router', () => {
       tables: { 'public.a': { includeColumns: ['id', 'name'] }, 'public.b': { excludeColumns: ['ssn'] } },
     });
     const router = new Router(settings, 'mongodb');
-    const a = router.routeFor(ref('public', 'a'));
-    const b = router.routeFor(ref('public', 'b'));
+    const a = router.routesFor(ref('public', 'a'))[0];
+    const b = router.routesFor(ref('public', 'b'))[0];
     assert.deepEqual([...(a?.includeColumns ?? [])], ['id', 'name']);
     assert.equal(a?.excludeColumns, null);
     assert.equal(b?.includeColumns, null);
@@ -108,24 +110,136 @@ describe('Router', () => {
       defaults: { decimal: 'string', truncate: 'ignore' },
     } satisfies RouterConfig;
     const router = new Router(settings, 'elasticsearch');
-    assert.equal(router.routeFor(ref('public', 'a'))?.decimal, 'double');
-    assert.equal(router.routeFor(ref('public', 'a'))?.truncate, 'delete');
-    assert.equal(router.routeFor(ref('public', 'b'))?.decimal, 'string');
-    assert.equal(router.routeFor(ref('public', 'b'))?.truncate, 'ignore');
+    assert.equal(router.routesFor(ref('public', 'a'))[0]?.decimal, 'double');
+    assert.equal(router.routesFor(ref('public', 'a'))[0]?.truncate, 'delete');
+    assert.equal(router.routesFor(ref('public', 'b'))[0]?.decimal, 'string');
+    assert.equal(router.routesFor(ref('public', 'b'))[0]?.truncate, 'ignore');
     const other = new Router({ ...settings, defaults: { decimal: 'double', truncate: 'delete' } }, 'mongodb');
-    assert.equal(other.routeFor(ref('public', 'b'))?.decimal, 'double');
-    assert.equal(other.routeFor(ref('public', 'b'))?.truncate, 'delete');
+    assert.equal(other.routesFor(ref('public', 'b'))[0]?.decimal, 'double');
+    assert.equal(other.routesFor(ref('public', 'b'))[0]?.truncate, 'delete');
   });
 
   test('routes are cached per table, including "no route"', () => {
     const router = new Router(config({ tables: { 'public.x': { sinks: ['mongodb'] } } }), 'elasticsearch');
-    const first = router.routeFor(ref('public', 'a'));
-    assert.equal(router.routeFor(ref('public', 'a')), first);
-    assert.equal(router.routeFor(ref('public', 'x')), null);
-    assert.equal(router.routeFor(ref('public', 'x')), null);
+    const first = router.routesFor(ref('public', 'a'));
+    assert.equal(router.routesFor(ref('public', 'a')), first);
+    assert.deepEqual(router.routesFor(ref('public', 'x')), []);
+    assert.equal(router.routesFor(ref('public', 'x')), router.routesFor(ref('public', 'x')));
   });
 
-  test('tableName ignores the database', () => {
+  test("a table's targets give one route each for their sink, with their own columns and renames", () => {
+    const settings = config({
+      indexPrefix: 'cdc.',
+      tables: {
+        'public.customers': {
+          targets: [
+            {
+              sink: 'elasticsearch',
+              index: 'customers_search',
+              includeColumns: ['id', 'first_name'],
+              rename: { first_name: 'firstName' },
+            },
+            { sink: 'elasticsearch' },
+            {
+              sink: 'mongodb',
+              collection: 'people',
+              excludeColumns: ['email'],
+              rename: { last_name: 'surname' },
+            },
+          ],
+          decimal: 'double',
+          truncate: 'delete',
+        },
+      },
+    });
+    const es = new Router(settings, 'elasticsearch').routesFor(ref('public', 'customers'));
+    assert.deepEqual(
+      es.map((route) => [
+        route.sink,
+        route.target,
+        [...(route.includeColumns ?? [])],
+        route.excludeColumns,
+        route.rename && [...route.rename],
+      ]),
+      [
+        ['elasticsearch', 'customers_search', ['id', 'first_name'], null, [['first_name', 'firstName']]],
+        ['elasticsearch', 'cdc.public.customers', [], null, null],
+      ],
+    );
+    const mongo = new Router(settings, 'mongodb').routesFor(ref('public', 'customers'));
+    assert.equal(mongo.length, 1);
+    assert.equal(mongo[0]!.target, 'people');
+    assert.deepEqual([...mongo[0]!.excludeColumns!], ['email']);
+    assert.deepEqual([...mongo[0]!.rename!], [['last_name', 'surname']]);
+    for (const route of [...es, ...mongo]) {
+      assert.equal(route.decimal, 'double');
+      assert.equal(route.truncate, 'delete');
+    }
+  });
+
+  test('a target list names its sinks itself, as "sinks" does', () => {
+    const settings = config({
+      sinks: ['elasticsearch'],
+      tables: { 'public.a': { targets: [{ sink: 'mongodb', collection: 'a1' }] } },
+    });
+    assert.deepEqual(new Router(settings, 'elasticsearch').routesFor(ref('public', 'a')), []);
+    assert.equal(new Router(settings, 'mongodb').routesFor(ref('public', 'a'))[0]?.target, 'a1');
+  });
+
+  test('the shorthand rename applies to every default target', () => {
+    const settings = config({ tables: { 'public.a': { rename: { a: 'b' } } } });
+    for (const sink of ['elasticsearch', 'mongodb'] as const)
+      assert.deepEqual(
+        [...new Router(settings, sink).routesFor(ref('public', 'a'))[0]!.rename!],
+        [['a', 'b']],
+      );
+  });
+});
+
+describe('checkTargets', () => {
+  test('two tables writing one index or collection is a config error naming TABLES and both tables', () => {
+    const index = config({
+      tables: {
+        'public.a': { elasticsearchIndex: 'shared' },
+        'public.b': { targets: [{ sink: 'elasticsearch', index: 'shared' }] },
+      },
+    });
+    assert.throws(
+      () => checkTargets(index),
+      (error: Error) =>
+        error instanceof ConfigError &&
+        /^invalid configuration:\nTABLES: tables "public.a" and "public.b" both write elasticsearch index "shared"/.test(
+          error.message,
+        ),
+    );
+    const collection = config({
+      tables: { 'public.a': { mongodbCollection: 'public.b' }, 'public.b': {} },
+    });
+    assert.throws(
+      () => checkTargets(collection),
+      /TABLES: tables "public.a" and "public.b" both write mongodb collection "public.b"/,
+    );
+  });
+
+  test('distinct targets pass', () => {
+    checkTargets(
+      config({
+        tables: {
+          'public.a': {
+            targets: [
+              { sink: 'elasticsearch', index: 'a1' },
+              { sink: 'elasticsearch', index: 'a2' },
+            ],
+          },
+          'public.b': {},
+        },
+      }),
+    );
+  });
+});
+
+describe('tableName', () => {
+  test('ignores the database', () => {
     assert.equal(tableName({ database: 'db', schema: 's', table: 't' }), 's.t');
   });
 });

@@ -46,16 +46,16 @@ describe('wantedFields', () => {
       all,
     );
     assert.deepEqual(wanted, [
-      { column: 'r', path: 'r', type: 'double' },
-      { column: 'f', path: 'f', type: 'double' },
-      { column: 'ts', path: 'ts', type: 'date' },
+      { column: 'r', field: 'r', path: 'r', type: 'double' },
+      { column: 'f', field: 'f', path: 'f', type: 'double' },
+      { column: 'ts', field: 'ts', path: 'ts', type: 'date' },
     ]);
   });
 
   test('decimals are mapped as double only when they are written as numbers', () => {
     assert.deepEqual(wantedFields(columns({ d: t.decimal }), 'string', all), []);
     assert.deepEqual(wantedFields(columns({ d: t.decimal }), 'double', all), [
-      { column: 'd', path: 'd', type: 'double' },
+      { column: 'd', field: 'd', path: 'd', type: 'double' },
     ]);
   });
 
@@ -83,16 +83,39 @@ describe('wantedFields', () => {
       values: t.double,
     };
     assert.deepEqual(wantedFields(columns({ p: point, xs: list, m: map }), 'string', all), [
-      { column: 'p', path: 'p.x', type: 'double' },
-      { column: 'p', path: 'p.y', type: 'double' },
-      { column: 'xs', path: 'xs', type: 'double' },
+      { column: 'p', field: 'p', path: 'p.x', type: 'double' },
+      { column: 'p', field: 'p', path: 'p.y', type: 'double' },
+      { column: 'xs', field: 'xs', path: 'xs', type: 'double' },
     ]);
+  });
+
+  test('a renamed column is mapped under its new field name, nested paths included', () => {
+    const point: ColumnType = {
+      type: 'struct',
+      logical: null,
+      optional: true,
+      value: 'struct',
+      fields: columns({ x: t.double, y: t.double }),
+    };
+    const renames = new Map([
+      ['r', 'ratio'],
+      ['p', 'place'],
+    ]);
+    assert.deepEqual(
+      wantedFields(columns({ r: t.double, p: point, ts: t.time }), 'string', all, (c) => renames.get(c) ?? c),
+      [
+        { column: 'r', field: 'ratio', path: 'ratio', type: 'double' },
+        { column: 'p', field: 'place', path: 'place.x', type: 'double' },
+        { column: 'p', field: 'place', path: 'place.y', type: 'double' },
+        { column: 'ts', field: 'ts', path: 'ts', type: 'date' },
+      ],
+    );
   });
 
   test('only selected columns', () => {
     assert.deepEqual(
       wantedFields(columns({ a: t.double, b: t.double }), 'string', (c) => c === 'b'),
-      [{ column: 'b', path: 'b', type: 'double' }],
+      [{ column: 'b', field: 'b', path: 'b', type: 'double' }],
     );
   });
 });
@@ -135,8 +158,8 @@ describe('knownMapping', () => {
 
 describe('diffMapping', () => {
   const wanted = [
-    { column: 'r', path: 'r', type: 'double' as const },
-    { column: 'p', path: 'p.x', type: 'double' as const },
+    { column: 'r', field: 'r', path: 'r', type: 'double' as const },
+    { column: 'p', field: 'p', path: 'p.x', type: 'double' as const },
   ];
 
   test('missing fields are to be mapped; fields mapped as double are fine', () => {
@@ -159,7 +182,7 @@ describe('diffMapping', () => {
   });
 
   test('a date column an index maps otherwise (text holds every value) is neither changed nor a conflict', () => {
-    const at = { column: 'at', path: 'at', type: 'date' as const };
+    const at = { column: 'at', field: 'at', path: 'at', type: 'date' as const };
     assert.deepEqual(diffMapping([at], new Map([['at', 'text']])), { missing: [], conflicts: [] });
     assert.deepEqual(diffMapping([at], new Map([['at', 'date (refuses malformed values)']])), {
       missing: [at],
@@ -187,10 +210,10 @@ describe('diffMapping', () => {
 describe('mappingProperties and recordMapped', () => {
   test('nests paths into properties, and column names are data', () => {
     const fields = [
-      { column: 'r', path: 'r', type: 'double' as const },
-      { column: 'p', path: 'p.x', type: 'double' as const },
-      { column: 'p', path: 'p.y', type: 'double' as const },
-      { column: '__proto__', path: '__proto__', type: 'double' as const },
+      { column: 'r', field: 'r', path: 'r', type: 'double' as const },
+      { column: 'p', field: 'p', path: 'p.x', type: 'double' as const },
+      { column: 'p', field: 'p', path: 'p.y', type: 'double' as const },
+      { column: '__proto__', field: '__proto__', path: '__proto__', type: 'double' as const },
     ];
     const properties = mappingProperties(fields);
     assert.equal(

@@ -124,7 +124,13 @@ let lsn = 100n;
 function upsert(
   columnTypes: ColumnTypes | null,
   document: Document,
-  options: { target?: string; id?: string; decimal?: DecimalMode } = {},
+  options: {
+    target?: string;
+    id?: string;
+    decimal?: DecimalMode;
+    renames?: ReadonlyMap<string, string>;
+    unchanged?: string[];
+  } = {},
 ): UpsertOp {
   return {
     kind: 'upsert',
@@ -132,9 +138,10 @@ function upsert(
     id: options.id ?? String(document['id']),
     position: lsn++,
     document,
-    unchangedColumns: [],
+    unchangedColumns: options.unchanged ?? [],
     event: event(columnTypes),
     ...(options.decimal ? { decimal: options.decimal } : {}),
+    ...(options.renames ? { renames: options.renames } : {}),
   };
 }
 
@@ -198,6 +205,44 @@ describe('ElasticsearchSink mappings', () => {
     const sink = fakeSink(fake);
     await sink.write([upsert(v1, { id: 1, real_num: 1, name: 'a' })]);
     assert.deepEqual(fake.calls, ['getMapping cdc.inventory.hard_types', 'bulk']);
+  });
+
+  test('a renamed float column is mapped under its new field name, also when only listed as unchanged (TOAST)', async () => {
+    const fake = new FakeElasticsearch();
+    const sink = fakeSink(fake);
+    const renames = new Map([['real_num', 'realNum']]);
+    const results = await sink.write([upsert(v1, { id: 1, realNum: 1, name: 'a' }, { renames })]);
+    assert.deepEqual(results, [{ status: 'written' }]);
+    assert.deepEqual(fake.calls, [
+      'create cdc.inventory.hard_types-v1',
+      'putMapping cdc.inventory.hard_types {"realNum":{"type":"double","ignore_malformed":true}}',
+      'bulk',
+    ]);
+    const other = new FakeElasticsearch();
+    await fakeSink(other).write([upsert(v1, { id: 1, name: 'a' }, { renames, unchanged: ['realNum'] })]);
+    assert.ok(
+      other.calls.includes(
+        'putMapping cdc.inventory.hard_types {"realNum":{"type":"double","ignore_malformed":true}}',
+      ),
+      other.calls.join('\n'),
+    );
+  });
+
+  test('a renamed field the index maps otherwise is dead-lettered naming the field and the column', async () => {
+    const fake = new FakeElasticsearch();
+    fake.properties.set('cdc.inventory.hard_types', { realNum: { type: 'long' } });
+    const renames = new Map([['real_num', 'realNum']]);
+    const results = await fakeSink(fake).write([
+      upsert(v1, { id: 1, realNum: 1, name: 'a' }, { renames }),
+      upsert(v1, { id: 2, realNum: null, name: 'b' }, { renames }),
+    ]);
+    const error = results[0]?.status === 'failed' ? results[0].error : null;
+    assert.ok(error instanceof PermanentSinkError);
+    assert.match(
+      error.message,
+      /maps field "realNum" as long, but column real_num \(stored as "realNum"\) of table inventory\.hard_types is float64 and needs double/,
+    );
+    assert.deepEqual(results[1], { status: 'written' });
   });
 
   test('a field the index maps otherwise: documents with a value there are dead-lettered, naming it', async () => {
