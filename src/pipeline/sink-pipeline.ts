@@ -6,13 +6,20 @@ import type { WriterSchemas } from '../decoder/avro/decode.js';
 import { decodeRecord } from '../decoder/index.js';
 import type { WriterSchemaCache } from '../registry/writer-schemas.js';
 import type { ChangeEvent, RawRecord } from '../decoder/types.js';
-import { CdcFanoutError, SinkAccessError, TransientSinkError, errorMessage, isRetriable } from '../errors.js';
+import {
+  CdcFanoutError,
+  ConfigError,
+  SinkAccessError,
+  TransientSinkError,
+  errorMessage,
+  isRetriable,
+} from '../errors.js';
 import type { BatchControl, ConsumedBatch, KafkaConsumer } from '../kafka/client.js';
 import type { Metrics } from '../observability/metrics.js';
 import { tableName, type Router } from '../router/router.js';
 import { predatesTruncate, type Sink, type SinkOp } from '../sinks/sink.js';
 import { DEAD_LETTER_HEADERS, type DeadLetter, type DeadLetterTopic } from './dead-letter.js';
-import { planBatch } from './plan.js';
+import { planBatch, type Plan } from './plan.js';
 import { ProgressWatch } from './progress.js';
 import { BatchAbandonedError, retryUntilDone, type RetryPolicy } from './retry.js';
 
@@ -235,6 +242,22 @@ export class SinkPipeline {
     return this.retrying(control, batch, () => cache.resolve(batch.records), 'schema-registry');
   }
 
+  /**
+   * A TABLES setting the table's columns contradict (a rename onto a column it keeps) fails every
+   * event of the table alike: not an event's fault to dead-letter, but a configuration to fix.
+   * The pipeline stops, naming it, before anything of the batch is written or committed.
+   */
+  private plan(events: readonly ChangeEvent[], router: Router): Plan {
+    try {
+      return planBatch(events, router);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      this.fail(error.message);
+      this.log.error({ reason: error.message }, 'pipeline halted: fix TABLES, then restart');
+      throw new PipelineHaltedError(error.message);
+    }
+  }
+
   /** Writes the batch, dead-letters what cannot be written, commits; answers the records left after it. */
   private async writeAndCommit(batch: ConsumedBatch, control: BatchControl): Promise<bigint> {
     const { metrics, router } = this.options;
@@ -269,7 +292,7 @@ export class SinkPipeline {
       metrics.eventsConsumed.inc({ sink: this.sinkName, table, op }, count),
     );
 
-    const plan = planBatch(events, router);
+    const plan = this.plan(events, router);
     for (const step of plan.steps) {
       if (step.kind === 'write') {
         const written: SinkOp[] = [];

@@ -4,7 +4,7 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { Registry } from 'prom-client';
-import type { TruncateMode } from '../../../src/config/tables.js';
+import type { TableOverrides, TruncateMode } from '../../../src/config/tables.js';
 import type { RawRecord } from '../../../src/decoder/types.js';
 import type { BatchControl, BatchHandler, ConsumerEvents, KafkaConsumer } from '../../../src/kafka/client.js';
 import { createMetrics, type Metrics } from '../../../src/observability/metrics.js';
@@ -72,6 +72,7 @@ export async function startHarness(
     stallTimeoutMs?: number;
     truncate?: TruncateMode;
     writerSchemas?: WriterSchemaCache;
+    tables?: TableOverrides;
   } = {},
 ): Promise<Harness> {
   const logs: Harness['logs'] = [];
@@ -85,7 +86,7 @@ export async function startHarness(
   const metrics = createMetrics(new Registry());
   const router = new Router(
     {
-      tables: {},
+      tables: options.tables ?? {},
       defaults: { decimal: 'string', truncate: options.truncate ?? 'ignore' },
       sinks: ['elasticsearch'],
       elasticsearch: { indexPrefix: '' },

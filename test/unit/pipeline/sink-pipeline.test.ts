@@ -9,6 +9,7 @@ import { PermanentSinkError, SinkAccessError, TransientSinkError } from '../../.
 import { RegistryUnavailableError, UnknownSchemaError } from '../../../src/registry/client.js';
 import { WriterSchemaCache } from '../../../src/registry/writer-schemas.js';
 import { FixtureRegistry, avroRecord } from '../registry/avro-fixtures.js';
+import { message, source } from '../decoder/helpers.js';
 import {
   RecordingDeadLetters,
   ScriptedSink,
@@ -101,6 +102,40 @@ describe('SinkPipeline with dead-lettering disabled', () => {
       /DEAD_LETTER_ENABLED=false: PermanentSinkError at cdc.inventory.things\/0@0/,
     );
     assert.equal(harness.logs.filter((line) => line.level >= 50 && /halted/.test(line.msg)).length, 1);
+  });
+});
+
+describe("SinkPipeline with a TABLES rename that the table's columns contradict", () => {
+  test('stops clearly: nothing written or dead-lettered, failed and not ready naming TABLES, logged once', async () => {
+    const sink = new ScriptedSink((_call, ops) => ops.map(() => ({ status: 'written' })));
+    const deadLetters = new RecordingDeadLetters();
+    const harness = await startHarness(sink, {
+      deadLetters,
+      tables: { 'inventory.things': { rename: { name: 'label' } } },
+    });
+    // Schemaless (bare JSON): the columns are known from the row itself.
+    const row = (id: number, offset: number) => ({
+      ...message(
+        { op: 'c', after: { id, name: 'a', label: 'b' }, source: source({ lsn: 100 + id }) },
+        { columns: null, key: { id } },
+      ),
+      partition: 0,
+      offset: String(offset),
+    });
+    await assert.rejects(harness.batch([row(1, 0)]), PipelineHaltedError);
+    // The next batch is not taken at all.
+    await assert.rejects(harness.batch([row(2, 1)]));
+    assert.equal(sink.writes.length, 0, 'nothing written');
+    assert.deepEqual(deadLetters.letters, [], 'nothing dead-lettered');
+    assert.deepEqual(harness.commits, []);
+    const status = harness.pipeline.status();
+    assert.equal(status.state, 'failed');
+    assert.equal(status.ready, false);
+    assert.match(
+      status.reason ?? '',
+      /TABLES: table "inventory.things": elasticsearch target "inventory.things" renames column "name" to "label", which is also a column of the table/,
+    );
+    assert.equal(harness.logs.filter((line) => line.level >= 50).length, 1);
   });
 });
 
