@@ -5,6 +5,7 @@ import { Service } from '../app.js';
 import type { Config } from '../config/load.js';
 import { createKafkajsClient } from '../kafka/kafkajs.js';
 import type { Logger } from 'pino';
+import { checkRenamesAtStart } from '../router/catalog-check.js';
 
 export async function runStart(config: Config, logger: Logger): Promise<number> {
   const kafka = createKafkajsClient({ ...config.kafka, logger });
@@ -43,6 +44,8 @@ export async function runStart(config: Config, logger: Logger): Promise<number> 
     process.on('SIGINT', onSignal);
   });
   try {
+    // A rename the table's columns contradict ends the start here, before anything is consumed.
+    await checkRenamesAtStart(config, logger);
     await service.start();
   } catch (error) {
     // Nothing may keep serving /healthz for a service that never ran: stop what did start.

@@ -368,7 +368,7 @@ export const schema = {
   },
   postgres: {
     url: {
-      doc: 'PostgreSQL connection string, used only by the verify, resync and generate tools.',
+      doc: 'PostgreSQL connection string, used by the verify, resync, reindex and generate tools, and by start to check TABLES renames against the tables (optional there: unreachable, the check happens on the first events).',
       format: 'postgres-url',
       default: 'postgres://postgres:postgres@127.0.0.1:5432/inventory',
       env: 'POSTGRES_URL',
@@ -390,7 +390,7 @@ export const schema = {
     },
   },
   tables: {
-    doc: 'Per-table settings as JSON keyed by "<schema>.<table>": sinks, elasticsearchIndex, mongodbCollection, includeColumns, excludeColumns, decimal, truncate.',
+    doc: 'Per-table settings as JSON keyed by "<schema>.<table>": sinks, elasticsearchIndex, mongodbCollection, includeColumns, excludeColumns, rename (column -> field name), decimal, truncate; or, instead of the first six, targets: [{sink, index|collection, includeColumns|excludeColumns, rename}, ...] for several indices or collections per table (README: Routing one table to several targets).',
     format: 'table-overrides',
     default: {},
     env: 'TABLES',
