@@ -252,8 +252,10 @@ export class SinkPipeline {
       return planBatch(events, router);
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
+      // Batches of other partitions, planned at the same time, find the same error: said once.
+      if (this.state !== 'failed')
+        this.log.error({ reason: error.message }, 'pipeline halted: fix TABLES, then restart');
       this.fail(error.message);
-      this.log.error({ reason: error.message }, 'pipeline halted: fix TABLES, then restart');
       throw new PipelineHaltedError(error.message);
     }
   }
