@@ -71,20 +71,42 @@ function buildRoutes(config: RouterConfig, table: string, sink: SinkName): Table
     });
 }
 
+function bothWrite(sink: SinkName, target: string, first: string, second: string): ConfigError {
+  const what = sink === 'elasticsearch' ? 'index' : 'collection';
+  return new ConfigError(
+    `invalid configuration:\nTABLES: tables "${first}" and "${second}" both write ${sink} ${what} "${target}"; give each its own`,
+  );
+}
+
 export class Router {
   private readonly routes = new Map<string, readonly TableRoute[]>();
+  /** Which table writes each target: the configured tables' from the start, others as they come. */
+  private readonly writers = new Map<string, string>();
 
   constructor(
     private readonly config: RouterConfig,
     readonly sink: SinkName,
-  ) {}
+  ) {
+    for (const table of Object.keys(config.tables))
+      for (const route of buildRoutes(config, table, sink)) this.writers.set(route.target, table);
+  }
 
-  /** The routes of a table for this router's sink, one per target; none when it does not go there. */
+  /**
+   * The routes of a table for this router's sink, one per target; none when it does not go there.
+   * A table whose target another table writes (a default name a configured table took, or two
+   * names differing in case only, both lowercased to one index) would mix their documents: that
+   * is a ConfigError, thrown each time the table is routed.
+   */
   routesFor(table: TableRef): readonly TableRoute[] {
     const name = tableName(table);
     let routes = this.routes.get(name);
     if (routes === undefined) {
       routes = buildRoutes(this.config, name, this.sink);
+      for (const route of routes) {
+        const writer = this.writers.get(route.target);
+        if (writer !== undefined && writer !== name) throw bothWrite(this.sink, route.target, writer, name);
+      }
+      for (const route of routes) this.writers.set(route.target, name);
       this.routes.set(name, routes);
     }
     return routes;
@@ -103,12 +125,7 @@ export function checkTargets(config: RouterConfig): void {
       for (const route of buildRoutes(config, table, sink)) {
         const key = `${sink}\u0000${route.target}`;
         const other = writer.get(key);
-        if (other !== undefined && other !== table) {
-          const what = sink === 'elasticsearch' ? 'index' : 'collection';
-          throw new ConfigError(
-            `invalid configuration:\nTABLES: tables "${other}" and "${table}" both write ${sink} ${what} "${route.target}"; give each its own`,
-          );
-        }
+        if (other !== undefined && other !== table) throw bothWrite(sink, route.target, other, table);
         writer.set(key, table);
       }
     }

@@ -196,6 +196,37 @@ describe('Router', () => {
   });
 });
 
+describe('Router: a table whose target another table writes', () => {
+  test('a table not in TABLES whose default name a configured table took is a ConfigError when first routed', () => {
+    const router = new Router(
+      config({ indexPrefix: 'cdc.', tables: { 'public.a': { elasticsearchIndex: 'cdc.public.b' } } }),
+      'elasticsearch',
+    );
+    assert.equal(router.routesFor(ref('public', 'a'))[0]?.target, 'cdc.public.b');
+    assert.throws(
+      () => router.routesFor(ref('public', 'b')),
+      (error: Error) =>
+        error instanceof ConfigError &&
+        /TABLES: tables "public.a" and "public.b" both write elasticsearch index "cdc.public.b"/.test(
+          error.message,
+        ),
+    );
+  });
+
+  test('two tables whose names differ only in case share a lowercased index: refused, not mixed', () => {
+    const router = new Router(config(), 'elasticsearch');
+    assert.equal(router.routesFor(ref('public', 'Orders'))[0]?.target, 'public.orders');
+    assert.throws(
+      () => router.routesFor(ref('public', 'orders')),
+      /tables "public.Orders" and "public.orders" both write/,
+    );
+    // MongoDB keeps the case: no clash there.
+    const mongo = new Router(config(), 'mongodb');
+    mongo.routesFor(ref('public', 'Orders'));
+    assert.equal(mongo.routesFor(ref('public', 'orders'))[0]?.target, 'public.orders');
+  });
+});
+
 describe('checkTargets', () => {
   test('two tables writing one index or collection is a config error naming TABLES and both tables', () => {
     const index = config({
