@@ -34,8 +34,9 @@ export function fieldName(route: TableRoute, column: string): string {
 }
 
 /**
- * Which columns a rename names as its new name: only known once the table's columns are (the
- * stream or the catalog), a column of that name that keeps it would take the same field.
+ * The error for a rename onto the name of a column the target keeps under that name: both would
+ * be one field. Knowable only with the table's columns (from the catalog or the stream), so it is
+ * checked here rather than when TABLES is parsed.
  */
 export function renameClash(route: TableRoute, columns: Iterable<string>): ConfigError | null {
   if (!route.rename) return null;

@@ -179,6 +179,38 @@ describe('one table to several targets (TABLES targets)', { timeout: 300_000 }, 
     assert.match(verify.stdout, /all 3 table\/sink pairs agree/);
   });
 
+  test('reindex needs --index for a table with several indices, and rebuilds the one named with its renamed mapping', async () => {
+    const unnamed = await cli('reindex', '--table', table);
+    assert.equal(unnamed.code, 1, unnamed.stdout);
+    assert.match(
+      unnamed.stderr,
+      new RegExp(
+        `${table} is written to several Elasticsearch indices \\(${slim}, ${full}\\): choose one with --index`,
+      ),
+    );
+    const unknown = await cli('reindex', '--table', table, '--index', `${run}-nowhere`);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /--index .*-nowhere: .* is not written there/);
+
+    const reindex = await cli('reindex', '--table', table, '--index', slim, '--grace', '0');
+    assert.equal(reindex.code, 0, `${reindex.stdout}\n${reindex.stderr}`);
+    const { es } = stores;
+    const fronted = Object.keys(await es.indices.getAlias({ name: slim }));
+    assert.deepEqual(fronted, [`${slim}-v2`]);
+    assert.deepEqual(
+      Object.keys(await es.indices.getAlias({ name: full })),
+      [`${full}-v1`],
+      'the other index is untouched',
+    );
+    const mapping = Object.values(await es.indices.getMapping({ index: `${slim}-v2` }))[0]!.mappings
+      .properties!;
+    assert.equal(mapping.createdAt?.type, 'date');
+    assert.equal(mapping.created_at, undefined);
+    await es.indices.refresh({ index: slim });
+    const verify = await cli('verify', '--table', table);
+    assert.equal(verify.code, 0, verify.stdout);
+  });
+
   test('a rename onto a column the target keeps ends the start, naming TABLES, the table and both columns', async () => {
     const clash = { [table]: { targets: [{ sink: 'mongodb', rename: { first_name: 'email' } }] } };
     const started = await runCli(
