@@ -13,12 +13,16 @@ export interface DeadLetter {
   readonly record: RawRecord;
   readonly error: Error;
   readonly sink: string;
+  /** The index or collection a write or truncate failed in (a table may have several); none for an undecodable record. */
+  readonly target?: string;
 }
 
 export const DEAD_LETTER_HEADERS = {
   errorClass: 'cdc-fanout.error.class',
   errorMessage: 'cdc-fanout.error.message',
   sink: 'cdc-fanout.sink',
+  /** The index or collection, when the failure was a write or a truncate. */
+  target: 'cdc-fanout.target',
   topic: 'cdc-fanout.source.topic',
   partition: 'cdc-fanout.source.partition',
   offset: 'cdc-fanout.source.offset',
@@ -48,6 +52,7 @@ export function toDeadLetterMessage(letter: DeadLetter): OutgoingMessage {
       [DEAD_LETTER_HEADERS.topic]: letter.record.topic,
       [DEAD_LETTER_HEADERS.partition]: String(letter.record.partition),
       [DEAD_LETTER_HEADERS.offset]: letter.record.offset,
+      ...(letter.target === undefined ? {} : { [DEAD_LETTER_HEADERS.target]: letter.target }),
     },
   };
 }

@@ -306,7 +306,12 @@ export class SinkPipeline {
           const parts = step.unfolded.get(failed.op);
           const refused = parts ? await this.writeOneByOne(parts, control) : [failed];
           for (const { op, error } of refused) {
-            letters.push({ record: byOffset.get(op.event.record.offset)!, error, sink: this.sinkName });
+            letters.push({
+              record: byOffset.get(op.event.record.offset)!,
+              error,
+              sink: this.sinkName,
+              target: op.target,
+            });
           }
         }
       } else {
@@ -330,6 +335,7 @@ export class SinkPipeline {
             record: byOffset.get(step.event.record.offset)!,
             error: refused,
             sink: this.sinkName,
+            target: step.target,
           });
         }
       }

@@ -50,8 +50,15 @@ describe('toDeadLetterMessage', () => {
       'cdc-fanout.source.offset',
       'cdc-fanout.source.partition',
       'cdc-fanout.source.topic',
+      'cdc-fanout.target',
       'cdc-fanout.value.omitted',
     ]);
+  });
+
+  test('a letter of a write names its target (index or collection): a table may have several', () => {
+    const message = toDeadLetterMessage(letter({ target: 'customers_search' }));
+    assert.equal(message.headers['cdc-fanout.target'], 'customers_search');
+    assert.equal(Object.hasOwn(toDeadLetterMessage(letter()).headers, 'cdc-fanout.target'), false);
   });
 
   test('a null key and value (undecodable tombstone-like record) stay null', () => {

@@ -144,6 +144,40 @@ describe("SinkPipeline with a TABLES rename that the table's columns contradict"
   });
 });
 
+describe('SinkPipeline with several targets of a table', () => {
+  test('a document one target refuses is dead-lettered naming that target; the other target is written', async () => {
+    const sink = new ScriptedSink((_call, ops) =>
+      ops.map((op) =>
+        op.target === 'slim'
+          ? { status: 'failed', error: new PermanentSinkError('mapper_parsing_exception') }
+          : { status: 'written' },
+      ),
+    );
+    const deadLetters = new RecordingDeadLetters();
+    const harness = await startHarness(sink, {
+      deadLetters,
+      tables: {
+        'inventory.things': {
+          targets: [
+            { sink: 'elasticsearch', index: 'slim' },
+            { sink: 'elasticsearch', index: 'full' },
+          ],
+        },
+      },
+    });
+    await harness.batch([insert(1, 100, 0)]);
+    assert.deepEqual(
+      sink.writes[0]!.map((op) => op.target),
+      ['slim', 'full'],
+    );
+    assert.deepEqual(
+      deadLetters.letters.map((letter) => [letter.target, letter.record.offset, letter.error.message]),
+      [['slim', '0', 'mapper_parsing_exception']],
+    );
+    assert.deepEqual(harness.commits, ['0']);
+  });
+});
+
 describe('SinkPipeline progress', () => {
   test('a write that never answers makes the pipeline not ready, naming the partition, until it moves', async () => {
     let answer!: (results: SinkOpResult[]) => void;
