@@ -358,7 +358,9 @@ async function main(): Promise<number> {
     );
   }
   if (sinks.length === 0) throw new Error('neither sink answers');
-  results.versions = await describeVersions({ es, mongo: sinks.includes('mongodb') ? mongo : null, pg });
+  const versions = await describeVersions({ es, mongo: sinks.includes('mongodb') ? mongo : null, pg });
+  // A merged run for some sinks keeps the versions the earlier run read from all of them.
+  results.versions = merge ? { ...versions, ...results.versions } : versions;
   let exitCode = 0;
   try {
     // The backlog first: the raw phase builds its documents from the rows it leaves in Postgres.

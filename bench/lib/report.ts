@@ -200,13 +200,25 @@ function renderRebuild(out: string[], results: Results): void {
     out.push('');
     out.push(
       markdownTable(
-        ['sink', 'command', 'rows', 'seconds', 'rows/s', 'exit', 'load start → end'],
+        [
+          'sink',
+          'command',
+          'rows',
+          'seconds',
+          'rows/s',
+          'rows/s without the discovery wait',
+          'exit',
+          'load start → end',
+        ],
         r.steps.map((step) => [
           step.sink,
           REBUILD_STEP_NAMES[`${step.command} ${step.into}`],
           formatNumber(step.rows),
           step.seconds.toFixed(1),
           step.exitCode === 0 ? `**${formatNumber(step.rowsPerSecond)}**` : '–',
+          step.exitCode === 0 && step.command === 'reindex'
+            ? formatNumber(step.rows / (step.seconds - (2 * r.discoveryMs) / 1000))
+            : '',
           step.exitCode === 0 ? '0' : `${String(step.exitCode)}: ${step.output.join(' / ')}`,
           `${formatLoad(step.load.start)} → ${formatLoad(step.load.end)}`,
         ]),
