@@ -1,15 +1,19 @@
-// `cdc-fanout reindex --table <schema.table> [--sink elasticsearch] [--grace D]`: rebuilds the
-// table's Elasticsearch index into a new one while the service runs and moves the alias to it
-// (src/reindex/elasticsearch.ts). MongoDB has no equivalent yet: resync rebuilds a collection.
+// `cdc-fanout reindex --table <schema.table> [--sink S] [--grace D]`: rebuilds the table's
+// Elasticsearch index into a new one while the service runs and moves the alias to it
+// (src/reindex/elasticsearch.ts), and its MongoDB collection into a new one renamed over it
+// (src/reindex/mongodb.ts); each sink in SINKS, or those named with --sink, in turn.
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { createSink } from '../app.js';
 import type { Config } from '../config/load.js';
+import type { SinkName } from '../config/tables.js';
 import { UsageError } from '../errors.js';
 import { formatDuration, parseDuration } from '../generate/duration.js';
 import { reindexElasticsearch } from '../reindex/elasticsearch.js';
-import { Router } from '../router/router.js';
+import { reindexMongo } from '../reindex/mongodb.js';
+import { Router, type TableRoute } from '../router/router.js';
 import { createElasticsearchClient } from '../sinks/elasticsearch/sink.js';
+import { createMongoClient } from '../sinks/mongodb/sink.js';
 import { parseFlags } from './commands.js';
 import { createProgress } from './progress.js';
 import { selectSinks } from './tables.js';
@@ -29,47 +33,98 @@ export async function runReindex(config: Config, logger: Logger, argv: readonly 
   if (!table || !/^[^.]+\.[^.]+$/.test(table)) throw new UsageError('reindex needs --table <schema>.<table>');
   const graceMs = parseGrace(values.grace);
   const sinks = selectSinks(config, values.sink);
-  if (values.sink.includes('mongodb')) {
-    process.stderr.write(
-      'reindex --sink mongodb is not supported yet: `cdc-fanout resync --sink mongodb` rebuilds a collection in place\n',
-    );
-    return 2;
-  }
-  if (!sinks.includes('elasticsearch')) {
-    process.stderr.write('reindex: elasticsearch is not among the sinks (SINKS)\n');
-    return 2;
-  }
   const [schema = '', name = ''] = table.split('.');
-  const route = new Router(config, 'elasticsearch').routeFor({ database: '', schema, table: name });
-  if (!route) {
-    process.stderr.write(`${table} is not routed to elasticsearch\n`);
-    return 2;
+  const routes: Array<[SinkName, TableRoute]> = [];
+  for (const sink of sinks) {
+    const route = new Router(config, sink).routeFor({ database: '', schema, table: name });
+    if (!route) {
+      process.stderr.write(`${table} is not routed to ${sink}\n`);
+      return 2;
+    }
+    routes.push([sink, route]);
   }
   const client = new pg.Client({ connectionString: config.postgres.url });
   await client.connect();
+  try {
+    for (const [sink, route] of routes) {
+      if (sink === 'elasticsearch') await reindexIndex(config, logger, client, table, route, graceMs);
+      else await reindexCollection(config, logger, client, table, route);
+    }
+    return 0;
+  } finally {
+    await client.end();
+  }
+}
+
+function progressOf(label: string) {
+  const progress = createProgress(label);
+  let lastTotal = 0;
+  return {
+    onProgress: ({ done, total }: { done: number; total: number }) => {
+      lastTotal = total;
+      progress(done, total, done === total);
+    },
+    /** A rerun that found the backfill done drew no bar: one full bar for the rows it reports. */
+    end: (rows: number) => {
+      if (lastTotal === 0 && rows > 0) progress(rows, rows, true);
+    },
+  };
+}
+
+async function reindexIndex(
+  config: Config,
+  logger: Logger,
+  client: pg.Client,
+  table: string,
+  route: TableRoute,
+  graceMs: number,
+): Promise<void> {
   const es = createElasticsearchClient({ ...config.elasticsearch, logger });
   const sink = createSink('elasticsearch', config, logger);
   const started = Date.now();
   try {
     await sink.connect();
-    const progress = createProgress(`${table} -> elasticsearch:${route.target}`);
-    let lastTotal = 0;
+    const progress = progressOf(`${table} -> elasticsearch:${route.target}`);
     const result = await reindexElasticsearch(client, es, sink, route, {
       graceMs,
       discoveryMs: config.elasticsearch.reindexDiscoveryMs,
       gcDeletes: config.elasticsearch.gcDeletes,
       onStatus: (line) => process.stderr.write(`${line}\n`),
-      onProgress: ({ done, total }) => {
-        lastTotal = total;
-        progress(done, total, done === total);
-      },
+      onProgress: progress.onProgress,
     });
-    if (lastTotal === 0 && result.rows > 0) progress(result.rows, result.rows, true);
+    progress.end(result.rows);
     process.stdout.write(
       `${table} -> elasticsearch: ${route.target} now fronts ${result.target}${result.resumed ? ' (resumed)' : ''}; ${result.rows} rows backfilled in ${formatDuration(result.backfillMs)}, ${formatDuration(Date.now() - started)} in all; replaced ${result.previous.join(', ') || 'nothing'}\n`,
     );
-    return 0;
   } finally {
-    await Promise.allSettled([sink.close(), es.close(), client.end()]);
+    await Promise.allSettled([sink.close(), es.close()]);
+  }
+}
+
+/** --grace does not apply: the rename drops the old collection (see README, "Reindex without downtime"). */
+async function reindexCollection(
+  config: Config,
+  logger: Logger,
+  client: pg.Client,
+  table: string,
+  route: TableRoute,
+): Promise<void> {
+  const mongo = createMongoClient(config.mongodb.url, config.mongodb.requestTimeoutMs);
+  const sink = createSink('mongodb', config, logger);
+  const started = Date.now();
+  try {
+    await sink.connect();
+    const progress = progressOf(`${table} -> mongodb:${route.target}`);
+    const result = await reindexMongo(client, mongo.db(config.mongodb.database), sink, route, {
+      discoveryMs: config.mongodb.reindexDiscoveryMs,
+      onStatus: (line) => process.stderr.write(`${line}\n`),
+      onProgress: progress.onProgress,
+    });
+    progress.end(result.rows);
+    process.stdout.write(
+      `${table} -> mongodb: ${route.target} is now the rebuilt ${result.shadow}${result.resumed ? ' (resumed)' : ''}; ${result.rows} rows backfilled in ${formatDuration(result.backfillMs)}, ${formatDuration(Date.now() - started)} in all\n`,
+    );
+  } finally {
+    await Promise.allSettled([sink.close(), mongo.close()]);
   }
 }
