@@ -112,6 +112,17 @@ function problems(report: TableReport): number {
   return report.missing.count + report.extra.count + report.different.count;
 }
 
+/**
+ * No further from Postgres than the live collection, kind by kind: after a change of the table's
+ * settings every live document differs, which must not excuse a new collection missing rows.
+ */
+function noWorse(report: TableReport, live: TableReport): boolean {
+  return (
+    report.missing.count + report.extra.count <= live.missing.count + live.extra.count &&
+    report.different.count <= live.different.count
+  );
+}
+
 export async function reindexMongo(
   client: pg.ClientBase,
   db: Db,
@@ -224,7 +235,7 @@ async function verifyShadow(
     report = await verifyTable(client, reader, { ...route, target: shadow });
     if (report.ok) return;
     const current = await verifyTable(client, reader, route);
-    if (problems(report) <= problems(current)) {
+    if (noWorse(report, current)) {
       options.onStatus(
         `${shadow} differs from Postgres in ${problems(report)} documents, ${route.target} in ${problems(current)}: changes in flight`,
       );
@@ -238,6 +249,30 @@ async function verifyShadow(
   throw new ReindexError(
     `${shadow} does not match Postgres (missing ${report!.missing.count}, extra ${report!.extra.count}, different ${report!.different.count}); ${route.target} is unchanged. Rerun to verify again`,
   );
+}
+
+/**
+ * Drops the collection a copy written after the rename re-created under the new name. Unless it
+ * is the live collection under another name: mongo-java-server's rename leaves the old name on the
+ * renamed collection's storage (a write to either name lands in both, dropping either empties
+ * both; docs/mongodb-stand-in.md). A probe document written under the new name and looked up under
+ * the live one tells them apart.
+ */
+async function dropStray(db: Db, state: MongoReindexState, status: (line: string) => void): Promise<void> {
+  if (!(await exists(db, state.shadow))) return;
+  const stray = db.collection<{ _id: string }>(state.shadow);
+  const probe = `_cdc_fanout_probe_${Date.now()}`;
+  await stray.insertOne({ _id: probe });
+  const shared = (await db.collection<{ _id: string }>(state._id).findOne({ _id: probe })) !== null;
+  await stray.deleteOne({ _id: probe });
+  if (shared) {
+    status(
+      `${state.shadow} is another name of ${state._id} on this server (its rename keeps the old name's storage): left in place; dropping it would empty ${state._id}`,
+    );
+    return;
+  }
+  status(`dropping ${state.shadow}, re-created by a write that came after the switch`);
+  await stray.drop();
 }
 
 /**
@@ -258,10 +293,7 @@ async function finish(db: Db, state: MongoReindexState, options: MongoReindexOpt
     );
     await sleep(left);
   }
-  if (await exists(db, state.shadow)) {
-    options.onStatus(`dropping ${state.shadow}, re-created by a write that came after the switch`);
-    await db.collection(state.shadow).drop();
-  }
+  await dropStray(db, state, options.onStatus);
   // A truncate during the reindex left a mark under the new name too; the live name's stays.
   await db.collection<{ _id: string }>(TRUNCATE_MARKS).deleteOne({ _id: state.shadow });
   await save(db, { ...state, phase: 'done' });
