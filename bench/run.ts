@@ -798,6 +798,7 @@ async function main(): Promise<number> {
         const env = {
           ...serviceEnv(source, rebuildIds, sinks),
           ELASTICSEARCH_REINDEX_DISCOVERY_MS: String(discoveryMs),
+          MONGODB_REINDEX_DISCOVERY_MS: String(discoveryMs),
         };
         // A run for some sinks keeps the figures an earlier run measured for the others.
         const earlier = results.rebuild?.table === table.table ? results.rebuild : null;

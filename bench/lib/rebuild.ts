@@ -24,7 +24,7 @@ export interface RebuildStep {
 export interface RebuildComparison {
   readonly table: string;
   readonly rows: number;
-  /** ELASTICSEARCH_REINDEX_DISCOVERY_MS given to reindex: it waits twice this long before the backfill. */
+  /** ELASTICSEARCH_ and MONGODB_REINDEX_DISCOVERY_MS given to reindex (see discoveryWaits in report.ts). */
   readonly discoveryMs: number;
   readonly steps: RebuildStep[];
   /** Where the figures came from (e.g. a separate run merged into the results), one line each. */
