@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Db } from 'mongodb';
 import pino from 'pino';
 import { loadConfig } from '../../../src/config/load.js';
-import { parseState, REINDEX_COLLECTION } from '../../../src/reindex/mongodb-state.js';
+import { parseState, REINDEX_COLLECTION, SWITCH_MARKER_INDEX } from '../../../src/reindex/mongodb-state.js';
 import { DualWriteMongoSink } from '../../../src/sinks/mongodb/dual-write.js';
 import { POSITION_INDEX } from '../../../src/sinks/mongodb/duplicate-key.js';
 import { createMongoClient, MongoSink } from '../../../src/sinks/mongodb/sink.js';
@@ -283,6 +283,29 @@ describe('reindex --sink mongodb while the service runs', { timeout: 900_000 }, 
     );
     assert.equal((await recordOf(db, hardTypes))?.phase, 'done');
     await fixture.converge({ tables: [tables.names.hard_types] });
+  });
+
+  test('a rerun after a crash between the rename and its record only records the switch', async () => {
+    // The state such a crash leaves: the record still at verify, the live name already on the
+    // rebuilt collection, which carries the marker index.
+    const before = await db.collection(orders).countDocuments(LIVE_DOCUMENTS);
+    await db
+      .collection(orders)
+      .createIndex({ _id: 1, [SWITCH_MARKER_INDEX]: 1 }, { name: SWITCH_MARKER_INDEX });
+    await db
+      .collection<{ _id: string }>(REINDEX_COLLECTION)
+      .replaceOne(
+        { _id: orders },
+        { phase: 'verify', shadow: `${orders}_v2`, version: 2, createdAtMs: Date.now() - 60_000 },
+      );
+    const rerun = await runCli(env, ['reindex', '--table', orders, '--sink', 'mongodb']);
+    assert.equal(rerun.code, 0, rerun.stderr);
+    assert.match(rerun.stderr, /\(verify\)/);
+    assert.doesNotMatch(rerun.stderr, /differs from Postgres/, 'nothing verified again');
+    assert.equal(await db.collection(orders).countDocuments(LIVE_DOCUMENTS), before);
+    const indexes = (await db.collection(orders).indexes()).map((index) => index.name);
+    assert.ok(!indexes.includes(SWITCH_MARKER_INDEX), 'the marker index is dropped');
+    assert.equal((await recordOf(db, orders))?.phase, 'done');
   });
 
   // On real MongoDB this fails with the two writes the other way round (the live-name write goes
