@@ -297,6 +297,7 @@ describe('reindex --sink mongodb while the service runs', { timeout: 900_000 }, 
       .replaceOne(
         { _id: orders },
         { phase: 'verify', shadow: `${orders}_v2`, version: 2, createdAtMs: Date.now() - 60_000 },
+        { upsert: true },
       );
     const rerun = await runCli(env, ['reindex', '--table', orders, '--sink', 'mongodb']);
     assert.equal(rerun.code, 0, rerun.stderr);
