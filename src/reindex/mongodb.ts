@@ -116,7 +116,7 @@ function problems(report: TableReport): number {
  * No further from Postgres than the live collection, kind by kind: after a change of the table's
  * settings every live document differs, which must not excuse a new collection missing rows.
  */
-function noWorse(report: TableReport, live: TableReport): boolean {
+export function noWorse(report: TableReport, live: TableReport): boolean {
   return (
     report.missing.count + report.extra.count <= live.missing.count + live.extra.count &&
     report.different.count <= live.different.count
