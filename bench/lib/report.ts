@@ -187,9 +187,12 @@ const REBUILD_STEP_NAMES = {
   'reindex empty': 'reindex',
 } as const;
 
-/** Discovery intervals a reindex waits: two before its backfill, for MongoDB two more after the rename. */
+/**
+ * Discovery intervals a reindex waits: two before its backfill; for MongoDB two more with the
+ * writes paused before the rename and two after it.
+ */
 export function discoveryWaits(sink: string): number {
-  return sink === 'mongodb' ? 4 : 2;
+  return sink === 'mongodb' ? 6 : 2;
 }
 
 function renderRebuild(out: string[], results: Results): void {
@@ -200,7 +203,7 @@ function renderRebuild(out: string[], results: Results): void {
   if (results.rebuildError) out.push(`Failed: ${results.rebuildError}`);
   if (r) {
     out.push(
-      `The backlog's largest table, \`${r.table}\` (${formatNumber(r.rows)} rows), rebuilt by the commands a user runs (\`cdc-fanout resync|reindex --table ${r.table} --sink S\`, each a fresh process, start-up included), into the run's own index prefix and Mongo database, with no service running. First a resync fills the empty target, then a resync over those documents (its usual case: a repair) and a reindex (\`--grace 0\`) that builds a new index or collection and switches readers to it. The reindex waits twice the discovery interval (ELASTICSEARCH_/MONGODB_REINDEX_DISCOVERY_MS, ${formatNumber(r.discoveryMs)} ms here) for running services to write to the new target before its backfill, and the MongoDB one twice more after the rename before it drops a collection re-created under the new name; those waits are in its time, and left out of the last rows/s column.`,
+      `The backlog's largest table, \`${r.table}\` (${formatNumber(r.rows)} rows), rebuilt by the commands a user runs (\`cdc-fanout resync|reindex --table ${r.table} --sink S\`, each a fresh process, start-up included), into the run's own index prefix and Mongo database, with no service running. First a resync fills the empty target, then a resync over those documents (its usual case: a repair) and a reindex (\`--grace 0\`) that builds a new index or collection and switches readers to it. The reindex waits twice the discovery interval (ELASTICSEARCH_/MONGODB_REINDEX_DISCOVERY_MS, ${formatNumber(r.discoveryMs)} ms here) for running services to write to the new target before its backfill, and the MongoDB one twice more with the writes paused before the rename and twice after it; those waits are in its time, and left out of the last rows/s column.`,
     );
     out.push('');
     out.push(

@@ -1,8 +1,12 @@
 // Where a MongoDB reindex stands, one record per live collection in the control collection
 // `_cdc_fanout_reindexes` of the sink's database. The record is also the announcement: while its
 // phase is backfill or verify, every running instance writes each change to the new collection
-// too (src/sinks/mongodb/dual-write.ts). A rerun after a crash, from any machine, finds it there.
+// too; while it is pausing, no instance writes the collection at all (its writes fail as
+// transient and are retried) so that the rename meets no write (src/sinks/mongodb/dual-write.ts).
+// A rerun after a crash, from any machine, finds it there.
 import type { ReindexPhase } from './state.js';
+
+export type MongoReindexPhase = ReindexPhase | 'pausing';
 
 export const REINDEX_COLLECTION = '_cdc_fanout_reindexes';
 
@@ -16,13 +20,15 @@ export const SWITCH_MARKER_INDEX = '_cdc_fanout_reindexed';
 export interface MongoReindexState {
   /** The live collection being rebuilt. */
   readonly _id: string;
-  readonly phase: ReindexPhase;
+  readonly phase: MongoReindexPhase;
   /** The collection being built, `<live>_v<version>`, renamed over the live one at the switch. */
   readonly shadow: string;
   readonly version: number;
   /** When the record appeared: every instance writes to the shadow within two discovery intervals. */
   readonly createdAtMs: number;
-  /** When the live name took the shadow: the instances stop writing to it within one interval. */
+  /** When the writes were paused: every instance holds them back within two discovery intervals. */
+  readonly pausedAtMs?: number;
+  /** When the live name took the shadow: the instances write to it again within one interval. */
   readonly switchedAtMs?: number;
   /** Rows the backfill wrote so far, over every run. */
   readonly backfilledRows?: number;
@@ -30,9 +36,10 @@ export interface MongoReindexState {
   readonly cursor?: readonly string[];
 }
 
-const PHASES: readonly ReindexPhase[] = ['backfill', 'verify', 'switched', 'done'];
-/** The phases in which instances write to the shadow as well. */
-const DUAL_WRITING: readonly ReindexPhase[] = ['backfill', 'verify'];
+const PHASES: readonly MongoReindexPhase[] = ['backfill', 'verify', 'pausing', 'switched', 'done'];
+/** The phases in which instances write to the shadow as well, or hold the writes back. */
+const DUAL_WRITING: readonly MongoReindexPhase[] = ['backfill', 'verify'];
+const RUNNING: readonly MongoReindexPhase[] = [...DUAL_WRITING, 'pausing'];
 
 export function shadowName(live: string, version: number): string {
   return `${live}_v${version}`;
@@ -52,19 +59,18 @@ export function nextShadowVersion(live: string, collections: readonly string[], 
 /** A record read from the control collection, or undefined when it is not one (or unreadable). */
 export function parseState(raw: unknown): MongoReindexState | undefined {
   if (!raw || typeof raw !== 'object') return undefined;
-  const { _id, phase, shadow, version, createdAtMs, switchedAtMs, backfilledRows, cursor } = raw as Record<
-    string,
-    unknown
-  >;
-  if (typeof _id !== 'string' || typeof shadow !== 'string' || !PHASES.includes(phase as ReindexPhase))
+  const { _id, phase, shadow, version, createdAtMs, pausedAtMs, switchedAtMs, backfilledRows, cursor } =
+    raw as Record<string, unknown>;
+  if (typeof _id !== 'string' || typeof shadow !== 'string' || !PHASES.includes(phase as MongoReindexPhase))
     return undefined;
   if (typeof version !== 'number' || typeof createdAtMs !== 'number') return undefined;
   return {
     _id,
-    phase: phase as ReindexPhase,
+    phase: phase as MongoReindexPhase,
     shadow,
     version,
     createdAtMs,
+    ...(typeof pausedAtMs === 'number' ? { pausedAtMs } : {}),
     ...(typeof switchedAtMs === 'number' ? { switchedAtMs } : {}),
     ...(typeof backfilledRows === 'number' ? { backfilledRows } : {}),
     ...(Array.isArray(cursor) && cursor.length > 0 && cursor.every((part) => typeof part === 'string')
@@ -73,15 +79,19 @@ export function parseState(raw: unknown): MongoReindexState | undefined {
   };
 }
 
-/** The running reindexes among the control records: the shadow of each live collection. */
-export function dualWriteTargets(records: readonly unknown[]): Map<string, string> {
-  const targets = new Map<string, string>();
+/** What an instance does with a collection under reindex: write its shadow too, or hold back. */
+export type ReindexRoute = { readonly shadow: string; readonly paused: boolean };
+
+/** The running reindexes among the control records, by live collection. */
+export function reindexRoutes(records: readonly unknown[]): Map<string, ReindexRoute> {
+  const routes = new Map<string, ReindexRoute>();
   for (const record of records) {
     const state = parseState(record);
-    if (state && DUAL_WRITING.includes(state.phase)) targets.set(state._id, state.shadow);
+    if (state && RUNNING.includes(state.phase))
+      routes.set(state._id, { shadow: state.shadow, paused: state.phase === 'pausing' });
   }
-  return targets;
+  return routes;
 }
 
-/** The filter that finds the records `dualWriteTargets` keeps. */
-export const DUAL_WRITING_FILTER = { phase: { $in: [...DUAL_WRITING] } } as const;
+/** The filter that finds the records `reindexRoutes` keeps. */
+export const RUNNING_FILTER = { phase: { $in: [...RUNNING] } } as const;

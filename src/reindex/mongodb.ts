@@ -10,15 +10,18 @@
 //    to the new collection too, first (dual-write.ts); waiting twice that long means every change
 //    written from then on reaches it.
 // 2. Backfill from a Postgres snapshot exactly as resync does (resync.ts), saving the cursor.
-// 3. Verify the new collection against Postgres, rename it over the live one (dropTarget), record
-//    the switch, drop the marker index.
-// 4. Wait two discovery intervals (every instance stopped writing to the new name by then), then
-//    drop the collection a late copy may have re-created under the new name.
+// 3. Verify the new collection against Postgres. Pause the collection's writes (the record's phase
+//    pausing: instances hold them back and retry) for two discovery intervals, so that no write
+//    meets the rename, nor goes to the new name after it; rename the new collection over the live
+//    one (dropTarget); record the switch (writes resume, to the live name alone); drop the marker.
+// 4. Wait two discovery intervals, then drop a collection that a batch slower than that may have
+//    re-created under the new name.
 //
 // A rerun finds the record and goes on: a backfill after the last row it saved, from a new
 // snapshot (the rows before were written from the first one, every change since by the dual
-// write); a verify with the marker index already on the live collection was renamed and only
-// records the switch.
+// write); a pause with the marker index already on the live collection was renamed and only
+// records the switch. A reindex killed while pausing leaves the collection's writes paused (the
+// service retries them; /readyz names the partition after PIPELINE_STALL_TIMEOUT_MS) until a rerun.
 import type { Db } from 'mongodb';
 import type pg from 'pg';
 import { ReindexError } from '../errors.js';
@@ -199,9 +202,21 @@ export async function reindexMongo(
   }
 
   if (state.phase === 'verify') {
+    await verifyShadow(client, db, route, shadow, options);
+    state = { ...state, phase: 'pausing', pausedAtMs: Date.now() };
+    await save(db, state);
+  }
+
+  if (state.phase === 'pausing') {
     // The marker on the live name: the rename happened, the crash came before it was recorded.
     if (!(await hasMarker(db, live))) {
-      await verifyShadow(client, db, route, shadow, options);
+      const left = (state.pausedAtMs ?? Date.now()) + 2 * options.discoveryMs - Date.now();
+      if (left > 0) {
+        status(
+          `pausing the writes to ${live} for ${Math.ceil(left / 1000)}s, until no instance writes to it`,
+        );
+        await sleep(left);
+      }
       await db.admin().command({
         renameCollection: `${db.databaseName}.${shadow}`,
         to: `${db.databaseName}.${live}`,
@@ -210,7 +225,7 @@ export async function reindexMongo(
     }
     state = { ...state, phase: 'switched', switchedAtMs: Date.now() };
     await save(db, state);
-    status(`${live} is now the rebuilt collection`);
+    status(`${live} is now the rebuilt collection; writes resume`);
   }
 
   await finish(db, state, options);

@@ -1,19 +1,26 @@
 // While `reindex --sink mongodb` builds a collection's replacement (src/reindex/mongodb.ts), every
 // instance writes each change to it as well. The running reindexes are read from the control
 // collection at most once per MONGODB_REINDEX_DISCOVERY_MS, before a batch (never in the
-// background), so an instance writes to a new collection at most one interval after it appeared.
+// background), so an instance follows a reindex's phase at most one interval late.
 //
-// The whole batch goes to the new collection FIRST, then to the live name. The reindex renames the
-// new collection over the live one at some instant: a batch that straddles it wrote the new
-// collection before, and its live-name write lands in the renamed collection, so nothing is lost.
-// In the other order the live-name write could go to the old collection just before the rename
-// drops it, and the copy after the rename to a collection of the old name nobody reads any more.
-// That late copy re-creates a stray collection under the new name: the reindex drops it once every
-// instance stopped writing to it (two discovery intervals after the switch).
+// The whole batch goes to the new collection FIRST, then to the live name. Before the rename the
+// reindex pauses the collection's writes (they fail as transient and are retried, looking the
+// phase up again each time) for two discovery intervals, and resumes them after it: no write meets
+// the rename, and none goes to the new name after it. A batch that still straddles the rename
+// (one slower than two intervals) wrote the new collection before it, and its live-name write
+// lands in the renamed collection: nothing is lost. In the other order the live-name write could
+// reach the old collection just before the rename drops it, and the copy only a stray collection
+// under the new name after it (which the reindex drops; on mongo-java-server such a write even
+// corrupts the live collection's indexes, docs/mongodb-stand-in.md).
 import type { Db } from 'mongodb';
 import type { Logger } from 'pino';
-import type { CdcFanoutError } from '../../errors.js';
-import { DUAL_WRITING_FILTER, REINDEX_COLLECTION, dualWriteTargets } from '../../reindex/mongodb-state.js';
+import { TransientSinkError, type CdcFanoutError } from '../../errors.js';
+import {
+  REINDEX_COLLECTION,
+  RUNNING_FILTER,
+  reindexRoutes,
+  type ReindexRoute,
+} from '../../reindex/mongodb-state.js';
 import type { Document } from '../../router/document.js';
 import { combineResults } from '../elasticsearch/aliases.js';
 import type { Sink, SinkOp, SinkOpResult, TruncateMark, UpsertOp } from '../sink.js';
@@ -48,9 +55,9 @@ export function completeFromLive(op: UpsertOp, live: StoredFields | undefined): 
 
 export class DualWriteMongoSink implements Sink {
   readonly name = 'mongodb' as const;
-  /** The running reindexes (shadow by live collection) as last looked up, and when. */
-  private known: { readonly targets: ReadonlyMap<string, string>; readonly atMs: number } | null = null;
-  private lookup: Promise<ReadonlyMap<string, string>> | null = null;
+  /** The running reindexes (by live collection) as last looked up, and when. */
+  private known: { readonly targets: ReadonlyMap<string, ReindexRoute>; readonly atMs: number } | null = null;
+  private lookup: Promise<ReadonlyMap<string, ReindexRoute>> | null = null;
 
   constructor(
     private readonly inner: Sink,
@@ -76,20 +83,27 @@ export class DualWriteMongoSink implements Sink {
 
   /** A reindex's new collection is truncated too (first): its backfill may have copied rows from before. */
   async truncate(target: string, mark: TruncateMark): Promise<void> {
-    const shadow = (await this.reindexes()).get(target);
-    if (shadow !== undefined) await this.inner.truncate(shadow, mark);
+    const route = (await this.reindexes()).get(target);
+    if (route?.paused) throw this.paused(target);
+    if (route !== undefined) await this.inner.truncate(route.shadow, mark);
     await this.inner.truncate(target, mark);
   }
 
   async write(ops: readonly SinkOp[]): Promise<SinkOpResult[]> {
+    const results: SinkOpResult[] = new Array(ops.length);
     const copyOf: number[] = [];
+    const pending: number[] = [];
     let copies: SinkOp[];
     try {
       const targets = await this.reindexes();
       ops.forEach((op, index) => {
-        if (targets.has(op.target)) copyOf.push(index);
+        const route = targets.get(op.target);
+        if (route?.paused) results[index] = { status: 'failed', error: this.paused(op.target) };
+        else {
+          pending.push(index);
+          if (route) copyOf.push(index);
+        }
       });
-      if (copyOf.length === 0) return this.inner.write(ops);
       copies = await this.copiesOf(
         copyOf.map((index) => ops[index]!),
         targets,
@@ -98,16 +112,28 @@ export class DualWriteMongoSink implements Sink {
       const failure: SinkOpResult = { status: 'failed', error: classifyRequestError(error) };
       return ops.map(() => failure);
     }
-    const copyResults = await this.inner.write(copies);
-    const results = await this.inner.write(ops);
+    const copyResults = copies.length > 0 ? await this.inner.write(copies) : [];
+    const written = pending.length > 0 ? await this.inner.write(pending.map((index) => ops[index]!)) : [];
+    pending.forEach((index, position) => (results[index] = written[position]!));
     copyOf.forEach((of, position) => {
       results[of] = combineResults(results[of]!, copyResults[position]!);
     });
     return results;
   }
 
+  /** A write held back while a reindex renames its collection; the next attempt looks again. */
+  private paused(collection: string): CdcFanoutError {
+    this.known = null;
+    return new TransientSinkError(
+      `mongodb: writes to ${collection} are paused while a reindex switches it; retried until it is done`,
+    );
+  }
+
   /** Each operation aimed at its reindex's new collection, partial updates completed from the live one. */
-  private async copiesOf(ops: readonly SinkOp[], targets: ReadonlyMap<string, string>): Promise<SinkOp[]> {
+  private async copiesOf(
+    ops: readonly SinkOp[],
+    targets: ReadonlyMap<string, ReindexRoute>,
+  ): Promise<SinkOp[]> {
     const partial = new Map<string, string[]>();
     for (const op of ops) {
       if (op.kind === 'upsert' && op.unchangedColumns.length > 0)
@@ -122,38 +148,38 @@ export class DualWriteMongoSink implements Sink {
       live.set(target, new Map(found.map((doc) => [doc._id, doc])));
     }
     return ops.map((op) => {
-      const copy = { ...op, target: targets.get(op.target)! };
+      const copy = { ...op, target: targets.get(op.target)!.shadow };
       return copy.kind === 'upsert' ? completeFromLive(copy, live.get(op.target)?.get(op.id)) : copy;
     });
   }
 
   /** The running reindexes, looked up again once the last lookup is older than the discovery interval. */
-  private async reindexes(): Promise<ReadonlyMap<string, string>> {
+  private async reindexes(): Promise<ReadonlyMap<string, ReindexRoute>> {
     const known = this.known;
     if (known && Date.now() - known.atMs < this.options.discoveryMs) return known.targets;
     this.lookup ??= this.lookUp().finally(() => (this.lookup = null));
     return this.lookup;
   }
 
-  private async lookUp(): Promise<ReadonlyMap<string, string>> {
+  private async lookUp(): Promise<ReadonlyMap<string, ReindexRoute>> {
     const startedAt = Date.now();
     let records: unknown[];
     try {
-      records = await this.db.collection(REINDEX_COLLECTION).find(DUAL_WRITING_FILTER).toArray();
+      records = await this.db.collection(REINDEX_COLLECTION).find(RUNNING_FILTER).toArray();
     } catch (error) {
       throw classifyRequestError(error) as CdcFanoutError;
     }
-    const targets = dualWriteTargets(records);
-    const before = this.known?.targets ?? new Map<string, string>();
-    for (const [collection, shadow] of before) {
-      if (targets.get(collection) !== shadow)
+    const targets = reindexRoutes(records);
+    const before = this.known?.targets ?? new Map<string, ReindexRoute>();
+    for (const [collection, { shadow }] of before) {
+      if (targets.get(collection)?.shadow !== shadow)
         this.options.logger.info(
           { collection, shadow },
           'mongodb reindex ended: written to the collection alone',
         );
     }
-    for (const [collection, shadow] of targets) {
-      if (before.get(collection) !== shadow)
+    for (const [collection, { shadow }] of targets) {
+      if (before.get(collection)?.shadow !== shadow)
         this.options.logger.info(
           { collection, shadow },
           'mongodb reindex found: written to both, the new collection first',

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
-  dualWriteTargets,
   nextShadowVersion,
   parseState,
+  reindexRoutes,
   shadowName,
   type MongoReindexState,
 } from '../../../src/reindex/mongodb-state.js';
@@ -19,7 +19,14 @@ describe('MongoDB reindex state', () => {
 
   test('a record round-trips, cursor and counts included', () => {
     assert.deepEqual(parseState({ ...state }), state);
-    const later = { ...state, phase: 'switched', switchedAtMs: 5, backfilledRows: 10, cursor: ['7', 'a,b'] };
+    const later = {
+      ...state,
+      phase: 'switched',
+      pausedAtMs: 4,
+      switchedAtMs: 5,
+      backfilledRows: 10,
+      cursor: ['7', 'a,b'],
+    };
     assert.deepEqual(parseState(later), later);
   });
 
@@ -31,18 +38,19 @@ describe('MongoDB reindex state', () => {
     assert.deepEqual(parseState({ ...state, cursor: [] }), state);
   });
 
-  test('instances write to the shadow during backfill and verify only', () => {
-    const records = (['backfill', 'verify', 'switched', 'done'] as const).map((phase, at) => ({
+  test('instances write to the shadow during backfill and verify, hold back while pausing', () => {
+    const records = (['backfill', 'verify', 'pausing', 'switched', 'done'] as const).map((phase, at) => ({
       ...state,
       _id: `s.t${at}`,
       shadow: `s.t${at}_v1`,
       phase,
     }));
     assert.deepEqual(
-      dualWriteTargets([...records, { _id: 'broken' }]),
+      reindexRoutes([...records, { _id: 'broken' }]),
       new Map([
-        ['s.t0', 's.t0_v1'],
-        ['s.t1', 's.t1_v1'],
+        ['s.t0', { shadow: 's.t0_v1', paused: false }],
+        ['s.t1', { shadow: 's.t1_v1', paused: false }],
+        ['s.t2', { shadow: 's.t2_v1', paused: true }],
       ]),
     );
   });

@@ -85,6 +85,29 @@ describe('MongoDB dual write during a reindex', () => {
     assert.deepEqual(calls, [['s.a/1']]);
   });
 
+  test('while the switch pauses a collection, its writes fail as transient and nothing is written', async () => {
+    const { sink, calls } = recordingSink();
+    const pausing = [{ ...reindexing[0], phase: 'pausing' }];
+    const results = await new DualWriteMongoSink(sink, fakeDb(pausing), options).write([
+      upsert('s.a', '1', {}),
+      upsert('s.b', '2', {}),
+    ]);
+    assert.deepEqual(calls, [['s.b/2']]);
+    assert.equal(results[0]!.status, 'failed');
+    assert.ok(results[0]!.status === 'failed' && results[0]!.error.retriable);
+    assert.deepEqual(results[1], { status: 'written' });
+  });
+
+  test('a paused write looks the reindex up again at once: it resumes as soon as the switch is recorded', async () => {
+    const { sink, calls } = recordingSink();
+    const records: unknown[] = [{ ...reindexing[0], phase: 'pausing' }];
+    const dual = new DualWriteMongoSink(sink, fakeDb(records), options);
+    assert.equal((await dual.write([upsert('s.a', '1', {})]))[0]!.status, 'failed');
+    records[0] = { ...reindexing[0], phase: 'switched' };
+    assert.deepEqual(await dual.write([upsert('s.a', '1', {})]), [{ status: 'written' }]);
+    assert.deepEqual(calls, [['s.a/1']]);
+  });
+
   test('a truncate empties the new collection first, then the live one', async () => {
     const { sink, calls } = recordingSink();
     await new DualWriteMongoSink(sink, fakeDb(reindexing), options).truncate('s.a', {
