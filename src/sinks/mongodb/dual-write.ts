@@ -14,7 +14,7 @@
 // corrupts the live collection's indexes, docs/mongodb-stand-in.md).
 import type { Db } from 'mongodb';
 import type { Logger } from 'pino';
-import { TransientSinkError, type CdcFanoutError } from '../../errors.js';
+import { CdcFanoutError, TransientSinkError } from '../../errors.js';
 import {
   REINDEX_COLLECTION,
   RUNNING_FILTER,
@@ -109,7 +109,10 @@ export class DualWriteMongoSink implements Sink {
         targets,
       );
     } catch (error) {
-      const failure: SinkOpResult = { status: 'failed', error: classifyRequestError(error) };
+      const failure: SinkOpResult = {
+        status: 'failed',
+        error: error instanceof CdcFanoutError ? error : classifyRequestError(error),
+      };
       return ops.map(() => failure);
     }
     const copyResults = copies.length > 0 ? await this.inner.write(copies) : [];
@@ -167,7 +170,7 @@ export class DualWriteMongoSink implements Sink {
     try {
       records = await this.db.collection(REINDEX_COLLECTION).find(RUNNING_FILTER).toArray();
     } catch (error) {
-      throw classifyRequestError(error) as CdcFanoutError;
+      throw classifyRequestError(error);
     }
     const targets = reindexRoutes(records);
     const before = this.known?.targets ?? new Map<string, ReindexRoute>();
