@@ -6,7 +6,7 @@
 //   tsx bench/run.ts [--smoke] [--source isolated|shared] [--backlog N] [--skip a,b] [--peers]
 //                    [--out DIR] [--drop-source] [--sinks elasticsearch,mongodb] [--compiled]
 //   --compiled runs the service from dist/ (npm run build first), as the image does, not through tsx.
-//   phases for --skip: raw, catchup, recovery, avro, steady, peers, profile, clients, chart
+//   phases for --skip: raw, catchup, recovery, avro, steady, peers, profile, clients, reindex, chart
 //   avro (Avro against JSON) needs --source shared and the stack's registry (stack/up.sh registry).
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
@@ -33,6 +33,7 @@ import { discoverPeers, runPeer } from './lib/peers.js';
 import { loadAverage } from './lib/proc.js';
 import { summariseProfile, type CpuProfile } from './lib/profile.js';
 import { histogramBuckets, sumOf } from './lib/prom.js';
+import { largestTable, rebuildStep, type RebuildStep } from './lib/rebuild.js';
 import { loadSampleRows, rawElasticsearch, rawMongo, rawTargets } from './lib/raw-sinks.js';
 import {
   computeRatios,
@@ -68,6 +69,7 @@ const PHASES = [
   'peers',
   'profile',
   'clients',
+  'reindex',
   'chart',
 ] as const;
 type Phase = (typeof PHASES)[number];
@@ -356,7 +358,9 @@ async function main(): Promise<number> {
     );
   }
   if (sinks.length === 0) throw new Error('neither sink answers');
-  results.versions = await describeVersions({ es, mongo: sinks.includes('mongodb') ? mongo : null, pg });
+  const versions = await describeVersions({ es, mongo: sinks.includes('mongodb') ? mongo : null, pg });
+  // A merged run for some sinks keeps the versions the earlier run read from all of them.
+  results.versions = merge ? { ...versions, ...results.versions } : versions;
   let exitCode = 0;
   try {
     // The backlog first: the raw phase builds its documents from the rows it leaves in Postgres.
@@ -784,6 +788,55 @@ async function main(): Promise<number> {
         await admin.deleteGroups(clientGroups(runId)).catch(() => undefined);
       }
       await save();
+    }
+
+    if (settings.phases.has('reindex')) {
+      const rebuildIds = runIds('rebuild');
+      try {
+        const table = await largestTable(pg);
+        const discoveryMs = 5000;
+        const env = {
+          ...serviceEnv(source, rebuildIds, sinks),
+          ELASTICSEARCH_REINDEX_DISCOVERY_MS: String(discoveryMs),
+          MONGODB_REINDEX_DISCOVERY_MS: String(discoveryMs),
+        };
+        // A run for some sinks keeps the figures an earlier run measured for the others.
+        const earlier = results.rebuild?.table === table.table ? results.rebuild : null;
+        const at = new Date().toISOString();
+        results.rebuild = {
+          table: table.table,
+          rows: table.rows,
+          discoveryMs,
+          steps: (earlier?.steps ?? []).filter((step) => !sinks.includes(step.sink)),
+          notes: [
+            ...(earlier?.notes ?? []),
+            `${sinks.join(' and ')}: measured ${at}${merge ? ', in a separate run merged into these results' : ''} (load ${formatLoad(await loadAverage())} at its start).`,
+          ],
+        };
+        await log(`reindex: ${table.table} (${formatNumber(table.rows)} rows), resync then reindex`);
+        const plan: Array<Pick<RebuildStep, 'command' | 'into'>> = [
+          { command: 'resync', into: 'empty' },
+          { command: 'resync', into: 'written' },
+          { command: 'reindex', into: 'written' },
+        ];
+        for (const sink of sinks) {
+          for (const step of plan) {
+            const done = await rebuildStep({ sink, ...step }, table, env);
+            results.rebuild.steps.push(done);
+            await log(
+              `reindex: ${sink} ${step.command} into ${step.into} ${done.seconds.toFixed(1)} s${done.exitCode === 0 ? `, ${formatNumber(done.rowsPerSecond)} rows/s` : `, exit ${done.exitCode}: ${done.output.join(' / ')}`}`,
+            );
+            await save();
+          }
+        }
+      } catch (error) {
+        results.rebuildError = error instanceof Error ? (error.stack ?? error.message) : String(error);
+        exitCode = 1;
+        await log(`reindex failed: ${results.rebuildError}`);
+      } finally {
+        await removeRunArtifacts(rebuildIds, admin, es, sinks.includes('mongodb') ? mongo : null);
+        await save();
+      }
     }
 
     if (settings.phases.has('chart')) {

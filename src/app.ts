@@ -16,6 +16,7 @@ import { RegistryClient } from './registry/client.js';
 import { WriterSchemaCache } from './registry/writer-schemas.js';
 import { Router, tableTopicPattern } from './router/router.js';
 import { ElasticsearchSink, createElasticsearchClient } from './sinks/elasticsearch/sink.js';
+import { DualWriteMongoSink } from './sinks/mongodb/dual-write.js';
 import { MongoSink, createMongoClient } from './sinks/mongodb/sink.js';
 import type { Sink } from './sinks/sink.js';
 
@@ -35,10 +36,13 @@ export function createSink(name: SinkName, config: Config, logger: Logger): Sink
       const options = { ...config.elasticsearch, logger };
       return new ElasticsearchSink(createElasticsearchClient(options), options);
     }
-    return new MongoSink(createMongoClient(config.mongodb.url, config.mongodb.requestTimeoutMs), {
-      ...config.mongodb,
-      logger,
-    });
+    const client = createMongoClient(config.mongodb.url, config.mongodb.requestTimeoutMs);
+    // Writes to the collection a running `reindex --sink mongodb` builds as well (dual-write.ts).
+    return new DualWriteMongoSink(
+      new MongoSink(client, { ...config.mongodb, logger }),
+      client.db(config.mongodb.database),
+      { discoveryMs: config.mongodb.reindexDiscoveryMs, logger },
+    );
   } catch (error) {
     // The driver checks more than the schema can (its options, its host syntax).
     throw new ConfigError(`invalid configuration:\n${SINK_URL_VARIABLE[name]}: ${errorMessage(error)}`);

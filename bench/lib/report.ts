@@ -8,6 +8,7 @@ import type { PeerOutcome } from './peers.js';
 import type { ProfileSummary } from './profile.js';
 import type { Quantile } from './prom.js';
 import type { RawSinkResult } from './raw-sinks.js';
+import type { RebuildComparison } from './rebuild.js';
 import type { GenerateRun } from './source.js';
 
 export interface Results {
@@ -50,6 +51,9 @@ export interface Results {
     load: number[];
   } | null;
   kafkaClients: { report: KafkaClientsReport | null; error: string | null; load: number[] } | null;
+  /** resync and reindex of the backlog's largest table (phase reindex). */
+  rebuild?: RebuildComparison | null;
+  rebuildError?: string | null;
   chart: { ok: boolean; error: string | null } | null;
   notes: string[];
   ratios: Array<{ name: string; value: number | null; detail: string }>;
@@ -162,7 +166,75 @@ export function computeRatios(results: Results): Results['ratios'] {
         : `not available: ${client.note.split('\n')[0]}`,
     });
   }
+  for (const sink of new Set((results.rebuild?.steps ?? []).map((step) => step.sink))) {
+    const steps = results.rebuild!.steps.filter((step) => step.sink === sink && step.exitCode === 0);
+    const resync = steps.find((step) => step.command === 'resync' && step.into === 'written');
+    const reindex = steps.find((step) => step.command === 'reindex');
+    if (!resync || !reindex) continue;
+    ratios.push({
+      name: `reindex / resync time (${sink})`,
+      value: reindex.seconds / resync.seconds,
+      detail: `${reindex.seconds.toFixed(1)} s ÷ ${resync.seconds.toFixed(1)} s for ${formatNumber(reindex.rows)} rows`,
+    });
+  }
   return ratios;
+}
+
+const REBUILD_STEP_NAMES = {
+  'resync empty': 'resync into an empty target',
+  'resync written': 'resync over the written documents',
+  'reindex written': 'reindex (new index/collection, switch)',
+  'reindex empty': 'reindex',
+} as const;
+
+/**
+ * Discovery intervals a reindex waits: two before its backfill; for MongoDB two more with the
+ * writes paused before the rename and two after it.
+ */
+export function discoveryWaits(sink: string): number {
+  return sink === 'mongodb' ? 6 : 2;
+}
+
+function renderRebuild(out: string[], results: Results): void {
+  const r = results.rebuild;
+  if (!r && !results.rebuildError) return;
+  out.push('## 7. Rebuilding a table: resync and reindex');
+  out.push('');
+  if (results.rebuildError) out.push(`Failed: ${results.rebuildError}`);
+  if (r) {
+    out.push(
+      `The backlog's largest table, \`${r.table}\` (${formatNumber(r.rows)} rows), rebuilt by the commands a user runs (\`cdc-fanout resync|reindex --table ${r.table} --sink S\`, each a fresh process, start-up included), into the run's own index prefix and Mongo database, with no service running. First a resync fills the empty target, then a resync over those documents (its usual case: a repair) and a reindex (\`--grace 0\`) that builds a new index or collection and switches readers to it. The reindex waits twice the discovery interval (ELASTICSEARCH_/MONGODB_REINDEX_DISCOVERY_MS, ${formatNumber(r.discoveryMs)} ms here) for running services to write to the new target before its backfill, and the MongoDB one twice more with the writes paused before the rename and twice after it; those waits are in its time, and left out of the last rows/s column.`,
+    );
+    out.push('');
+    out.push(
+      markdownTable(
+        [
+          'sink',
+          'command',
+          'rows',
+          'seconds',
+          'rows/s',
+          'rows/s without the discovery waits',
+          'exit',
+          'load start → end',
+        ],
+        r.steps.map((step) => [
+          step.sink,
+          REBUILD_STEP_NAMES[`${step.command} ${step.into}`],
+          formatNumber(step.rows),
+          step.seconds.toFixed(1),
+          step.exitCode === 0 ? `**${formatNumber(step.rowsPerSecond)}**` : '–',
+          step.exitCode === 0 && step.command === 'reindex'
+            ? formatNumber(step.rows / (step.seconds - (discoveryWaits(step.sink) * r.discoveryMs) / 1000))
+            : '',
+          step.exitCode === 0 ? '0' : `${String(step.exitCode)}: ${step.output.join(' / ')}`,
+          `${formatLoad(step.load.start)} → ${formatLoad(step.load.end)}`,
+        ]),
+      ),
+    );
+    for (const note of r.notes) out.push('', note);
+  }
+  out.push('');
 }
 
 /** A catch-up's per-sink and process tables (catch-up and recovery share them). */
@@ -606,6 +678,8 @@ export function renderMarkdown(results: Results): string {
     out.push('```');
   }
   out.push('');
+
+  renderRebuild(out, results);
 
   if (results.notes.length > 0) {
     out.push('## Notes');

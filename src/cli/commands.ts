@@ -55,25 +55,30 @@ export const COMMANDS = {
   },
   reindex: {
     summary:
-      "rebuild a table's Elasticsearch index into a new one while the service runs, then move the alias to it",
+      "rebuild a table's Elasticsearch index (or MongoDB collection) into a new one while the service runs, then switch readers to it",
     flags: {
       table: { type: 'string', value: 'S.T', doc: 'the table to reindex (required)' },
       index: {
         type: 'string',
         value: 'NAME',
-        doc: 'which of its indices, when TABLES writes the table to several (required then)',
+        doc: 'which of its Elasticsearch indices, when TABLES writes the table to several (required then)',
+      },
+      collection: {
+        type: 'string',
+        value: 'NAME',
+        doc: 'which of its MongoDB collections, when TABLES writes the table to several (required then)',
       },
       sink: {
         type: 'string',
         multiple: true,
         value: 'SINK',
-        doc: 'elasticsearch (mongodb is not supported yet); default: elasticsearch if in SINKS',
+        doc: 'elasticsearch or mongodb (repeatable); default: SINKS',
       },
       grace: {
         type: 'string',
         default: '60s',
         value: 'D',
-        doc: 'how long the old index is kept after the switch, e.g. 60s, 10m; 0 deletes it at once',
+        doc: 'how long the old Elasticsearch index is kept after the switch, e.g. 60s, 10m; 0 deletes it at once (MongoDB: the rename drops the old collection)',
       },
     },
   },

@@ -55,7 +55,12 @@ export interface Config {
     readonly gcDeletes: string;
     readonly reindexDiscoveryMs: number;
   };
-  readonly mongodb: { readonly url: string; readonly database: string; readonly requestTimeoutMs: number };
+  readonly mongodb: {
+    readonly url: string;
+    readonly database: string;
+    readonly requestTimeoutMs: number;
+    readonly reindexDiscoveryMs: number;
+  };
   readonly postgres: { readonly url: string };
   readonly defaults: { readonly decimal: DecimalMode; readonly truncate: TruncateMode };
   readonly tables: TableOverrides;

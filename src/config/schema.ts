@@ -365,6 +365,12 @@ export const schema = {
       default: 86400000,
       env: 'MONGODB_TOMBSTONE_TTL_MS',
     },
+    reindexDiscoveryMs: {
+      doc: 'How often the sink looks for a running `reindex --sink mongodb` (a record in the collection "_cdc_fanout_reindexes") to write each change to its new collection as well. `reindex` waits twice this long before it backfills, and again after the switch before it drops the new name: give the service and the command the same value.',
+      format: 'duration-ms',
+      default: 5000,
+      env: 'MONGODB_REINDEX_DISCOVERY_MS',
+    },
   },
   postgres: {
     url: {

@@ -192,7 +192,17 @@ describe('one table to several targets (TABLES targets)', { timeout: 300_000 }, 
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /--index .*-nowhere: .* is not written there/);
 
-    const reindex = await cli('reindex', '--table', table, '--index', slim, '--grace', '0');
+    const reindex = await cli(
+      'reindex',
+      '--table',
+      table,
+      '--sink',
+      'elasticsearch',
+      '--index',
+      slim,
+      '--grace',
+      '0',
+    );
     assert.equal(reindex.code, 0, `${reindex.stdout}\n${reindex.stderr}`);
     const { es } = stores;
     const fronted = Object.keys(await es.indices.getAlias({ name: slim }));

@@ -92,3 +92,92 @@ describe('bench report: Avro against JSON', () => {
     assert.ok(!computeRatios(resultsWith(null)).some((ratio) => ratio.name.startsWith('Avro')));
   });
 });
+
+describe('bench report: resync and reindex of the largest table', () => {
+  const step = (
+    sink: 'elasticsearch' | 'mongodb',
+    command: 'resync' | 'reindex',
+    into: 'empty' | 'written',
+    seconds: number,
+    exitCode = 0,
+  ) => ({
+    sink,
+    command,
+    into,
+    rows: 60_000,
+    seconds,
+    rowsPerSecond: exitCode === 0 ? 60_000 / seconds : 0,
+    exitCode,
+    output: exitCode === 0 ? ['done'] : ['reindex --sink mongodb is not supported yet'],
+    load: { start: [1.5, 1, 1], end: [2.5, 2, 2] },
+  });
+  const rebuild: Results['rebuild'] = {
+    table: 'inventory.orders',
+    rows: 60_000,
+    discoveryMs: 5000,
+    steps: [
+      step('elasticsearch', 'resync', 'empty', 12),
+      step('elasticsearch', 'resync', 'written', 10),
+      step('elasticsearch', 'reindex', 'written', 25),
+      step('mongodb', 'resync', 'empty', 30),
+      step('mongodb', 'resync', 'written', 40),
+      step('mongodb', 'reindex', 'written', 1, 2),
+    ],
+    notes: ['Measured in a separate run.'],
+  };
+  const withRebuild = (value: Results['rebuild']) => ({ ...resultsWith(null), rebuild: value });
+
+  it('divides reindex by resync over written documents, for a sink where both succeeded', () => {
+    const ratios = computeRatios(withRebuild(rebuild));
+    const byName = new Map(ratios.map((ratio) => [ratio.name, ratio.value]));
+    assert.equal(byName.get('reindex / resync time (elasticsearch)'), 2.5);
+    assert.ok(!byName.has('reindex / resync time (mongodb)'), 'a failed reindex gives no ratio');
+  });
+
+  it('renders one row per command with rows/s and its load, and why a command failed', () => {
+    const markdown = renderMarkdown(withRebuild(rebuild));
+    const section = markdown.slice(markdown.indexOf('## 7. Rebuilding a table'));
+    assert.ok(section.startsWith('## 7.'), 'section 7 is rendered');
+    assert.match(section, /`inventory\.orders` \(60,000 rows\)/);
+    const cells = section
+      .split('\n')
+      .filter((line) => /^\| (elasticsearch|mongodb) /.test(line))
+      .map((line) =>
+        line
+          .split('|')
+          .slice(1, -1)
+          .map((cell) => cell.trim()),
+      );
+    assert.equal(cells.length, 6);
+    assert.deepEqual(cells[1], [
+      'elasticsearch',
+      'resync over the written documents',
+      '60,000',
+      '10.0',
+      '**6,000**',
+      '',
+      '0',
+      '1.50 / 1.00 / 1.00 → 2.50 / 2.00 / 2.00',
+    ]);
+    // 25 s less twice the 5 s discovery interval.
+    assert.deepEqual(cells[2]!.slice(3, 7), ['25.0', '**2,400**', '4,000', '0']);
+    assert.deepEqual(cells[5]!.slice(4, 7), ['–', '', '2: reindex --sink mongodb is not supported yet']);
+    // A MongoDB reindex also waits twice before the rename (writes paused) and twice after it.
+    const mongo = renderMarkdown(
+      withRebuild({ ...rebuild!, steps: [step('mongodb', 'reindex', 'written', 40)] }),
+    );
+    const row = mongo.split('\n').find((line) => line.startsWith('| mongodb '))!;
+    assert.deepEqual(
+      row
+        .split('|')
+        .slice(4, 7)
+        .map((cell) => cell.trim()),
+      ['40.0', '**1,500**', '6,000'],
+    );
+    assert.ok(section.includes('\nMeasured in a separate run.\n'), 'the notes follow the table');
+  });
+
+  it('leaves the section out when the phase did not run', () => {
+    assert.ok(!renderMarkdown(resultsWith(null)).includes('## 7.'));
+  });
+});
