@@ -54,7 +54,12 @@ export interface Config {
     readonly gcDeletes: string;
     readonly reindexDiscoveryMs: number;
   };
-  readonly mongodb: { readonly url: string; readonly database: string; readonly requestTimeoutMs: number };
+  readonly mongodb: {
+    readonly url: string;
+    readonly database: string;
+    readonly requestTimeoutMs: number;
+    readonly positionCacheEntries: number;
+  };
   readonly postgres: { readonly url: string };
   readonly defaults: { readonly decimal: DecimalMode; readonly truncate: TruncateMode };
   readonly tables: TableOverrides;

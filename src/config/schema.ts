@@ -48,6 +48,13 @@ convict.addFormats({
         throw new Error('must be a whole number from 1 to 10000');
     },
   },
+  'entry-count': {
+    coerce: digitsOnly,
+    validate: (value: unknown) => {
+      if (!Number.isSafeInteger(value) || (value as number) < 0 || (value as number) > 10_000_000)
+        throw new Error('must be a whole number from 0 to 10000000');
+    },
+  },
   'byte-count': {
     coerce: digitsOnly,
     validate: (value: unknown) => {
@@ -364,6 +371,12 @@ export const schema = {
       format: 'duration-ms',
       default: 86400000,
       env: 'MONGODB_TOMBSTONE_TTL_MS',
+    },
+    positionCacheEntries: {
+      doc: 'Stored positions the sink remembers per collection (those it last wrote or read), so that a write can name the stored position without reading it first: one round trip per batch instead of two. About 85 bytes each with short ids; the least recent are forgotten first. A wrong one (another instance, resync) costs a read, never a wrong write. 0 reads before every write.',
+      format: 'entry-count',
+      default: 100000,
+      env: 'MONGODB_POSITION_CACHE_ENTRIES',
     },
   },
   postgres: {
