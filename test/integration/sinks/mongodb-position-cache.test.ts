@@ -45,7 +45,8 @@ const remove = (target: string, id: string, position: bigint): SinkOp => ({
   event: {} as RowChange,
 });
 const statuses = (results: SinkOpResult[]) => results.map((result) => result.status);
-const stored = (target: string, id: string) => db.collection<{ _id: string }>(target).findOne({ _id: id });
+const stored = (target: string, id: string) =>
+  db.collection<{ _id: string } & Record<string, unknown>>(target).findOne({ _id: id });
 
 before(async () => {
   client = await mongodb();
