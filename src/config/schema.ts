@@ -55,6 +55,16 @@ convict.addFormats({
         throw new Error('must be a whole number from 0 to 10000000');
     },
   },
+  'byte-count-or-inherit': {
+    coerce: digitsOnly,
+    validate: (value: unknown) => {
+      const bytes = value as number;
+      if (!Number.isSafeInteger(bytes) || (bytes !== 0 && (bytes < 1024 || bytes > 2 ** 30)))
+        throw new Error(
+          'must be a whole number of bytes (digits only): 0 (the KAFKA_ setting) or from 1024 to 1073741824',
+        );
+    },
+  },
   'byte-count': {
     coerce: digitsOnly,
     validate: (value: unknown) => {
@@ -345,6 +355,18 @@ export const schema = {
       default: 5000,
       env: 'ELASTICSEARCH_REINDEX_DISCOVERY_MS',
     },
+    fetchMaxBytes: {
+      doc: 'KAFKA_MAX_BYTES for the consumer of the Elasticsearch sink only; 0 takes KAFKA_MAX_BYTES.',
+      format: 'byte-count-or-inherit',
+      default: 0,
+      env: 'ELASTICSEARCH_FETCH_MAX_BYTES',
+    },
+    fetchMaxBytesPerPartition: {
+      doc: 'KAFKA_MAX_BYTES_PER_PARTITION for the consumer of the Elasticsearch sink only (about one batch per partition); 0 takes KAFKA_MAX_BYTES_PER_PARTITION.',
+      format: 'byte-count-or-inherit',
+      default: 0,
+      env: 'ELASTICSEARCH_FETCH_MAX_BYTES_PER_PARTITION',
+    },
   },
   mongodb: {
     url: {
@@ -377,6 +399,18 @@ export const schema = {
       format: 'entry-count',
       default: 100000,
       env: 'MONGODB_POSITION_CACHE_ENTRIES',
+    },
+    fetchMaxBytes: {
+      doc: 'KAFKA_MAX_BYTES for the consumer of the MongoDB sink only; 0 takes KAFKA_MAX_BYTES.',
+      format: 'byte-count-or-inherit',
+      default: 0,
+      env: 'MONGODB_FETCH_MAX_BYTES',
+    },
+    fetchMaxBytesPerPartition: {
+      doc: 'KAFKA_MAX_BYTES_PER_PARTITION for the consumer of the MongoDB sink only (about one batch per partition); 0 takes KAFKA_MAX_BYTES_PER_PARTITION.',
+      format: 'byte-count-or-inherit',
+      default: 0,
+      env: 'MONGODB_FETCH_MAX_BYTES_PER_PARTITION',
     },
   },
   postgres: {
