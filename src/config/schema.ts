@@ -395,9 +395,9 @@ export const schema = {
       env: 'MONGODB_TOMBSTONE_TTL_MS',
     },
     positionCacheEntries: {
-      doc: 'Stored positions the sink remembers per collection (those it last wrote or read), so that a write can name the stored position without reading it first: one round trip per batch instead of two. About 85 bytes each with short ids; the least recent are forgotten first. A wrong one (another instance, resync) costs a read, never a wrong write. 0 reads before every write.',
+      doc: 'Stored positions the sink remembers per collection (those it last wrote or read), so that a write can name the stored position without reading it first: one round trip per batch instead of two. About 85 bytes each with short ids; the least recent are forgotten first. A wrong one (another instance, resync) costs a read, never a wrong write. 0 (the default) reads before every write: on the local stand-in the cache gained no throughput and cost ~40 MiB of RSS (bench/results/tuning.md); turn it on (e.g. 100000) where a round trip costs more than the memory.',
       format: 'entry-count',
-      default: 100000,
+      default: 0,
       env: 'MONGODB_POSITION_CACHE_ENTRIES',
     },
     fetchMaxBytes: {

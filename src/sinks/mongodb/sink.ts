@@ -51,8 +51,6 @@ const MAX_ATTEMPTS = 3;
 const SINGLE_WRITE_CONCURRENCY = 16;
 
 const TOMBSTONE_TTL_INDEX = '_cdc_tombstone_ttl';
-/** MONGODB_POSITION_CACHE_ENTRIES' default (src/config/schema.ts). */
-const DEFAULT_POSITION_CACHE_ENTRIES = 100_000;
 const PROBE_COLLECTION = 'cdc_fanout_probe';
 
 /**
@@ -70,7 +68,7 @@ export interface MongoSinkOptions {
   readonly logger: Logger;
   /** How long a tombstone is kept (TTL index); servers without TTL support keep them. */
   readonly tombstoneTtlMs?: number;
-  /** Stored positions remembered per collection (position-cache.ts); 0 reads before every write. */
+  /** Stored positions remembered per collection (position-cache.ts); 0 (the default) reads before every write. */
   readonly positionCacheEntries?: number;
 }
 
@@ -138,7 +136,7 @@ export class MongoSink implements Sink {
     this.db = client.db(options.database);
     this.logger = options.logger;
     this.tombstoneTtlMs = options.tombstoneTtlMs ?? 24 * 60 * 60 * 1000;
-    this.positions = new PositionCache(options.positionCacheEntries ?? DEFAULT_POSITION_CACHE_ENTRIES);
+    this.positions = new PositionCache(options.positionCacheEntries ?? 0);
   }
 
   async connect(): Promise<void> {
