@@ -4,7 +4,7 @@
 // holds no beliefs about stored positions (a restart). Prints figures; uses its own database.
 //
 //   tsx bench/mongo-sink-cost.ts [mongodb-url] [--docs 20000] [--batch 500] [--cache 100000]
-//   --cache: MONGODB_POSITION_CACHE_ENTRIES (0: read before every write, the sink before the cache).
+//   --cache: MONGODB_POSITION_CACHE_ENTRIES (0, the service default: a read before every write).
 import { parseArgs } from 'node:util';
 import { MongoClient } from 'mongodb';
 import pino from 'pino';
