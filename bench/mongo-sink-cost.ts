@@ -1,8 +1,10 @@
 // What one MongoDB sink batch costs on the client side, whatever the server: round trips per batch
 // (driver command monitoring) and CPU µs per event in this process, in steady state (every write
-// newer) and in a replay where every write is stale. Prints figures; uses its own database.
+// newer) and in a replay where every write is stale, then again from a second sink instance that
+// holds no beliefs about stored positions (a restart). Prints figures; uses its own database.
 //
-//   tsx bench/mongo-sink-cost.ts [mongodb-url] [--docs 20000] [--batch 500]
+//   tsx bench/mongo-sink-cost.ts [mongodb-url] [--docs 20000] [--batch 500] [--cache 100000]
+//   --cache: MONGODB_POSITION_CACHE_ENTRIES (0, the service default: a read before every write).
 import { parseArgs } from 'node:util';
 import { MongoClient } from 'mongodb';
 import pino from 'pino';
@@ -12,7 +14,11 @@ import type { SinkOp } from '../src/sinks/sink.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { docs: { type: 'string', default: '20000' }, batch: { type: 'string', default: '500' } },
+  options: {
+    docs: { type: 'string', default: '20000' },
+    batch: { type: 'string', default: '500' },
+    cache: { type: 'string', default: '100000' },
+  },
 });
 const url = positionals[0] ?? 'mongodb://127.0.0.1:27017/?directConnection=true';
 const DOCS = Number(values.docs);
@@ -32,7 +38,14 @@ const commands = new Map<string, number>();
 client.on('commandStarted', (event) =>
   commands.set(event.commandName, (commands.get(event.commandName) ?? 0) + 1),
 );
-const sink = new MongoSink(client, { url, database, logger: pino({ level: 'silent' }) });
+const newSink = () =>
+  new MongoSink(client, {
+    url,
+    database,
+    logger: pino({ level: 'silent' }),
+    positionCacheEntries: Number(values.cache),
+  });
+const sink = newSink();
 
 const event = {} as RowChange;
 const batchOf = (start: number, position: bigint): SinkOp[] =>
@@ -53,13 +66,13 @@ const batchOf = (start: number, position: bigint): SinkOp[] =>
     event,
   }));
 
-async function pass(label: string, position: bigint, expected: string): Promise<void> {
+async function pass(label: string, position: bigint, expected: string, writer = sink): Promise<void> {
   commands.clear();
   const cpu = process.cpuUsage();
   const started = process.hrtime.bigint();
   let batches = 0;
   for (let start = 0; start < DOCS; start += BATCH) {
-    const results = await sink.write(batchOf(start, position));
+    const results = await writer.write(batchOf(start, position));
     if (results.some((result) => result.status !== expected))
       throw new Error(
         `${label}: expected every write ${expected}, got ${JSON.stringify(results.find((r) => r.status !== expected))}`,
@@ -78,10 +91,14 @@ async function pass(label: string, position: bigint, expected: string): Promise<
 
 async function main(): Promise<void> {
   await sink.connect();
-  console.log(`${url}: ${DOCS} documents, batches of ${BATCH}`);
+  console.log(`${url}: ${DOCS} documents, batches of ${BATCH}, position cache ${values.cache}`);
   await pass('first write (inserts)', 10n, 'written');
   await pass('steady state (every write newer)', 20n, 'written');
   await pass('replay (every write stale)', 15n, 'stale');
+  // The same collection from an instance that has written nothing yet.
+  const restarted = newSink();
+  await pass('restarted: replay (every write stale)', 15n, 'stale', restarted);
+  await pass('restarted: every write newer', 30n, 'written', restarted);
   await client.db(database).dropDatabase();
 }
 

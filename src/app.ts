@@ -8,6 +8,7 @@ import type { SinkName } from './config/tables.js';
 import { ConfigError, errorMessage } from './errors.js';
 import { HttpSurface } from './http/server.js';
 import type { KafkaClient, KafkaProducer } from './kafka/client.js';
+import { fetchSizesFor } from './kafka/fetch-sizes.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { redactUrl } from './observability/logger.js';
 import { DeadLetterTopic } from './pipeline/dead-letter.js';
@@ -143,7 +144,10 @@ export class Service {
   private launch(sink: Sink, index: number): void {
     const pipeline: SinkPipeline = new SinkPipeline({
       sink,
-      consumer: this.kafka.consumer(`${this.config.kafka.groupIdBase}.${sink.name}`),
+      consumer: this.kafka.consumer(
+        `${this.config.kafka.groupIdBase}.${sink.name}`,
+        fetchSizesFor(this.config, sink.name),
+      ),
       router: new Router(this.config, sink.name),
       deadLetters: this.deadLetters,
       topics: this.topics,

@@ -1,8 +1,8 @@
 // The sinks' own ceiling: documents of the demo tables, built from Postgres rows by the same code
 // the service and verify use (toDocument, toStoredForm), written straight to Elasticsearch with
 // _bulk (the sink's NDJSON lines and size chunks) and to MongoDB with the sink's compare-and-set
-// (one _id $in read of the stored positions, then a bulkWrite of replaceOne upserts on the exact
-// stored position), in batches like the ones the service gets from Kafka. No Kafka, no decoding.
+// in steady state (a bulkWrite of replaceOne upserts on the exact position last stored, known
+// without a read), in batches like the ones the service gets from Kafka. No Kafka, no decoding.
 import type { Client as EsClient } from '@elastic/elasticsearch';
 import type { MongoClient } from 'mongodb';
 import type pg from 'pg';
@@ -213,6 +213,8 @@ export async function rawMongo(mongo: MongoClient, options: RawOptions): Promise
       .collection<{ _id: string }>(target)
       .createIndex({ _id: 1, [POSITION_FIELD]: 1 }, { unique: true, name: POSITION_INDEX });
   const passes: RawPass[] = [];
+  /** The position each document was last written at, by target and id. */
+  const stored = new Map<string, bigint>();
   for (const [pass, base] of [
     ['insert', 1_000_000n],
     ['overwrite', 2_000_000n],
@@ -224,23 +226,16 @@ export async function rawMongo(mongo: MongoClient, options: RawOptions): Promise
     let stall: string | null = null;
     const keepGoing = () => performance.now() < deadline && stall === null;
     await withConcurrency(batches(docs, options.batchSize), options.concurrency, keepGoing, async (batch) => {
-      // The sink's model of an upsert: replace the document on exactly the position read.
+      // The sink's model of an upsert in steady state: replace the document on exactly the position
+      // it last stored (position-cache.ts), no read; into an empty target, insert-if-absent.
       const collection = db.collection<{ _id: string } & Record<string, unknown>>(batch[0]!.target);
-      const stored = new Map(
-        (
-          await collection
-            .find({ _id: { $in: batch.map((doc) => doc.id) } }, { projection: { [POSITION_FIELD]: 1 } })
-            .toArray()
-        ).map((doc) => [doc._id, doc[POSITION_FIELD]]),
-      );
       const models = batch.map((doc, index) => {
         const position = base + BigInt(index);
+        const key = `${doc.target}\u0000${doc.id}`;
+        const filter = { _id: doc.id, [POSITION_FIELD]: stored.get(key) ?? null };
+        stored.set(key, position);
         return {
-          replaceOne: {
-            filter: { _id: doc.id, [POSITION_FIELD]: stored.get(doc.id) ?? null },
-            replacement: { ...doc.stored, [POSITION_FIELD]: position },
-            upsert: true,
-          },
+          replaceOne: { filter, replacement: { ...doc.stored, [POSITION_FIELD]: position }, upsert: true },
         };
       });
       let timer: NodeJS.Timeout | undefined;

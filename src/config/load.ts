@@ -54,12 +54,17 @@ export interface Config {
     readonly bulkMaxBytes: number;
     readonly gcDeletes: string;
     readonly reindexDiscoveryMs: number;
+    readonly fetchMaxBytes: number;
+    readonly fetchMaxBytesPerPartition: number;
   };
   readonly mongodb: {
     readonly url: string;
     readonly database: string;
     readonly requestTimeoutMs: number;
     readonly reindexDiscoveryMs: number;
+    readonly positionCacheEntries: number;
+    readonly fetchMaxBytes: number;
+    readonly fetchMaxBytesPerPartition: number;
   };
   readonly postgres: { readonly url: string };
   readonly defaults: { readonly decimal: DecimalMode; readonly truncate: TruncateMode };

@@ -48,6 +48,23 @@ convict.addFormats({
         throw new Error('must be a whole number from 1 to 10000');
     },
   },
+  'entry-count': {
+    coerce: digitsOnly,
+    validate: (value: unknown) => {
+      if (!Number.isSafeInteger(value) || (value as number) < 0 || (value as number) > 10_000_000)
+        throw new Error('must be a whole number from 0 to 10000000');
+    },
+  },
+  'byte-count-or-inherit': {
+    coerce: digitsOnly,
+    validate: (value: unknown) => {
+      const bytes = value as number;
+      if (!Number.isSafeInteger(bytes) || (bytes !== 0 && (bytes < 1024 || bytes > 2 ** 30)))
+        throw new Error(
+          'must be a whole number of bytes (digits only): 0 (the KAFKA_ setting) or from 1024 to 1073741824',
+        );
+    },
+  },
   'byte-count': {
     coerce: digitsOnly,
     validate: (value: unknown) => {
@@ -338,6 +355,18 @@ export const schema = {
       default: 5000,
       env: 'ELASTICSEARCH_REINDEX_DISCOVERY_MS',
     },
+    fetchMaxBytes: {
+      doc: 'KAFKA_MAX_BYTES for the consumer of the Elasticsearch sink only; 0 takes KAFKA_MAX_BYTES.',
+      format: 'byte-count-or-inherit',
+      default: 0,
+      env: 'ELASTICSEARCH_FETCH_MAX_BYTES',
+    },
+    fetchMaxBytesPerPartition: {
+      doc: 'KAFKA_MAX_BYTES_PER_PARTITION for the consumer of the Elasticsearch sink only (about one batch per partition); 0 takes KAFKA_MAX_BYTES_PER_PARTITION.',
+      format: 'byte-count-or-inherit',
+      default: 0,
+      env: 'ELASTICSEARCH_FETCH_MAX_BYTES_PER_PARTITION',
+    },
   },
   mongodb: {
     url: {
@@ -370,6 +399,24 @@ export const schema = {
       format: 'duration-ms',
       default: 5000,
       env: 'MONGODB_REINDEX_DISCOVERY_MS',
+    },
+    positionCacheEntries: {
+      doc: 'Stored positions the sink remembers per collection (those it last wrote or read), so that a write can name the stored position without reading it first: one round trip per batch instead of two. About 85 bytes each with short ids; the least recent are forgotten first. A wrong one (another instance, resync) costs a read, never a wrong write. 0 (the default) reads before every write: on the local stand-in the cache gained no throughput and cost ~40 MiB of RSS (bench/results/tuning.md); turn it on (e.g. 100000) where a round trip costs more than the memory.',
+      format: 'entry-count',
+      default: 0,
+      env: 'MONGODB_POSITION_CACHE_ENTRIES',
+    },
+    fetchMaxBytes: {
+      doc: 'KAFKA_MAX_BYTES for the consumer of the MongoDB sink only; 0 takes KAFKA_MAX_BYTES.',
+      format: 'byte-count-or-inherit',
+      default: 0,
+      env: 'MONGODB_FETCH_MAX_BYTES',
+    },
+    fetchMaxBytesPerPartition: {
+      doc: 'KAFKA_MAX_BYTES_PER_PARTITION for the consumer of the MongoDB sink only (about one batch per partition); 0 takes KAFKA_MAX_BYTES_PER_PARTITION.',
+      format: 'byte-count-or-inherit',
+      default: 0,
+      env: 'MONGODB_FETCH_MAX_BYTES_PER_PARTITION',
     },
   },
   postgres: {

@@ -66,8 +66,14 @@ export interface KafkaProducer {
   disconnect(): Promise<void>;
 }
 
+/** How much one consumer's fetches may hold: one sink's, where it differs from the client's. */
+export interface FetchSizes {
+  readonly maxBytes: number;
+  readonly maxBytesPerPartition: number;
+}
+
 export interface KafkaClient {
-  consumer(groupId: string): KafkaConsumer;
+  consumer(groupId: string, fetch?: FetchSizes): KafkaConsumer;
   producer(): KafkaProducer;
   listTopics(): Promise<string[]>;
 }

@@ -203,14 +203,14 @@ export function createKafkajsClient(options: KafkajsOptions): KafkaClient {
     retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
   });
   return {
-    consumer: (groupId) =>
+    consumer: (groupId, fetch) =>
       new KafkajsConsumer(
         kafka.consumer({
           groupId,
           sessionTimeout: options.sessionTimeoutMs,
           heartbeatInterval: Math.max(1000, Math.floor(options.sessionTimeoutMs / 10)),
-          maxBytesPerPartition: options.maxBytesPerPartition,
-          maxBytes: options.maxBytes,
+          maxBytesPerPartition: fetch?.maxBytesPerPartition ?? options.maxBytesPerPartition,
+          maxBytes: fetch?.maxBytes ?? options.maxBytes,
           maxWaitTimeInMs: options.maxWaitMs,
           retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
         }),

@@ -1,8 +1,10 @@
 // MongoDB sink: one collection per table, _id from the primary key, and a stored position field
-// guarding every write by compare-and-set: one `_id: {$in}` read of the stored positions per
-// batch, then one unordered bulk whose statements each name the exact stored position they
-// replace (write-plan.ts). An event at or below the stored position is stale without a write; a
-// statement that finds the document changed collides on _id and is planned again after a re-read.
+// guarding every write by compare-and-set: one unordered bulk whose statements each name the exact
+// stored position they replace (write-plan.ts). That position is the one this process last stored
+// or read (position-cache.ts), or, for the ids it holds no belief about, read with one
+// `_id: {$in}` query first. Only a read calls an event stale (at or below the stored position,
+// without a write); a statement that finds the document changed collides on _id and is planned
+// again after a read.
 // Deletes leave tombstones (tombstone.ts), so a late older write cannot bring a row back.
 import {
   BSON,
@@ -18,6 +20,7 @@ import { CdcFanoutError, PermanentSinkError, TransientSinkError } from '../../er
 import type { Sink, SinkOp, SinkOpResult, TruncateMark } from '../sink.js';
 import { DUPLICATE_KEY, classifyRequestError, classifyWriteError } from './classify.js';
 import { POSITION_INDEX, isDuplicateOnId } from './duplicate-key.js';
+import { PositionCache } from './position-cache.js';
 import { toStoredForm } from './stored-form.js';
 import { DELETED_AT_FIELD } from './tombstone.js';
 import { OWNED_FIELDS, POSITION_FIELD } from '../owned-fields.js';
@@ -39,8 +42,11 @@ export { POSITION_FIELD };
  */
 export const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
 
-/** Plans per batch: the first, and one more after a re-read for statements that lost a race. */
-const MAX_ATTEMPTS = 2;
+/**
+ * Plans per batch: the first (on beliefs where there are some), then up to two after a read for
+ * statements whose belief was wrong or that lost a race.
+ */
+const MAX_ATTEMPTS = 3;
 
 /** Lone writes after the driver refused a bulk run this many at a time (distinct ids). */
 const SINGLE_WRITE_CONCURRENCY = 16;
@@ -63,6 +69,8 @@ export interface MongoSinkOptions {
   readonly logger: Logger;
   /** How long a tombstone is kept (TTL index); servers without TTL support keep them. */
   readonly tombstoneTtlMs?: number;
+  /** Stored positions remembered per collection (position-cache.ts); 0 (the default) reads before every write. */
+  readonly positionCacheEntries?: number;
 }
 
 interface Entry {
@@ -120,6 +128,7 @@ export class MongoSink implements Sink {
   private readonly tombstoneTtlMs: number;
   /** Collections whose indexes exist (or are being created). */
   private readonly prepared = new Map<string, Promise<void>>();
+  private readonly positions: PositionCache;
 
   constructor(
     private readonly client: MongoClient,
@@ -128,6 +137,7 @@ export class MongoSink implements Sink {
     this.db = client.db(options.database);
     this.logger = options.logger;
     this.tombstoneTtlMs = options.tombstoneTtlMs ?? 24 * 60 * 60 * 1000;
+    this.positions = new PositionCache(options.positionCacheEntries ?? 0);
   }
 
   async connect(): Promise<void> {
@@ -230,22 +240,57 @@ export class MongoSink implements Sink {
         );
         return fail(pending, error);
       }
-      let stored: Map<string, Stored>;
+      // Beliefs stand in for the read on the first plan only: a statement that missed is read.
+      const { believed, toRead, unknownToRead } =
+        attempt === 0
+          ? this.positions.split(collection, pending)
+          : { believed: [], toRead: pending, unknownToRead: [] };
+      let read: Map<string, Stored>;
       try {
         await this.prepare(collection, target);
-        stored = await this.readPositions(target, pending);
+        read = toRead.length > 0 ? await this.readPositions(target, toRead) : new Map<string, Stored>();
       } catch (error) {
         return fail(pending, classifyRequestError(error));
       }
       const now = new Date();
       const writes: Array<Entry & { model: Model }> = [];
-      for (const entry of pending) {
-        const planned = planWrite(entry.op, stored.get(entry.op.id), entry.upsert, POSITION_FIELD, now);
-        if (planned.kind === 'stale') results[entry.index] = { status: 'stale' };
-        else writes.push({ ...entry, model: planned.model });
-      }
+      const plan = (entry: Entry, stored: Stored | undefined) => {
+        const planned = planWrite(entry.op, stored, entry.upsert, POSITION_FIELD, now);
+        if (planned.kind === 'write') return writes.push({ ...entry, model: planned.model });
+        results[entry.index] = { status: 'stale' };
+        this.positions.remember(collection, entry.op.id, stored!.raw);
+      };
+      for (const { stored, ...entry } of believed) plan(entry, stored);
+      for (const entry of toRead) plan(entry, read.get(entry.op.id));
       pending = await this.bulk(target, writes, results);
+      this.learn(collection, writes, results, { believed, unknownToRead, read, missed: pending });
     }
+  }
+
+  /** What a plan's outcome says is stored now, and whether unknown ids were mostly absent. */
+  private learn(
+    collection: string,
+    writes: ReadonlyArray<Entry & { model: Model }>,
+    results: readonly SinkOpResult[],
+    seen: {
+      believed: ReadonlyArray<Entry & { stored: Stored | undefined }>;
+      unknownToRead: readonly Entry[];
+      read: ReadonlyMap<string, Stored>;
+      missed: readonly Entry[];
+    },
+  ): void {
+    for (const { index, op } of writes) {
+      if (results[index]?.status === 'written') this.positions.remember(collection, op.id, op.position);
+      else this.positions.forget(collection, op.id);
+    }
+    const missed = new Set(seen.missed.map(({ op }) => op.id));
+    const triedAsNew = seen.believed.filter(({ stored }) => stored === undefined);
+    this.positions.observeUnknowns(
+      collection,
+      triedAsNew.length + seen.unknownToRead.length,
+      triedAsNew.filter(({ op }) => !missed.has(op.id)).length +
+        seen.unknownToRead.filter(({ op }) => !seen.read.has(op.id)).length,
+    );
   }
 
   private async readPositions(target: Collection<StoredDocument>, entries: readonly Entry[]) {

@@ -29,11 +29,13 @@ function bulkError(
 
 /**
  * A sink over a fake collection: `find` answers the stored positions of `stored`, `bulkWrite` is
- * `answer`. Every call is recorded.
+ * `answer`. Every call is recorded. Without a position cache, every batch reads first: these tests
+ * are about what the sink makes of the server's answers (position-cache.test.ts has the cache).
  */
 function sinkAnswering(
   answer: (models: unknown[]) => Promise<unknown>,
   stored: () => Record<string, bigint> = () => ({}),
+  positionCacheEntries = 0,
 ) {
   const calls: string[] = [];
   const collection = {
@@ -57,6 +59,7 @@ function sinkAnswering(
     url: 'mongodb://fake',
     database: 'db',
     logger: pino({ level: 'silent' }),
+    positionCacheEntries,
   });
   return Object.assign(sink, { calls });
 }
