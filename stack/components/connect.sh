@@ -60,6 +60,15 @@ config.storage.replication.factor=1
 offset.storage.replication.factor=1
 status.storage.replication.factor=1
 offset.flush.interval.ms=1000
+# A worker revokes its tasks once the group coordinator has been unreachable for one heartbeat
+# interval (3 s by default), so a broker restart stopped the Debezium tasks, and a task whose stop
+# outlived the graceful timeout (5 s) left its replication connection open: the new task found the
+# slot active, gave up after slot.max.retries, and the stream stayed down until Connect restarted.
+# A 15 s interval rides out a broker restart; a longer graceful stop lets a revoked task release the
+# slot once the broker is back. A dead worker is still noticed after session.timeout.ms.
+heartbeat.interval.ms=15000
+session.timeout.ms=45000
+task.shutdown.graceful.timeout.ms=30000
 key.converter=org.apache.kafka.connect.json.JsonConverter
 value.converter=org.apache.kafka.connect.json.JsonConverter
 key.converter.schemas.enable=true
