@@ -20,27 +20,21 @@
 import type { Client } from '@elastic/elasticsearch';
 import type pg from 'pg';
 import { ReindexError } from '../errors.js';
-import { resyncTable, type ResyncProgress } from '../resync/resync.js';
 import type { TableRoute } from '../router/router.js';
 import { reindexAlias, nextVersion, switchActions, versionedIndex } from '../sinks/elasticsearch/aliases.js';
 import { newIndexBody } from '../sinks/elasticsearch/sink.js';
 import type { Sink } from '../sinks/sink.js';
 import { elasticsearchReader } from '../verify/sink-readers.js';
-import { verifyTable, type TableReport } from '../verify/verify.js';
+import { backfill, sleep, verifyRebuilt, waitForDualWrite, type RebuildOptions } from './rebuild.js';
 import { REINDEX_META, stateIn, withState, type ReindexState } from './state.js';
 
-export interface ReindexOptions {
+export interface ReindexOptions extends RebuildOptions {
   /** How long the old indices stay after the switch (0: deleted at once). */
   readonly graceMs: number;
   /** ELASTICSEARCH_REINDEX_DISCOVERY_MS: instances write to the new index within this long. */
   readonly discoveryMs: number;
   /** index.gc_deletes of the new index, as the sink sets it. */
   readonly gcDeletes: string;
-  /** One line on what the reindex is doing (waiting, resuming, switching). */
-  readonly onStatus: (line: string) => void;
-  readonly onProgress?: (progress: ResyncProgress) => void;
-  readonly verifyAttempts?: number;
-  readonly pageSize?: number;
 }
 
 export interface ReindexResult {
@@ -53,12 +47,6 @@ export interface ReindexResult {
   readonly resumed: boolean;
   readonly backfillMs: number;
 }
-
-const VERIFY_PAUSE_MS = 2000;
-/** How often the backfill's cursor is saved: a crash redoes at most this much of it. */
-const CURSOR_SAVE_MS = 1000;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function statusOf(error: unknown): number | undefined {
   return (error as { statusCode?: number }).statusCode;
@@ -81,10 +69,6 @@ async function readMeta(es: Client, index: string): Promise<Record<string, unkno
 
 async function writeState(es: Client, index: string, state: ReindexState): Promise<void> {
   await es.indices.putMapping({ index, _meta: withState(await readMeta(es, index), state) });
-}
-
-function problems(report: TableReport): number {
-  return report.missing.count + report.extra.count + report.different.count;
 }
 
 export async function reindexElasticsearch(
@@ -148,47 +132,32 @@ export async function reindexElasticsearch(
     status(`created ${target} (alias ${reindex}) to replace ${state.previous.join(', ')}`);
   }
 
-  const dualWriting = state.createdAtMs + 2 * options.discoveryMs - Date.now();
-  if (dualWriting > 0 && state.phase === 'backfill') {
-    status(`waiting ${Math.ceil(dualWriting / 1000)}s until every running instance writes to ${target} too`);
-    await sleep(dualWriting);
-  }
-
   let rows = 0;
   let backfillMs = 0;
   if (state.phase === 'backfill') {
-    const started = Date.now();
-    const earlier = state.cursor ? (state.backfilledRows ?? 0) : 0;
-    if (state.cursor) status(`the backfill goes on after ${earlier} rows (key ${state.cursor.join(', ')})`);
-    let savedAt = 0;
-    const result = await resyncTable(
+    await waitForDualWrite(state.createdAtMs, options.discoveryMs, target, status);
+    ({ state, rows, backfillMs } = await backfill(
       client,
       sink,
       elasticsearchReader(es),
-      { ...route, target },
-      {
-        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-        ...(options.pageSize ? { pageSize: options.pageSize } : {}),
-        ...(state.cursor ? { after: state.cursor } : {}),
-        onPage: async (cursor, written) => {
-          if (Date.now() - savedAt < CURSOR_SAVE_MS) return;
-          savedAt = Date.now();
-          state = { ...state!, cursor: [...cursor], backfilledRows: earlier + written };
-          await writeState(es, target, state);
-        },
-      },
-    );
-    backfillMs = Date.now() - started;
-    if (result.failures.length > 0)
-      throw new ReindexError(
-        `${result.failures.length} documents could not be written to ${target} (first: ${result.failures[0]!.id}: ${result.failures[0]!.error}); nothing switched, rerun to try again`,
-      );
-    rows = result.rows;
-    state = { ...state, phase: 'verify', backfilledRows: earlier + result.rows };
+      route,
+      target,
+      state,
+      (saved) => writeState(es, target, saved),
+      options,
+    ));
+    state = { ...state, phase: 'verify' };
     await writeState(es, target, state);
   }
 
-  await verifyNew(client, es, route, target, options);
+  await verifyRebuilt(
+    client,
+    elasticsearchReader(es),
+    route,
+    target,
+    options,
+    `${route.target} still fronts the old index`,
+  );
 
   const current = await fronted(es, name);
   await es.indices.updateAliases({
@@ -199,40 +168,6 @@ export async function reindexElasticsearch(
   status(`${name} now fronts ${target}`);
   await finish(es, target, state, options);
   return { alias: name, target, previous: state.previous, rows, resumed, backfillMs };
-}
-
-/**
- * The new index may differ from Postgres while changes are in flight, as the current one does.
- * It passes when it is equal, or no further from Postgres than the index readers see now.
- */
-async function verifyNew(
-  client: pg.ClientBase,
-  es: Client,
-  route: TableRoute,
-  target: string,
-  options: ReindexOptions,
-): Promise<void> {
-  const reader = elasticsearchReader(es);
-  const attempts = options.verifyAttempts ?? 10;
-  let report: TableReport | undefined;
-  for (let attempt = 1; attempt <= attempts; attempt++) {
-    report = await verifyTable(client, reader, { ...route, target });
-    if (report.ok) return;
-    const current = await verifyTable(client, reader, route);
-    if (problems(report) <= problems(current)) {
-      options.onStatus(
-        `${target} differs from Postgres in ${problems(report)} documents, ${route.target} in ${problems(current)}: changes in flight`,
-      );
-      return;
-    }
-    options.onStatus(
-      `verify ${attempt}/${attempts}: ${target} differs from Postgres in ${problems(report)} documents (missing ${report.missing.count}, extra ${report.extra.count}, different ${report.different.count}), ${route.target} in ${problems(current)}`,
-    );
-    if (attempt < attempts) await sleep(VERIFY_PAUSE_MS);
-  }
-  throw new ReindexError(
-    `${target} does not match Postgres (missing ${report!.missing.count}, extra ${report!.extra.count}, different ${report!.different.count}); ${route.target} still fronts the old index. Rerun to verify again`,
-  );
 }
 
 /** Deletes the indices the alias fronted before, once the grace period since the switch ended. */

@@ -25,12 +25,11 @@
 import type { Db } from 'mongodb';
 import type pg from 'pg';
 import { ReindexError } from '../errors.js';
-import { resyncTable, type ResyncProgress } from '../resync/resync.js';
 import type { TableRoute } from '../router/router.js';
 import type { Sink } from '../sinks/sink.js';
 import { TRUNCATE_MARKS } from '../sinks/mongodb/sink.js';
 import { mongoReader } from '../verify/sink-readers.js';
-import { verifyTable, type TableReport } from '../verify/verify.js';
+import { backfill, sleep, verifyRebuilt, waitForDualWrite, type RebuildOptions } from './rebuild.js';
 import {
   REINDEX_COLLECTION,
   SWITCH_MARKER_INDEX,
@@ -40,14 +39,9 @@ import {
   type MongoReindexState,
 } from './mongodb-state.js';
 
-export interface MongoReindexOptions {
+export interface MongoReindexOptions extends RebuildOptions {
   /** MONGODB_REINDEX_DISCOVERY_MS: instances write to the new collection within this long. */
   readonly discoveryMs: number;
-  /** One line on what the reindex is doing (waiting, resuming, switching). */
-  readonly onStatus: (line: string) => void;
-  readonly onProgress?: (progress: ResyncProgress) => void;
-  readonly verifyAttempts?: number;
-  readonly pageSize?: number;
 }
 
 export interface MongoReindexResult {
@@ -63,11 +57,6 @@ export interface MongoReindexResult {
 const NAMESPACE_EXISTS = 48;
 const NAMESPACE_NOT_FOUND = 26;
 const INDEX_NOT_FOUND = 27;
-const VERIFY_PAUSE_MS = 2000;
-/** How often the backfill's cursor is saved: a crash redoes at most this much of it. */
-const CURSOR_SAVE_MS = 1000;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const codeOf = (error: unknown) => (error as { code?: unknown }).code;
 
 async function collectionNames(db: Db, filter: Record<string, unknown> = {}): Promise<string[]> {
@@ -111,21 +100,6 @@ async function hasMarker(db: Db, collection: string): Promise<boolean> {
   return indexes.some((index) => index.name === SWITCH_MARKER_INDEX);
 }
 
-function problems(report: TableReport): number {
-  return report.missing.count + report.extra.count + report.different.count;
-}
-
-/**
- * No further from Postgres than the live collection, kind by kind: after a change of the table's
- * settings every live document differs, which must not excuse a new collection missing rows.
- */
-export function noWorse(report: TableReport, live: TableReport): boolean {
-  return (
-    report.missing.count + report.extra.count <= live.missing.count + live.extra.count &&
-    report.different.count <= live.different.count
-  );
-}
-
 export async function reindexMongo(
   client: pg.ClientBase,
   db: Db,
@@ -161,48 +135,26 @@ export async function reindexMongo(
   const shadow = state.shadow;
   if (state.phase === 'backfill') await prepareShadow(db, live, shadow);
 
-  const dualWriting = state.createdAtMs + 2 * options.discoveryMs - Date.now();
-  if (dualWriting > 0 && state.phase === 'backfill') {
-    status(`waiting ${Math.ceil(dualWriting / 1000)}s until every running instance writes to ${shadow} too`);
-    await sleep(dualWriting);
-  }
-
   let rows = 0;
   let backfillMs = 0;
   if (state.phase === 'backfill') {
-    const started = Date.now();
-    const earlier = state.cursor ? (state.backfilledRows ?? 0) : 0;
-    if (state.cursor) status(`the backfill goes on after ${earlier} rows (key ${state.cursor.join(', ')})`);
-    let savedAt = 0;
-    const result = await resyncTable(
+    await waitForDualWrite(state.createdAtMs, options.discoveryMs, shadow, status);
+    ({ state, rows, backfillMs } = await backfill(
       client,
       sink,
       mongoReader(db),
-      { ...route, target: shadow },
-      {
-        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-        ...(options.pageSize ? { pageSize: options.pageSize } : {}),
-        ...(state.cursor ? { after: state.cursor } : {}),
-        onPage: async (cursor, written) => {
-          if (Date.now() - savedAt < CURSOR_SAVE_MS) return;
-          savedAt = Date.now();
-          state = { ...state!, cursor: [...cursor], backfilledRows: earlier + written };
-          await save(db, state);
-        },
-      },
-    );
-    backfillMs = Date.now() - started;
-    if (result.failures.length > 0)
-      throw new ReindexError(
-        `${result.failures.length} documents could not be written to ${shadow} (first: ${result.failures[0]!.id}: ${result.failures[0]!.error}); nothing switched, rerun to try again`,
-      );
-    rows = result.rows;
-    state = { ...state, phase: 'verify', backfilledRows: earlier + result.rows };
+      route,
+      shadow,
+      state,
+      (saved) => save(db, saved),
+      options,
+    ));
+    state = { ...state, phase: 'verify' };
     await save(db, state);
   }
 
   if (state.phase === 'verify') {
-    await verifyShadow(client, db, route, shadow, options);
+    await verifyRebuilt(client, mongoReader(db), route, shadow, options, `${route.target} is unchanged`);
     state = { ...state, phase: 'pausing', pausedAtMs: Date.now() };
     await save(db, state);
   }
@@ -230,40 +182,6 @@ export async function reindexMongo(
 
   await finish(db, state, options);
   return { collection: live, shadow, rows, resumed, backfillMs };
-}
-
-/**
- * The new collection may differ from Postgres while changes are in flight, as the live one does.
- * It passes when it is equal, or no further from Postgres than the collection readers see now.
- */
-async function verifyShadow(
-  client: pg.ClientBase,
-  db: Db,
-  route: TableRoute,
-  shadow: string,
-  options: MongoReindexOptions,
-): Promise<void> {
-  const reader = mongoReader(db);
-  const attempts = options.verifyAttempts ?? 10;
-  let report: TableReport | undefined;
-  for (let attempt = 1; attempt <= attempts; attempt++) {
-    report = await verifyTable(client, reader, { ...route, target: shadow });
-    if (report.ok) return;
-    const current = await verifyTable(client, reader, route);
-    if (noWorse(report, current)) {
-      options.onStatus(
-        `${shadow} differs from Postgres in ${problems(report)} documents, ${route.target} in ${problems(current)}: changes in flight`,
-      );
-      return;
-    }
-    options.onStatus(
-      `verify ${attempt}/${attempts}: ${shadow} differs from Postgres in ${problems(report)} documents (missing ${report.missing.count}, extra ${report.extra.count}, different ${report.different.count}), ${route.target} in ${problems(current)}`,
-    );
-    if (attempt < attempts) await sleep(VERIFY_PAUSE_MS);
-  }
-  throw new ReindexError(
-    `${shadow} does not match Postgres (missing ${report!.missing.count}, extra ${report!.extra.count}, different ${report!.different.count}); ${route.target} is unchanged. Rerun to verify again`,
-  );
 }
 
 /**

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { noWorse } from '../../../src/reindex/mongodb.js';
+import { noWorse } from '../../../src/reindex/rebuild.js';
 import type { TableReport } from '../../../src/verify/verify.js';
 
 function report(missing: number, extra: number, different: number): TableReport {
