@@ -21,7 +21,8 @@ import { SNAPSHOT_POSITION, type Sink, type SinkOp } from '../../../src/sinks/si
 import { runCli } from '../support/cli.js';
 import { pollUntil } from '../support/poll.js';
 import { TestRun } from '../support/run.js';
-import { postgres, stack, uniqueRunId } from '../support/stack.js';
+import { whileWorkloadRuns, worstSample } from '../support/reindex-workload.js';
+import { stack, uniqueRunId } from '../support/stack.js';
 
 const ROWS = 1500;
 /** How far the collection may trail Postgres' row count: the workload's changes in flight. */
@@ -95,73 +96,19 @@ describe('reindex --sink mongodb while the service runs', { timeout: 900_000 }, 
     await service.kill('SIGTERM');
     await service.start();
 
-    const workloadPg = await postgres();
-    const samplerPg = await postgres();
-    let running = true;
-    const done = { inserts: 0, updates: 0, deletes: 0 };
-    const workload = (async () => {
-      for (let step = 0; running; step++) {
-        const kind = step % 3;
-        if (kind === 0) {
-          await workloadPg.query(
-            `INSERT INTO ${customers} (first_name, last_name, email) VALUES ('Live', 'Insert', $1)`,
-            [`${run}-live-${step}@example.com`],
-          );
-          done.inserts++;
-        } else if (kind === 1) {
-          const { rowCount } = await workloadPg.query(
-            `UPDATE ${customers} SET last_name = 'Updated ' || $1 WHERE id = (SELECT id FROM ${customers} ORDER BY random() LIMIT 1)`,
-            [step],
-          );
-          done.updates += rowCount ?? 0;
-        } else {
-          const { rowCount } = await workloadPg.query(
-            `DELETE FROM ${customers} WHERE id = (SELECT id FROM ${customers} ORDER BY random() LIMIT 1)`,
-          );
-          done.deletes += rowCount ?? 0;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 15));
-      }
-    })();
-    const samples: Array<{ mongo: number; pg: number }> = [];
-    const failures: string[] = [];
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        const [names, count, pgCount] = await Promise.allSettled([
-          collections(db),
-          db.collection(customers).countDocuments(LIVE_DOCUMENTS),
-          samplerPg.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${customers}`),
-        ]);
-        if (names.status === 'rejected') failures.push(String(names.reason));
-        else if (!names.value.includes(customers)) failures.push(`${customers} missing`);
-        if (count.status === 'rejected') failures.push(String(count.reason));
-        else if (pgCount.status === 'fulfilled')
-          samples.push({ mongo: count.value, pg: Number(pgCount.value.rows[0]!.n) });
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    })();
-
-    let result;
-    let deletesDuringReindex = 0;
-    try {
-      const deletesBefore = done.deletes;
-      result = await runCli(env, ['reindex', '--table', customers, '--sink', 'mongodb']);
-      deletesDuringReindex = done.deletes - deletesBefore;
-      // Readers keep sampling after the switch.
-      await new Promise((resolve) => setTimeout(resolve, 2000));
-    } finally {
-      running = false;
-      await workload;
-      sampling = false;
-      await sampler;
-      await workloadPg.end();
-      await samplerPg.end();
-    }
+    const { result, done, deletesDuring, samples, failures } = await whileWorkloadRuns(
+      customers,
+      run,
+      async () => {
+        if (!(await collections(db)).includes(customers)) throw new Error(`${customers} missing`);
+        return db.collection(customers).countDocuments(LIVE_DOCUMENTS);
+      },
+      () => runCli(env, ['reindex', '--table', customers, '--sink', 'mongodb']),
+    );
     process.stderr.write(`# reindex output:\n${result.stdout}${result.stderr}\n`);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, new RegExp(`${customers} is now the rebuilt ${customers}_v1`));
-    assert.ok(deletesDuringReindex > 0, 'rows were deleted while the reindex ran');
+    assert.ok(deletesDuring > 0, 'rows were deleted while the reindex ran');
     assert.equal((await recordOf(db, customers))?.phase, 'done');
     // The writes were paused for the rename: none re-created a collection under the new name.
     assert.ok(!(await collections(db)).includes(`${customers}_v1`), 'the new name is gone');
@@ -169,13 +116,13 @@ describe('reindex --sink mongodb while the service runs', { timeout: 900_000 }, 
 
     assert.deepEqual(failures, [], 'a reader found the collection missing');
     assert.ok(samples.length >= 20, `the reader sampled (${samples.length} samples)`);
-    const worst = samples.reduce((low, s) => (s.mongo - s.pg < low.mongo - low.pg ? s : low));
+    const worst = worstSample(samples);
     process.stderr.write(
-      `# ${samples.length} samples; worst: collection ${worst.mongo} documents, Postgres ${worst.pg} rows; workload ${JSON.stringify(done)}\n`,
+      `# ${samples.length} samples; worst: collection ${worst.stored} documents, Postgres ${worst.pg} rows; workload ${JSON.stringify(done)}\n`,
     );
     assert.ok(
-      worst.mongo >= worst.pg - IN_FLIGHT,
-      `the collection held ${worst.mongo} documents while Postgres had ${worst.pg} rows`,
+      worst.stored >= worst.pg - IN_FLIGHT,
+      `the collection held ${worst.stored} documents while Postgres had ${worst.pg} rows`,
     );
 
     await fixture.converge({ tables: [tables.names.customers] });

@@ -12,7 +12,8 @@ import { runCli } from '../support/cli.js';
 import type { Stores } from '../support/converge.js';
 import { pollUntil } from '../support/poll.js';
 import { TestRun } from '../support/run.js';
-import { postgres, uniqueRunId } from '../support/stack.js';
+import { whileWorkloadRuns, worstSample } from '../support/reindex-workload.js';
+import { uniqueRunId } from '../support/stack.js';
 import { stateIn } from '../../../src/reindex/state.js';
 
 const ROWS = 3000;
@@ -84,77 +85,15 @@ describe('reindex while the service runs', { timeout: 600_000 }, () => {
 
   test('a reindex under a workload switches the alias without a reader ever missing the index', async () => {
     assert.deepEqual(await frontedBy(stores, customersIndex), [`${customersIndex}-v1`]);
-    const workloadPg = await postgres();
-    const samplerPg = await postgres();
-    let running = true;
-    const done = { inserts: 0, updates: 0, deletes: 0 };
-    const workload = (async () => {
-      for (let step = 0; running; step++) {
-        const kind = step % 3;
-        if (kind === 0) {
-          await workloadPg.query(
-            `INSERT INTO ${customers} (first_name, last_name, email) VALUES ('Live', 'Insert', $1)`,
-            [`${run}-live-${step}@example.com`],
-          );
-          done.inserts++;
-        } else if (kind === 1) {
-          const { rowCount } = await workloadPg.query(
-            `UPDATE ${customers} SET last_name = 'Updated ' || $1 WHERE id = (SELECT id FROM ${customers} ORDER BY random() LIMIT 1)`,
-            [step],
-          );
-          done.updates += rowCount ?? 0;
-        } else {
-          const { rowCount } = await workloadPg.query(
-            `DELETE FROM ${customers} WHERE id = (SELECT id FROM ${customers} ORDER BY random() LIMIT 1)`,
-          );
-          done.deletes += rowCount ?? 0;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 15));
-      }
-    })();
-    const samples: Array<{ es: number; pg: number }> = [];
-    const failures: string[] = [];
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        const [es, pgCount] = await Promise.allSettled([
-          stores.es.count({ index: customersIndex }),
-          samplerPg.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${customers}`),
-        ]);
-        if (es.status === 'rejected') failures.push(String((es.reason as Error).message));
-        else if (pgCount.status === 'fulfilled')
-          samples.push({ es: es.value.count, pg: Number(pgCount.value.rows[0]!.n) });
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    })();
-
-    let result;
-    let deletesDuringReindex = 0;
-    try {
-      const deletesBefore = done.deletes;
-      result = await runCli(env, [
-        'reindex',
-        '--table',
-        customers,
-        '--sink',
-        'elasticsearch',
-        '--grace',
-        '0',
-      ]);
-      deletesDuringReindex = done.deletes - deletesBefore;
-      // Readers keep sampling across the switch and after it.
-      await new Promise((resolve) => setTimeout(resolve, 2000));
-    } finally {
-      running = false;
-      await workload;
-      sampling = false;
-      await sampler;
-      await workloadPg.end();
-      await samplerPg.end();
-    }
+    const { result, done, deletesDuring, samples, failures } = await whileWorkloadRuns(
+      customers,
+      run,
+      async () => (await stores.es.count({ index: customersIndex })).count,
+      () => runCli(env, ['reindex', '--table', customers, '--sink', 'elasticsearch', '--grace', '0']),
+    );
     process.stderr.write(`# reindex output:\n${result.stdout}${result.stderr}\n`);
     assert.equal(result.code, 0, result.stderr);
-    assert.ok(deletesDuringReindex > 0, 'rows were deleted while the reindex ran');
+    assert.ok(deletesDuring > 0, 'rows were deleted while the reindex ran');
     assert.deepEqual(await frontedBy(stores, customersIndex), [`${customersIndex}-v2`]);
     assert.deepEqual(await frontedBy(stores, `${customersIndex}-reindex`), []);
     assert.equal(
@@ -165,13 +104,13 @@ describe('reindex while the service runs', { timeout: 600_000 }, () => {
 
     assert.deepEqual(failures, [], 'a reader of the alias got an error');
     assert.ok(samples.length >= 20, `the reader sampled (${samples.length} samples)`);
-    const worst = samples.reduce((low, sample) => (sample.es - sample.pg < low.es - low.pg ? sample : low));
+    const worst = worstSample(samples);
     process.stderr.write(
-      `# ${samples.length} samples; worst: alias ${worst.es} documents, Postgres ${worst.pg} rows; workload ${JSON.stringify(done)}\n`,
+      `# ${samples.length} samples; worst: alias ${worst.stored} documents, Postgres ${worst.pg} rows; workload ${JSON.stringify(done)}\n`,
     );
     assert.ok(
-      worst.es >= worst.pg - IN_FLIGHT,
-      `the alias held ${worst.es} documents while Postgres had ${worst.pg} rows`,
+      worst.stored >= worst.pg - IN_FLIGHT,
+      `the alias held ${worst.stored} documents while Postgres had ${worst.pg} rows`,
     );
 
     await fixture.converge({ sinks: ['elasticsearch'], tables: [tables.names.customers] });
