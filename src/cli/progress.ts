@@ -1,10 +1,16 @@
 // A progress line for long tools: a bar with rows, rate and ETA, redrawn in place on a terminal
-// and printed every few seconds otherwise (CI logs, pipes).
-export function createProgress(label: string, stream: NodeJS.WriteStream = process.stderr) {
-  const started = Date.now();
+// and printed every few seconds otherwise (CI logs, pipes). The rate counts from the first line
+// drawn: a reindex makes its bar, then waits for the running instances before it copies a row.
+export function createProgress(
+  label: string,
+  stream: NodeJS.WriteStream = process.stderr,
+  clock: () => number = Date.now,
+) {
+  let started: number | undefined;
   let lastPrinted = 0;
   return (done: number, total: number, final = false) => {
-    const now = Date.now();
+    const now = clock();
+    started ??= now;
     if (!final && (stream.isTTY ? now - lastPrinted < 100 : now - lastPrinted < 2000)) return;
     lastPrinted = now;
     const seconds = Math.max((now - started) / 1000, 0.001);
