@@ -7,7 +7,6 @@
 // one killed after the switch and one that died between the rename and its record are run again
 // and finish. Last, the dual write's order against a rename in between.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import type { Db } from 'mongodb';
 import pino from 'pino';
@@ -18,7 +17,7 @@ import { POSITION_INDEX } from '../../../src/sinks/mongodb/duplicate-key.js';
 import { createMongoClient, MongoSink } from '../../../src/sinks/mongodb/sink.js';
 import { LIVE_DOCUMENTS } from '../../../src/sinks/mongodb/tombstone.js';
 import { SNAPSHOT_POSITION, type Sink, type SinkOp } from '../../../src/sinks/sink.js';
-import { runCli } from '../support/cli.js';
+import { runCli, spawnCli } from '../support/cli.js';
 import { pollUntil } from '../support/poll.js';
 import { TestRun } from '../support/run.js';
 import { whileWorkloadRuns, worstSample } from '../support/reindex-workload.js';
@@ -27,25 +26,6 @@ import { stack, uniqueRunId } from '../support/stack.js';
 const ROWS = 1500;
 /** How far the collection may trail Postgres' row count: the workload's changes in flight. */
 const IN_FLIGHT = 300;
-
-/** The reindex CLI as a child process, to kill it; its output so far in `output()`. */
-function spawnReindex(env: Record<string, string>, args: readonly string[]) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'reindex', ...args], {
-    env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return {
-    output: () => output,
-    kill: async () => {
-      child.kill('SIGKILL');
-      await exited;
-    },
-  };
-}
 
 async function collections(db: Db): Promise<string[]> {
   return (await db.listCollections({}, { nameOnly: true }).toArray()).map((entry) => entry.name);
@@ -142,7 +122,7 @@ describe('reindex --sink mongodb while the service runs', { timeout: 900_000 }, 
   });
 
   test('a reindex killed mid-backfill finishes when run again', async () => {
-    const reindex = spawnReindex(env, ['--table', orders, '--sink', 'mongodb']);
+    const reindex = spawnCli(env, ['reindex', '--table', orders, '--sink', 'mongodb']);
     const shadow = `${orders}_v1`;
     const total = Number(
       (await fixture.stores.pg.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${orders}`)).rows[0]!.n,
@@ -181,7 +161,8 @@ describe('reindex --sink mongodb while the service runs', { timeout: 900_000 }, 
   test('a reindex killed after the switch finishes when run again', async () => {
     const shadow = `${hardTypes}_v1`;
     // A longer wait after the switch (the service discovers faster), to kill it there.
-    const reindex = spawnReindex({ ...env, MONGODB_REINDEX_DISCOVERY_MS: '4000' }, [
+    const reindex = spawnCli({ ...env, MONGODB_REINDEX_DISCOVERY_MS: '4000' }, [
+      'reindex',
       '--table',
       hardTypes,
       '--sink',

@@ -5,10 +5,9 @@
 // below Postgres' (an empty or half-built index). Then a reindex killed mid-backfill (SIGKILL),
 // of a plain index made before indices were alias-fronted, is run again and finishes.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import type pg from 'pg';
-import { runCli } from '../support/cli.js';
+import { runCli, spawnCli } from '../support/cli.js';
 import type { Stores } from '../support/converge.js';
 import { pollUntil } from '../support/poll.js';
 import { TestRun } from '../support/run.js';
@@ -31,25 +30,6 @@ async function frontedBy(stores: Stores, alias: string): Promise<string[]> {
   } catch {
     return [];
   }
-}
-
-/** The reindex CLI as a child process, to kill it; its output so far in `output()`. */
-function spawnReindex(env: Record<string, string>, args: readonly string[]) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'reindex', ...args], {
-    env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return {
-    output: () => output,
-    kill: async () => {
-      child.kill('SIGKILL');
-      await exited;
-    },
-  };
 }
 
 describe('reindex while the service runs', { timeout: 600_000 }, () => {
@@ -120,7 +100,7 @@ describe('reindex while the service runs', { timeout: 600_000 }, () => {
 
   test('a reindex killed mid-backfill finishes when run again, migrating a plain index', async () => {
     assert.deepEqual(await frontedBy(stores, ordersIndex), [], 'orders starts as a plain index');
-    const reindex = spawnReindex(env, ['--table', orders, '--sink', 'elasticsearch', '--grace', '0']);
+    const reindex = spawnCli(env, ['reindex', '--table', orders, '--sink', 'elasticsearch', '--grace', '0']);
     const target = `${ordersIndex}-v1`;
     const { rows } = await stores.pg.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${orders}`);
     const total = Number(rows[0]!.n);
@@ -176,7 +156,15 @@ describe('reindex while the service runs', { timeout: 600_000 }, () => {
     const hardTypes = `inventory.${tables.names.hard_types}`;
     const index = `${env.ELASTICSEARCH_INDEX_PREFIX}${hardTypes}`;
     assert.deepEqual(await frontedBy(stores, index), [`${index}-v1`]);
-    const reindex = spawnReindex(env, ['--table', hardTypes, '--sink', 'elasticsearch', '--grace', '1h']);
+    const reindex = spawnCli(env, [
+      'reindex',
+      '--table',
+      hardTypes,
+      '--sink',
+      'elasticsearch',
+      '--grace',
+      '1h',
+    ]);
     try {
       await pollUntil('the switch', async () => reindex.output().includes(`keeping ${index}-v1`), {
         timeoutMs: 120_000,
