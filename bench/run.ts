@@ -6,7 +6,7 @@
 //   tsx bench/run.ts [--smoke] [--source isolated|shared] [--backlog N] [--skip a,b] [--peers]
 //                    [--out DIR] [--drop-source] [--sinks elasticsearch,mongodb] [--compiled]
 //   --compiled runs the service from dist/ (npm run build first), as the image does, not through tsx.
-//   phases for --skip: raw, catchup, recovery, avro, steady, peers, profile, clients, reindex, chart
+//   phases for --skip: raw, catchup, recovery, alone, avro, steady, peers, profile, clients, reindex, chart
 //   avro (Avro against JSON) needs --source shared and the stack's registry (stack/up.sh registry).
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
@@ -44,7 +44,14 @@ import {
   type FormatCatchUp,
   type Results,
 } from './lib/report.js';
-import { BenchService, runIds, SINKS, type BenchSink, type ServiceRunIds } from './lib/service.js';
+import {
+  BenchService,
+  imageNodeFlags,
+  runIds,
+  SINKS,
+  type BenchSink,
+  type ServiceRunIds,
+} from './lib/service.js';
 import {
   avroTwin,
   countMessages,
@@ -64,6 +71,7 @@ const PHASES = [
   'raw',
   'catchup',
   'recovery',
+  'alone',
   'avro',
   'steady',
   'peers',
@@ -331,6 +339,9 @@ async function main(): Promise<number> {
       await log('merge: no earlier results.json; starting fresh');
     }
   }
+  results.serviceCommand = compiled
+    ? ['node', ...(await imageNodeFlags()), 'dist/src/cli/main.js', 'start'].join(' ')
+    : 'node --import tsx src/cli/main.ts start';
   const save = async () => {
     results.finishedAt = new Date().toISOString();
     results.ratios = computeRatios(results);
@@ -480,6 +491,49 @@ async function main(): Promise<number> {
       }
     };
 
+    /**
+     * The catch-up again, one sink per service: what the raw limit and the peers measure (one sink
+     * writing, nothing else consuming), where section 2 has both sinks share the process and the
+     * machine.
+     */
+    const catchUpEachAlone = async () => {
+      results.catchUpAlone = [];
+      results.catchUpAloneError = null;
+      for (const sink of sinks) {
+        const aloneIds = runIds(`alone-${sink}`);
+        try {
+          await log(`alone: ${sink} catch-up by a service with only that sink (${aloneIds.groupBase})`);
+          const run = await catchUp({
+            admin,
+            source,
+            ids: aloneIds,
+            backlog,
+            stores,
+            timeoutMs: settings.catchUpTimeoutMs,
+            sinks: [sink],
+            log: logSync,
+          });
+          await run.service.stop();
+          results.catchUpAlone.push(run.result);
+          const own = run.result.sinks[0]!;
+          await log(
+            `alone: ${sink} ${formatNumber(own.eventsPerSecond)} events/s (${formatNumber(own.events)} in ${own.seconds.toFixed(1)} s), peak rss ${(run.result.peakRssBytes / 2 ** 20).toFixed(0)} MiB, verify ${run.result.verify?.ok ? 'ok' : 'NOT OK'}`,
+          );
+          if (!run.result.verify?.ok) {
+            exitCode = 1;
+            for (const line of run.result.verify?.lines ?? []) await log(`  ${line}`);
+          }
+        } catch (error) {
+          results.catchUpAloneError = error instanceof Error ? (error.stack ?? error.message) : String(error);
+          exitCode = 1;
+          await log(`alone: ${sink} failed: ${results.catchUpAloneError}`);
+        } finally {
+          await removeRunArtifacts(aloneIds, admin, es, sink === 'mongodb' ? mongo : null);
+          await save();
+        }
+      }
+    };
+
     let catchUpResult: CatchUpResult | null = null;
     const ids = runIds('fanout');
     let service: BenchService | null = null;
@@ -559,6 +613,7 @@ async function main(): Promise<number> {
         await service.stop();
         if (settings.phases.has('recovery')) await recover(ids);
       }
+      if (settings.phases.has('alone') && sinks.length > 1) await catchUpEachAlone();
 
       if (settings.phases.has('peers')) {
         // The peers read their endpoints (POSTGRES_URL for the correctness check) when loaded.

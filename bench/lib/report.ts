@@ -29,6 +29,8 @@ export interface Results {
     topUpSeconds: number;
   } | null;
   raw: { results: RawSinkResult[]; load: number[]; error: string | null } | null;
+  /** How the bench started the service (`--compiled`: as the image does). */
+  serviceCommand?: string;
   catchUp: CatchUpResult | null;
   catchUpError: string | null;
   /** A fresh group replaying the backlog into the documents the catch-up wrote: every write stale. */
@@ -36,6 +38,9 @@ export interface Results {
   recoveryError?: string | null;
   /** The catch-up that wrote the documents the recovery replayed into (same run, same load). */
   recoveryReference?: CatchUpResult | null;
+  /** The catch-up again by one service per sink, each alone on the machine (phase alone). */
+  catchUpAlone?: CatchUpResult[] | null;
+  catchUpAloneError?: string | null;
   /** Avro against JSON: one catch-up per topic set of the same row changes (phase avro). */
   avro?: AvroComparison | null;
   avroError?: string | null;
@@ -96,21 +101,30 @@ const bucket = (quantile: Quantile | null) =>
 export function computeRatios(results: Results): Results['ratios'] {
   const ratios: Results['ratios'] = [];
   const fanout = (sink: string) => results.catchUp?.sinks.find((entry) => entry.sink === sink);
+  const alone = (sink: string) =>
+    results.catchUpAlone?.flatMap((run) => run.sinks).find((entry) => entry.sink === sink);
+  /** Section 2 (both sinks in one service), then section 2a (the sink alone) where it ran. */
+  const ownRuns = (sink: string) =>
+    [
+      { label: 'cdc-fanout', own: fanout(sink) },
+      { label: 'cdc-fanout alone', own: alone(sink) },
+    ].filter((run, index) => index === 0 || run.own !== undefined);
   for (const raw of results.raw?.results ?? []) {
-    const own = fanout(raw.sink);
-    ratios.push({
-      name: `cdc-fanout / raw limit (${raw.sink})`,
-      value: own ? own.eventsPerSecond / raw.docsPerSecond : null,
-      detail: own
-        ? `${formatNumber(own.eventsPerSecond)} events/s ÷ ${formatNumber(raw.docsPerSecond)} docs/s`
-        : 'no catch-up figure',
-    });
-    if (own) {
+    for (const { label, own } of ownRuns(raw.sink)) {
       ratios.push({
-        name: `cdc-fanout documents written / raw limit (${raw.sink})`,
-        value: own.writesPerSecond / raw.docsPerSecond,
-        detail: `${formatNumber(own.writesPerSecond)} docs/s ÷ ${formatNumber(raw.docsPerSecond)} docs/s`,
+        name: `${label} / raw limit (${raw.sink})`,
+        value: own ? own.eventsPerSecond / raw.docsPerSecond : null,
+        detail: own
+          ? `${formatNumber(own.eventsPerSecond)} events/s ÷ ${formatNumber(raw.docsPerSecond)} docs/s`
+          : 'no catch-up figure',
       });
+      if (own) {
+        ratios.push({
+          name: `${label} documents written / raw limit (${raw.sink})`,
+          value: own.writesPerSecond / raw.docsPerSecond,
+          detail: `${formatNumber(own.writesPerSecond)} docs/s ÷ ${formatNumber(raw.docsPerSecond)} docs/s`,
+        });
+      }
     }
   }
   for (const replay of results.recovery?.sinks ?? []) {
@@ -141,18 +155,19 @@ export function computeRatios(results: Results): Results['ratios'] {
     });
   }
   for (const outcome of results.peers?.outcomes ?? []) {
-    const own = fanout(outcome.sink);
     const peerRate = outcome.result?.eventsPerSecond || null;
-    // Peers are timed from their start (connector registered / process spawned): so is cdc-fanout here.
-    ratios.push({
-      name: `cdc-fanout / ${outcome.peer} (${outcome.sink})`,
-      value: own && peerRate ? own.eventsPerSecondFromSpawn / peerRate : null,
-      detail: !outcome.available
-        ? outcome.status
-        : peerRate
-          ? `${formatNumber(own?.eventsPerSecondFromSpawn)} ÷ ${formatNumber(peerRate)} events/s, both timed from start-up${outcome.result?.correct ? '' : '; the peer was not correct'}`
-          : `the peer consumed nothing: ${outcome.result?.correctness ?? ''} ${outcome.result?.note ?? ''}`.trim(),
-    });
+    for (const { label, own } of ownRuns(outcome.sink)) {
+      // Peers are timed from their start (connector registered / process spawned): so is cdc-fanout here.
+      ratios.push({
+        name: `${label} / ${outcome.peer} (${outcome.sink})`,
+        value: own && peerRate ? own.eventsPerSecondFromSpawn / peerRate : null,
+        detail: !outcome.available
+          ? outcome.status
+          : peerRate
+            ? `${formatNumber(own?.eventsPerSecondFromSpawn)} ÷ ${formatNumber(peerRate)} events/s, both timed from start-up${outcome.result?.correct ? '' : '; the peer was not correct'}`
+            : `the peer consumed nothing: ${outcome.result?.correctness ?? ''} ${outcome.result?.note ?? ''}`.trim(),
+      });
+    }
   }
   const clients = results.kafkaClients?.report?.results ?? [];
   const kafkajs = clients.find((client) => client.client === 'kafkajs');
@@ -269,11 +284,11 @@ function renderCatchUp(out: string[], c: CatchUpResult): void {
     markdownTable(
       ['process', 'value'],
       [
-        ['wall time, spawn to both drained', `${c.wallSeconds.toFixed(1)} s`],
+        ['wall time, spawn to every sink drained', `${c.wallSeconds.toFixed(1)} s`],
         ['start-up, spawn to first event', `${c.startupSeconds.toFixed(1)} s`],
         ['CPU time (utime+stime, /proc/<pid>/stat)', `${c.cpuSeconds.toFixed(1)} s`],
         ['cores busy while catching up', c.cores.toFixed(2)],
-        ['CPU µs per event (both sinks)', formatNumber(cpuMicrosPerEvent(c), 1)],
+        ['CPU µs per event (all its sinks)', formatNumber(cpuMicrosPerEvent(c), 1)],
         ['peak RSS (VmRSS every 250 ms)', formatBytes(c.peakRssBytes)],
         ['dead letters', formatNumber(c.deadLetters)],
         ['load average start → end', `${formatLoad(c.load.start)} → ${formatLoad(c.load.end)}`],
@@ -497,11 +512,22 @@ export function renderMarkdown(results: Results): string {
   const c = results.catchUp;
   if (c) {
     out.push(
-      `The service (\`node --import tsx src/cli/main.ts start\`, LOG_LEVEL=warn, both sinks in one process) with fresh groups \`${c.runId}.<sink>\` on the ${formatNumber(c.backlog)}-event backlog. A sink's time runs from its first consumed event to its group's committed offsets reaching the topics' end offsets; events are \`cdc_fanout_events_consumed_total\`, documents are \`cdc_fanout_sink_writes_total\` (written + stale, after coalescing; tombstones write nothing).`,
+      `The service (\`${results.serviceCommand ?? 'node --import tsx src/cli/main.ts start'}\`, LOG_LEVEL=warn, both sinks in one process) with fresh groups \`${c.runId}.<sink>\` on the ${formatNumber(c.backlog)}-event backlog. A sink's time runs from its first consumed event to its group's committed offsets reaching the topics' end offsets; events are \`cdc_fanout_events_consumed_total\`, documents are \`cdc_fanout_sink_writes_total\` (written + stale, after coalescing; tombstones write nothing).`,
     );
     renderCatchUp(out, c);
   }
   out.push('');
+
+  if (results.catchUpAlone || results.catchUpAloneError) {
+    out.push('## 2a. Each sink alone');
+    out.push('');
+    if (results.catchUpAloneError) out.push(`Failed: ${results.catchUpAloneError}`);
+    out.push(
+      'The same catch-up by one service per sink (`SINKS` set to that sink, fresh groups, index prefix and Mongo database), one after the other: what the raw limit and the peers measure, one sink writing and nothing else consuming. Section 2 has both sinks share one process and the machine, as the compose file deploys them; its figures are the lower ones.',
+    );
+    for (const run of results.catchUpAlone ?? []) renderCatchUp(out, run);
+    out.push('');
+  }
 
   if (results.recovery || results.recoveryError) {
     out.push('## 2b. Recovery: the backlog again, from the start, into written documents');

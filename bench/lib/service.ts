@@ -63,9 +63,14 @@ export class BenchService {
   readonly output: string[] = [];
   port = 0;
 
+  /**
+   * `compiledFlags`: run the built dist/ with these Node flags instead of the image's (a flag
+   * experiment); otherwise BENCH_COMPILED decides, as below.
+   */
   constructor(
     readonly env: Record<string, string>,
     private readonly nodeArgs: readonly string[] = [],
+    private readonly compiledFlags: readonly string[] | null = null,
   ) {}
 
   get pid(): number {
@@ -75,8 +80,9 @@ export class BenchService {
   async start(): Promise<void> {
     this.port = await freePort();
     // BENCH_COMPILED=1 (run.ts --compiled): the built dist/, as the image runs it, without tsx.
-    const entry =
-      process.env.BENCH_COMPILED === '1'
+    const entry = this.compiledFlags
+      ? [...this.compiledFlags, 'dist/src/cli/main.js']
+      : process.env.BENCH_COMPILED === '1'
         ? [...(await imageNodeFlags()), 'dist/src/cli/main.js']
         : ['--import', 'tsx', 'src/cli/main.ts'];
     const child = spawn(process.execPath, [...this.nodeArgs, ...entry, 'start'], {

@@ -181,3 +181,59 @@ describe('bench report: resync and reindex of the largest table', () => {
     assert.ok(!renderMarkdown(resultsWith(null)).includes('## 7.'));
   });
 });
+
+describe('bench report: each sink alone', () => {
+  const raw = (sink: 'elasticsearch' | 'mongodb', docsPerSecond: number) => ({
+    sink,
+    docs: 1000,
+    seconds: 1000 / docsPerSecond,
+    docsPerSecond,
+    batchSize: 1000,
+    concurrency: 3,
+    passes: [],
+  });
+  const peer = {
+    peer: 'redpanda-connect-mongodb',
+    sink: 'mongodb',
+    available: true,
+    status: 'ran',
+    installSeconds: 0,
+    result: {
+      peer: 'redpanda-connect-mongodb',
+      sink: 'mongodb',
+      events: 1000,
+      seconds: 2,
+      eventsPerSecond: 500,
+      correct: true,
+      correctness: 'agrees',
+    },
+  };
+  const results = (alone: CatchUpResult[] | null): Results => ({
+    ...resultsWith(null),
+    raw: { results: [raw('mongodb', 2000)], load: [1, 1, 1], error: null },
+    catchUp: catchUpOf('bench-fanout-1', 1, { elasticsearch: 4000, mongodb: 1000 }),
+    catchUpAlone: alone,
+    peers: { note: '', outcomes: [peer], load: [1, 1, 1] },
+  });
+
+  it('divides the sink alone by the raw limit and by the peer, beside the both-sinks figures', () => {
+    const alone = [catchUpOf('bench-alone-mongodb-1', 1, { mongodb: 1500 })];
+    const byName = new Map(computeRatios(results(alone)).map((ratio) => [ratio.name, ratio.value]));
+    assert.equal(byName.get('cdc-fanout / raw limit (mongodb)'), 0.5);
+    assert.equal(byName.get('cdc-fanout alone / raw limit (mongodb)'), 0.75);
+    assert.equal(byName.get('cdc-fanout alone documents written / raw limit (mongodb)'), 0.675);
+    assert.equal(byName.get('cdc-fanout / redpanda-connect-mongodb (mongodb)'), 2);
+    assert.equal(byName.get('cdc-fanout alone / redpanda-connect-mongodb (mongodb)'), 3);
+    const section = renderMarkdown(results(alone));
+    assert.match(
+      section.slice(section.indexOf('## 2a. Each sink alone')),
+      /^## 2a\.[^]*\| mongodb .*\*\*1,500\*\*/,
+    );
+  });
+
+  it('has no alone figures when the phase did not run', () => {
+    const ratios = computeRatios(results(null));
+    assert.ok(!ratios.some((ratio) => ratio.name.includes('alone')));
+    assert.ok(!renderMarkdown(results(null)).includes('## 2a.'));
+  });
+});
