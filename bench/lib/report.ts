@@ -523,7 +523,7 @@ export function renderMarkdown(results: Results): string {
     out.push('');
     if (results.catchUpAloneError) out.push(`Failed: ${results.catchUpAloneError}`);
     out.push(
-      'The same catch-up by one service per sink (`SINKS` set to that sink, fresh groups, index prefix and Mongo database), one after the other: what the raw limit and the peers measure, one sink writing and nothing else consuming. Section 2 has both sinks share one process and the machine, as the compose file deploys them; its figures are the lower ones.',
+      'The same catch-up by one service per sink (`SINKS` set to that sink, fresh groups, index prefix and Mongo database), one after the other: what the raw limit and the peers measure, one sink writing and nothing else consuming. Section 2 has both sinks share one process and the machine, as the compose file deploys them. A sink that runs no faster alone is bound by its server, not by sharing the service.',
     );
     for (const run of results.catchUpAlone ?? []) renderCatchUp(out, run);
     out.push('');
