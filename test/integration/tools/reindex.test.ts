@@ -156,15 +156,16 @@ describe('reindex while the service runs', { timeout: 600_000 }, () => {
     const hardTypes = `inventory.${tables.names.hard_types}`;
     const index = `${env.ELASTICSEARCH_INDEX_PREFIX}${hardTypes}`;
     assert.deepEqual(await frontedBy(stores, index), [`${index}-v1`]);
-    const reindex = spawnCli(env, [
+    const reindexWithGrace = (grace: string) => [
       'reindex',
       '--table',
       hardTypes,
       '--sink',
       'elasticsearch',
       '--grace',
-      '1h',
-    ]);
+      grace,
+    ];
+    const reindex = spawnCli(env, reindexWithGrace('1h'));
     try {
       await pollUntil('the switch', async () => reindex.output().includes(`keeping ${index}-v1`), {
         timeoutMs: 120_000,
@@ -176,15 +177,7 @@ describe('reindex while the service runs', { timeout: 600_000 }, () => {
     assert.deepEqual(await frontedBy(stores, index), [`${index}-v2`]);
     assert.equal(await stores.es.indices.exists({ index: `${index}-v1` }), true, 'kept for the grace period');
 
-    const rerun = await runCli(env, [
-      'reindex',
-      '--table',
-      hardTypes,
-      '--sink',
-      'elasticsearch',
-      '--grace',
-      '0',
-    ]);
+    const rerun = await runCli(env, reindexWithGrace('0'));
     assert.equal(rerun.code, 0, rerun.stderr);
     assert.match(rerun.stdout, /resumed/);
     assert.equal(await stores.es.indices.exists({ index: `${index}-v1` }), false, 'deleted by the rerun');
