@@ -22,11 +22,17 @@ mongo_install() {
 }
 
 mongo_store() {
-  if [[ "$STACK_MONGO_BACKEND" == memory ]]; then echo memory; else echo "$(mongo_dir)/data.mv"; fi
+  if [[ "$STACK_MONGO_BACKEND" == memory ]]; then echo memory; else echo "$(mongo_dir)/store.mv"; fi
 }
 
 mongo_start() {
   mkdir -p "$(mongo_dir)"
+  # data.mv was the file of the stand-in before its storage format changed (MongoStandIn.java),
+  # which this one cannot read: stand-in data is only ever a copy of what Postgres holds.
+  if [[ -f "$(mongo_dir)/data.mv" ]]; then
+    stack_log "mongo: removing $(mongo_dir)/data.mv, written by an earlier stand-in in a format this one cannot read"
+    rm -f "$(mongo_dir)/data.mv"
+  fi
   # SIGTERM runs the server's shutdown hook, which closes the MVStore: the last writes reach the file.
   start_daemon mongo "$(java_bin)" -Xms128m -Xmx768m -Dmvstore.cacheMb=256 \
     -cp "$(mongo_classes):$(mongo_lib)/*" cdcfanout.mongo.MongoStandIn \

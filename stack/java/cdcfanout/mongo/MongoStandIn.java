@@ -2,8 +2,8 @@ package cdcfanout.mongo;
 
 import de.bwaldvogel.mongo.MongoBackend;
 import de.bwaldvogel.mongo.MongoServer;
-import de.bwaldvogel.mongo.backend.h2.H2Backend;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
+import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
 
 /**
@@ -11,11 +11,28 @@ import org.h2.mvstore.MVStore;
  * either an MVStore file (data survives a restart) or "memory".
  */
 public final class MongoStandIn {
+    /**
+     * Written into every store this opens: its index maps are in IndexKeyOrder and its documents in
+     * BSON (StandInBackend), which mongo-java-server's own H2 backend cannot read, nor this its.
+     */
+    private static final String FORMAT_MAP = "cdcfanout.stand-in";
+    private static final String FORMAT_KEY = "format";
+    private static final String FORMAT = "ordered-index-keys,bson-documents";
+
     private MongoStandIn() {}
 
     private static MVStore openStore(String file) {
         int cacheMb = Integer.getInteger("mvstore.cacheMb", 64);
-        return new MVStore.Builder().fileName(file).cacheSize(cacheMb).open();
+        MVStore store = new MVStore.Builder().fileName(file).cacheSize(cacheMb).open();
+        MVMap<String, String> format = store.openMap(FORMAT_MAP);
+        boolean hasData = store.getMapNames().stream().anyMatch(name -> !name.equals(FORMAT_MAP));
+        if (hasData && !FORMAT.equals(format.get(FORMAT_KEY))) {
+            store.close();
+            System.err.println(file + " was written in another format (mongo-java-server's own H2 backend, or an older stand-in) that this one cannot read; remove it");
+            System.exit(3);
+        }
+        format.put(FORMAT_KEY, FORMAT);
+        return store;
     }
 
     public static void main(String[] args) {
@@ -23,7 +40,7 @@ public final class MongoStandIn {
             System.err.println("usage: MongoStandIn <host> <port> <mvstore-file|memory>");
             System.exit(2);
         }
-        MongoBackend backend = "memory".equals(args[2]) ? new MemoryBackend() : new H2Backend(openStore(args[2]));
+        MongoBackend backend = "memory".equals(args[2]) ? new MemoryBackend() : new StandInBackend(openStore(args[2]));
         MongoServer server = new MongoServer(backend);
         // shutdown() closes the backend, which writes the MVStore's last changes to its file.
         Runtime.getRuntime().addShutdownHook(new Thread(server::shutdown, "mongo-stand-in-shutdown"));

@@ -1,0 +1,64 @@
+package cdcfanout.mongo;
+
+import java.util.List;
+
+import de.bwaldvogel.mongo.MongoCollection;
+import de.bwaldvogel.mongo.MongoDatabase;
+import de.bwaldvogel.mongo.backend.CollectionOptions;
+import de.bwaldvogel.mongo.backend.Index;
+import de.bwaldvogel.mongo.backend.IndexKey;
+import de.bwaldvogel.mongo.backend.KeyValue;
+import de.bwaldvogel.mongo.bson.Document;
+import de.bwaldvogel.mongo.backend.h2.H2Backend;
+import de.bwaldvogel.mongo.backend.h2.H2Database;
+import org.h2.mvstore.MVMap;
+import org.h2.mvstore.MVStore;
+
+/**
+ * mongo-java-server's H2 backend with its index maps ordered by IndexKeyOrder and its documents
+ * stored as BSON (DocumentType).
+ */
+final class StandInBackend extends H2Backend {
+
+    private static final IndexKeyOrder KEY_ORDER = new IndexKeyOrder();
+    private static final DocumentType DOCUMENTS = new DocumentType();
+    /** H2Database's (package-private) prefix of a collection's document map. */
+    private static final String DOCUMENT_MAP_PREFIX = "databases.";
+
+    StandInBackend(MVStore store) {
+        super(store);
+    }
+
+    @Override
+    protected MongoDatabase openOrCreateDatabase(String databaseName) {
+        return new Database(databaseName);
+    }
+
+    /*
+     * An inner class because H2Database opens the existing indexes from its own constructor, before a
+     * subclass could have fields; the enclosing instance (and with it the store) is set before that.
+     * H2Database opens its maps by name with the default types; an MVStore hands out a map that is
+     * already open as it is, so opening one here first decides its types.
+     */
+    private final class Database extends H2Database {
+
+        Database(String databaseName) {
+            super(databaseName, getMvStore(), getCursorRegistry());
+        }
+
+        @Override
+        protected Index<Object> openOrCreateUniqueIndex(String collectionName, String indexName, List<IndexKey> keys,
+                                                        boolean sparse) {
+            getMvStore().openMap(getFullCollectionNamespace(collectionName) + "._index_" + indexName,
+                new MVMap.Builder<KeyValue, Object>().keyType(KEY_ORDER));
+            return super.openOrCreateUniqueIndex(collectionName, indexName, keys, sparse);
+        }
+
+        @Override
+        protected MongoCollection<Object> openOrCreateCollection(String collectionName, CollectionOptions options) {
+            getMvStore().openMap(DOCUMENT_MAP_PREFIX + getFullCollectionNamespace(collectionName),
+                new MVMap.Builder<Object, Document>().valueType(DOCUMENTS));
+            return super.openOrCreateCollection(collectionName, options);
+        }
+    }
+}

@@ -1,0 +1,120 @@
+// The stack's MongoDB stand-in stores documents as BSON and orders its index keys by value
+// (stack/java/cdcfanout/mongo): what it wrote must read back the same after a restart, from the
+// file, and its unique indexes must still find and refuse keys. Before a restart everything is
+// served from the page cache, so only a restart exercises the stored form.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { Binary, Decimal128, Double, Int32, MongoServerError, ObjectId, type MongoClient } from 'mongodb';
+import { mongodb } from '../support/stack.js';
+import { startComponent, stopComponent } from '../support/stack-control.js';
+
+const DUPLICATE_KEY = 11000;
+/** Enough documents for many B-tree pages per map, so that lookups descend through stored pages. */
+const DOCUMENTS = 5000;
+
+type Row = { _id: string } & Record<string, unknown>;
+
+let client: MongoClient;
+const database = `cdc_fanout_standin_${randomBytes(6).toString('hex')}`;
+
+before(async () => {
+  client = await mongodb();
+});
+
+after(async () => {
+  await client.db(database).dropDatabase();
+  await client.close();
+});
+
+/** Every kind of value the sinks write, and the awkward ones among them. */
+const everyType: Row = {
+  _id: 'every-type',
+  _cdc_lsn: 9_007_199_254_740_993n,
+  text: 'naïve, 東京, \u0000 inside, emoji 🐘',
+  empty: '',
+  int32: new Int32(-2_147_483_648),
+  int64Max: 9_223_372_036_854_775_807n,
+  int64Min: -9_223_372_036_854_775_808n,
+  double: 0.1,
+  whole: new Double(3),
+  nan: Number.NaN,
+  negativeInfinity: Number.NEGATIVE_INFINITY,
+  infinity: Number.POSITIVE_INFINITY,
+  decimal: Decimal128.fromString('-12345678901234567890.123456789'),
+  date: new Date('1970-01-01T00:00:00.001Z'),
+  beforeEpoch: new Date('1900-02-28T23:59:59.999Z'),
+  binary: new Binary(Buffer.from([0, 1, 2, 255])),
+  objectId: new ObjectId('65f0a1b2c3d4e5f601234567'),
+  yes: true,
+  no: false,
+  nothing: null,
+  nested: { 'a.b': 1, deeper: { $where: 'kept as a name', list: [1, 'two', null] } },
+  grid: [
+    [1, 2],
+    [3, 4],
+  ],
+  emptyList: [],
+  emptyDocument: {},
+};
+
+async function restartStandIn(): Promise<void> {
+  await stopComponent('mongo');
+  await startComponent('mongo');
+}
+
+test('documents and unique indexes survive a restart of the stand-in', { timeout: 300_000 }, async () => {
+  const rows = client.db(database).collection<Row>('rows');
+  await rows.createIndex({ _id: 1, _cdc_lsn: 1 }, { unique: true, name: 'position' });
+  await rows.createIndex({ email: 1 }, { unique: true, name: 'email' });
+  // Random ids: inserted out of order, so the index order is the server's, not the insertion's.
+  const ids = Array.from({ length: DOCUMENTS }, () => randomBytes(8).toString('hex'));
+  await rows.insertMany(
+    ids.map((id, n) => ({ _id: id, _cdc_lsn: BigInt(n + 1), email: `${id}@example.com`, n })),
+    { ordered: false },
+  );
+  await rows.insertOne(everyType);
+  // Unpromoted, numbers keep their BSON type (Int32, Double, Long), so a changed type shows.
+  const readTyped = () => rows.findOne({ _id: everyType._id }, { promoteValues: false, useBigInt64: false });
+  const written = await readTyped();
+  assert.deepEqual(
+    await rows.findOne({ _id: everyType._id }),
+    { ...everyType, int32: -2_147_483_648, whole: 3 },
+    'the stand-in returns what was written',
+  );
+
+  await restartStandIn();
+
+  assert.deepEqual(await readTyped(), written, 'read back from the file, every value of the same BSON type');
+  assert.equal(await rows.countDocuments(), DOCUMENTS + 1);
+
+  const sample = ids.filter((_, n) => n % 97 === 0);
+  const found = await rows
+    .find({ _id: { $in: [...sample, 'no-such-id'] } }, { projection: { _cdc_lsn: 1 } })
+    .toArray();
+  assert.deepEqual(
+    found.map(({ _id }) => _id).sort(),
+    [...sample].sort(),
+    'every sampled id found through the _id index, and no other',
+  );
+
+  // The sink's compare-and-set: a filter on exactly {_id, _cdc_lsn} is answered from the position index.
+  const target = ids[DOCUMENTS - 1]!;
+  const replaced = await rows.replaceOne(
+    { _id: target, _cdc_lsn: BigInt(DOCUMENTS) },
+    { _cdc_lsn: BigInt(DOCUMENTS + 1), email: `${target}@example.com`, n: -1 },
+    { upsert: true },
+  );
+  assert.equal(replaced.matchedCount, 1);
+  await assert.rejects(
+    rows.replaceOne({ _id: target, _cdc_lsn: 1n }, { _cdc_lsn: 2n }, { upsert: true }),
+    (error: unknown) => error instanceof MongoServerError && error.code === DUPLICATE_KEY,
+    'a stale compare-and-set still collides on _id',
+  );
+  await assert.rejects(
+    rows.insertOne({ _id: 'another', _cdc_lsn: 1n, email: `${ids[0]}@example.com` }),
+    (error: unknown) =>
+      error instanceof MongoServerError && error.code === DUPLICATE_KEY && /index: email/.test(error.message),
+    'a user unique index still refuses a duplicate, and names itself',
+  );
+});
