@@ -2,7 +2,10 @@ package cdcfanout.mongo;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Collection;
+import java.util.Map;
 
+import de.bwaldvogel.mongo.bson.BinData;
 import de.bwaldvogel.mongo.bson.Document;
 import de.bwaldvogel.mongo.wire.bson.BsonDecoder;
 import de.bwaldvogel.mongo.wire.bson.BsonEncoder;
@@ -21,18 +24,45 @@ import org.h2.mvstore.type.BasicDataType;
  */
 final class DocumentType extends BasicDataType<Document> {
 
-    /**
-     * Bytes on the heap per byte of BSON, roughly, for a decoded document (maps, boxed values,
-     * strings): what the page cache counts against its size.
-     */
-    private static final int HEAP_PER_BSON_BYTE = 4;
-
-    /** A running average of the documents' BSON sizes: estimating each one would mean encoding it. */
+    /** Initial capacity of a document's BSON buffer: a running average of their sizes. */
     private volatile int averageBsonBytes = 256;
 
+    /**
+     * What a decoded document holds on the heap, estimated by walking it. MVStore sizes its page
+     * cache and decides when to write unsaved pages by these figures: an average of BSON sizes
+     * under-counted small fields several times over, and the cache outgrew the heap (an
+     * OutOfMemoryError that left the store closed, in a full bench run).
+     */
     @Override
     public int getMemory(Document document) {
-        return averageBsonBytes * HEAP_PER_BSON_BYTE;
+        return (int) Math.min(Integer.MAX_VALUE, heapBytes(document));
+    }
+
+    private static long heapBytes(Object value) {
+        if (value == null) {
+            return 0;
+        }
+        if (value instanceof String text) {
+            return 48 + 2L * text.length();
+        }
+        if (value instanceof Map<?, ?> map) {
+            long bytes = 64 + 16L * map.size();
+            for (Map.Entry<?, ?> entry : map.entrySet()) {
+                bytes += 48 + heapBytes(entry.getKey()) + heapBytes(entry.getValue());
+            }
+            return bytes;
+        }
+        if (value instanceof Collection<?> list) {
+            long bytes = 40 + 8L * list.size();
+            for (Object element : list) {
+                bytes += heapBytes(element);
+            }
+            return bytes;
+        }
+        if (value instanceof BinData binary) {
+            return 48 + binary.getData().length;
+        }
+        return 32;
     }
 
     @Override
