@@ -1,15 +1,20 @@
 package cdcfanout.mongo;
 
+import java.util.Comparator;
 import java.util.List;
+import java.util.stream.Stream;
 
 import de.bwaldvogel.mongo.MongoCollection;
 import de.bwaldvogel.mongo.MongoDatabase;
 import de.bwaldvogel.mongo.backend.CollectionOptions;
+import de.bwaldvogel.mongo.backend.CursorRegistry;
+import de.bwaldvogel.mongo.backend.QueryResult;
 import de.bwaldvogel.mongo.backend.Index;
 import de.bwaldvogel.mongo.backend.IndexKey;
 import de.bwaldvogel.mongo.backend.KeyValue;
 import de.bwaldvogel.mongo.bson.Document;
 import de.bwaldvogel.mongo.backend.h2.H2Backend;
+import de.bwaldvogel.mongo.backend.h2.H2Collection;
 import de.bwaldvogel.mongo.backend.h2.H2Database;
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
@@ -22,8 +27,9 @@ final class StandInBackend extends H2Backend {
 
     private static final IndexKeyOrder KEY_ORDER = new IndexKeyOrder();
     private static final DocumentType DOCUMENTS = new DocumentType();
-    /** H2Database's (package-private) prefix of a collection's document map. */
+    /** H2Database's (package-private) prefixes of a collection's document map and metadata map. */
     private static final String DOCUMENT_MAP_PREFIX = "databases.";
+    private static final String META_MAP_PREFIX = "meta.";
 
     StandInBackend(MVStore store) {
         super(store);
@@ -56,9 +62,33 @@ final class StandInBackend extends H2Backend {
 
         @Override
         protected MongoCollection<Object> openOrCreateCollection(String collectionName, CollectionOptions options) {
-            getMvStore().openMap(DOCUMENT_MAP_PREFIX + getFullCollectionNamespace(collectionName),
+            String namespace = getFullCollectionNamespace(collectionName);
+            MVMap<Object, Document> documents = getMvStore().openMap(DOCUMENT_MAP_PREFIX + namespace,
                 new MVMap.Builder<Object, Document>().valueType(DOCUMENTS));
-            return super.openOrCreateCollection(collectionName, options);
+            MVMap<String, Object> meta = getMvStore().openMap(META_MAP_PREFIX + namespace);
+            return new CopyingCollection(this, collectionName, options, documents, meta, cursorRegistry);
+        }
+    }
+
+    /**
+     * Hands out copies of its documents. mongo-java-server updates a document it found by editing
+     * that object in place, then stores it again; the object is the one the map holds, which the
+     * store's background writer may be encoding at that moment (a ConcurrentModificationException
+     * in a bench run, which closed the store). Every document a query reaches passes through here.
+     */
+    private static final class CopyingCollection extends H2Collection {
+
+        CopyingCollection(MongoDatabase database, String name, CollectionOptions options, MVMap<Object, Document> documents,
+                   MVMap<String, Object> meta, CursorRegistry cursorRegistry) {
+            super(database, name, options, documents, meta, cursorRegistry);
+        }
+
+        @Override
+        protected QueryResult matchDocumentsFromStream(Document query, Stream<Document> documents, int numberToSkip,
+                                                       int limit, int batchSize, Comparator<Document> order,
+                                                       Document fieldSelector) {
+            return super.matchDocumentsFromStream(query, documents.map(Document::cloneDeeply), numberToSkip, limit,
+                batchSize, order, fieldSelector);
         }
     }
 }
