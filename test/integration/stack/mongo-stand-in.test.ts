@@ -118,3 +118,35 @@ test('documents and unique indexes survive a restart of the stand-in', { timeout
     'a user unique index still refuses a duplicate, and names itself',
   );
 });
+
+// mongo-java-server edits a found document in place before storing it again. Were that object the
+// stored one, the store's background writer could be encoding it at that moment: the writer fails
+// and the store closes, and every later write is refused. Many replacements of wide documents for
+// a while, against the writer's page writes, must leave the store writable.
+test('updates racing the background writer leave the store writable', { timeout: 120_000 }, async () => {
+  const rows = client.db(database).collection<Row>('racing');
+  // Replacing with the other set of field names removes and adds keys: a structural edit of the map.
+  const wide = (n: number) =>
+    Object.fromEntries(
+      Array.from({ length: 40 }, (_, field) => [`${n % 2 ? 'odd' : 'even'}${field}`, `value ${n} ${field}`]),
+    );
+  const ids = Array.from({ length: 2000 }, (_, n) => `r${n}`);
+  await rows.insertMany(ids.map((id, n) => ({ _id: id, ...wide(n) })));
+  const until = Date.now() + 15_000;
+  let updates = 0;
+  await Promise.all(
+    Array.from({ length: 4 }, async (_, writer) => {
+      for (let round = 0; Date.now() < until; round++) {
+        const batch = ids.filter((_, n) => (n + round + writer) % 4 === 0);
+        await rows.bulkWrite(
+          batch.map((id) => ({ replaceOne: { filter: { _id: id }, replacement: wide(round) } })),
+          { ordered: false },
+        );
+        updates += batch.length;
+      }
+    }),
+  );
+  assert.ok(updates > 0);
+  await rows.insertOne({ _id: 'after', ...wide(-1) });
+  assert.equal(await rows.countDocuments(), ids.length + 1);
+});
