@@ -25,8 +25,6 @@ import org.h2.mvstore.MVStore;
  */
 final class StandInBackend extends H2Backend {
 
-    private static final IndexKeyOrder KEY_ORDER = new IndexKeyOrder();
-    private static final DocumentType DOCUMENTS = new DocumentType();
     /** H2Database's (package-private) prefixes of a collection's document map and metadata map. */
     private static final String DOCUMENT_MAP_PREFIX = "databases.";
     private static final String META_MAP_PREFIX = "meta.";
@@ -44,7 +42,8 @@ final class StandInBackend extends H2Backend {
      * An inner class because H2Database opens the existing indexes from its own constructor, before a
      * subclass could have fields; the enclosing instance (and with it the store) is set before that.
      * H2Database opens its maps by name with the default types; an MVStore hands out a map that is
-     * already open as it is, so opening one here first decides its types.
+     * already open as it is, so opening one here first decides its types. One type instance per
+     * map, as H2 gives each map its own ObjectDataType: they keep state (a running average size).
      */
     private final class Database extends H2Database {
 
@@ -56,7 +55,7 @@ final class StandInBackend extends H2Backend {
         protected Index<Object> openOrCreateUniqueIndex(String collectionName, String indexName, List<IndexKey> keys,
                                                         boolean sparse) {
             getMvStore().openMap(getFullCollectionNamespace(collectionName) + "._index_" + indexName,
-                new MVMap.Builder<KeyValue, Object>().keyType(KEY_ORDER));
+                new MVMap.Builder<KeyValue, Object>().keyType(new IndexKeyOrder()));
             return super.openOrCreateUniqueIndex(collectionName, indexName, keys, sparse);
         }
 
@@ -64,7 +63,7 @@ final class StandInBackend extends H2Backend {
         protected MongoCollection<Object> openOrCreateCollection(String collectionName, CollectionOptions options) {
             String namespace = getFullCollectionNamespace(collectionName);
             MVMap<Object, Document> documents = getMvStore().openMap(DOCUMENT_MAP_PREFIX + namespace,
-                new MVMap.Builder<Object, Document>().valueType(DOCUMENTS));
+                new MVMap.Builder<Object, Document>().valueType(new DocumentType()));
             MVMap<String, Object> meta = getMvStore().openMap(META_MAP_PREFIX + namespace);
             return new CopyingCollection(this, collectionName, options, documents, meta, cursorRegistry);
         }
