@@ -24,9 +24,6 @@ import org.h2.mvstore.type.BasicDataType;
  */
 final class DocumentType extends BasicDataType<Document> {
 
-    /** Initial capacity of a document's BSON buffer: a running average of their sizes. */
-    private volatile int averageBsonBytes = 256;
-
     /**
      * What a decoded document holds on the heap, estimated by walking it. MVStore sizes its page
      * cache and decides when to write unsaved pages by these figures: an average of BSON sizes
@@ -67,11 +64,9 @@ final class DocumentType extends BasicDataType<Document> {
 
     @Override
     public void write(WriteBuffer out, Document document) {
-        ByteBuf bson = Unpooled.buffer(averageBsonBytes * 2);
+        ByteBuf bson = Unpooled.buffer();
         BsonEncoder.encodeDocument(document, bson);
-        int length = bson.readableBytes();
-        out.put(bson.array(), bson.arrayOffset() + bson.readerIndex(), length);
-        averageBsonBytes = (averageBsonBytes * 15 + length) / 16;
+        out.put(bson.array(), bson.arrayOffset() + bson.readerIndex(), bson.readableBytes());
     }
 
     @Override

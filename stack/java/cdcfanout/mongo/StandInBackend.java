@@ -43,7 +43,7 @@ final class StandInBackend extends H2Backend {
      * subclass could have fields; the enclosing instance (and with it the store) is set before that.
      * H2Database opens its maps by name with the default types; an MVStore hands out a map that is
      * already open as it is, so opening one here first decides its types. One type instance per
-     * map, as H2 gives each map its own ObjectDataType: they keep state (a running average size).
+     * map, as H2 gives each map its own ObjectDataType, which keeps state (its last value type).
      */
     private final class Database extends H2Database {
 
