@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { MongoBulkWriteError, MongoClient, MongoServerError } from 'mongodb';
 import { stack } from '../support/stack.js';
+import { DUPLICATE_KEY } from '../../../src/sinks/mongodb/classify.js';
 
 // The stack's address, as every integration test reads it (MONGODB_URL).
 const MONGO_URL = stack.mongodbUrl;
-const DUPLICATE_KEY = 11000;
 const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;
 

@@ -8,8 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { Binary, Decimal128, Double, Int32, MongoServerError, ObjectId, type MongoClient } from 'mongodb';
 import { mongodb } from '../support/stack.js';
 import { startComponent, stopComponent } from '../support/stack-control.js';
+import { DUPLICATE_KEY } from '../../../src/sinks/mongodb/classify.js';
 
-const DUPLICATE_KEY = 11000;
 /** Enough documents for many B-tree pages per map, so that lookups descend through stored pages. */
 const DOCUMENTS = 5000;
 
