@@ -34,7 +34,9 @@ mongo_start() {
     rm -f "$(mongo_dir)/data.mv"
   fi
   # SIGTERM runs the server's shutdown hook, which closes the MVStore: the last writes reach the file.
-  start_daemon mongo "$(java_bin)" -Xms128m -Xmx768m -Dmvstore.cacheMb=256 \
+  # A store.mv from a stand-in with another storage format is replaced by an empty one, for the
+  # same reason as data.mv above (the stand-in logs it).
+  start_daemon mongo "$(java_bin)" -Xms128m -Xmx768m -Dmvstore.cacheMb=256 -Dstandin.replaceOtherFormat=true \
     -cp "$(mongo_classes):$(mongo_lib)/*" cdcfanout.mongo.MongoStandIn \
     "$STACK_HOST" "$STACK_MONGO_PORT" "$(mongo_store)"
 }

@@ -1,7 +1,8 @@
-// The stack's MongoDB stand-in stores documents as BSON and orders its index keys by value
+// The stack's MongoDB stand-in stores documents as BSON, orders its index keys by value and writes
+// them element by element, and answers a filter naming an _id from the _id index
 // (stack/java/cdcfanout/mongo): what it wrote must read back the same after a restart, from the
-// file, and its unique indexes must still find and refuse keys. Before a restart everything is
-// served from the page cache, so only a restart exercises the stored form.
+// file, and its unique indexes must still find and refuse keys of every type. Before a restart
+// everything is served from the page cache, so only a restart exercises the stored form.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -63,10 +64,30 @@ async function restartStandIn(): Promise<void> {
   await startComponent('mongo');
 }
 
+/** Index keys of every type the key format writes in its own way or leaves to Java serialization. */
+const keysOfEveryType: unknown[] = [
+  'text',
+  '',
+  7,
+  -2.5,
+  9_007_199_254_740_993n,
+  true,
+  null,
+  { nested: 'document', n: 1 },
+  [1, 'two'],
+  new ObjectId('65f0a1b2c3d4e5f601234568'),
+  new Date('2001-02-03T04:05:06.007Z'),
+  Decimal128.fromString('1.50'),
+];
+
 test('documents and unique indexes survive a restart of the stand-in', { timeout: 300_000 }, async () => {
   const rows = client.db(database).collection<Row>('rows');
+  // Two-element keys (a string and a long) in a compound index, beside the _id index.
   await rows.createIndex({ _id: 1, _cdc_lsn: 1 }, { unique: true, name: 'position' });
   await rows.createIndex({ email: 1 }, { unique: true, name: 'email' });
+  const keyed = client.db(database).collection<Row>('keyed');
+  await keyed.createIndex({ key: 1 }, { unique: true, name: 'key' });
+  await keyed.insertMany(keysOfEveryType.map((key, n) => ({ _id: `key-${n}`, key })));
   // Random ids: inserted out of order, so the index order is the server's, not the insertion's.
   const ids = Array.from({ length: DOCUMENTS }, () => randomBytes(8).toString('hex'));
   await rows.insertMany(
@@ -98,7 +119,22 @@ test('documents and unique indexes survive a restart of the stand-in', { timeout
     'every sampled id found through the _id index, and no other',
   );
 
-  // The sink's compare-and-set: a filter on exactly {_id, _cdc_lsn} is answered from the position index.
+  for (const [n, key] of keysOfEveryType.entries()) {
+    const found = await keyed.find({ key }).toArray();
+    assert.deepEqual(
+      found.map(({ _id }) => _id),
+      [`key-${n}`],
+      `found by its key ${String(key)} from the file`,
+    );
+    await assert.rejects(
+      keyed.insertOne({ _id: `again-${n}`, key }),
+      (error: unknown) =>
+        error instanceof MongoServerError && error.code === DUPLICATE_KEY && /index: key/.test(error.message),
+      `the key ${String(key)} still refused as a duplicate`,
+    );
+  }
+
+  // The sink's compare-and-set: _id and the exact stored position.
   const target = ids[DOCUMENTS - 1]!;
   const replaced = await rows.replaceOne(
     { _id: target, _cdc_lsn: BigInt(DOCUMENTS) },
@@ -111,6 +147,21 @@ test('documents and unique indexes survive a restart of the stand-in', { timeout
     (error: unknown) => error instanceof MongoServerError && error.code === DUPLICATE_KEY,
     'a stale compare-and-set still collides on _id',
   );
+  // The sink's range guard: _id and "stored before", decided on the one document the _id names.
+  const guarded = (position: bigint) =>
+    rows.replaceOne(
+      { _id: target, _cdc_lsn: { $not: { $gte: position } } },
+      { _cdc_lsn: position, email: `${target}@example.com`, n: -2 },
+      { upsert: true },
+    );
+  assert.equal((await guarded(BigInt(DOCUMENTS + 2))).matchedCount, 1, 'a newer position replaces');
+  await assert.rejects(
+    guarded(BigInt(DOCUMENTS + 2)),
+    (error: unknown) => error instanceof MongoServerError && error.code === DUPLICATE_KEY,
+    'the same position again matches nothing and collides on _id',
+  );
+  assert.equal(await rows.countDocuments({ _id: target, n: -2 }), 1);
+  assert.equal(await rows.countDocuments({ _id: target, n: -1 }), 0, 'the other conditions still decide');
   await assert.rejects(
     rows.insertOne({ _id: 'another', _cdc_lsn: 1n, email: `${ids[0]}@example.com` }),
     (error: unknown) =>

@@ -1,5 +1,10 @@
 package cdcfanout.mongo;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
 import de.bwaldvogel.mongo.MongoBackend;
 import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
@@ -17,7 +22,7 @@ public final class MongoStandIn {
      */
     private static final String FORMAT_MAP = "cdcfanout.stand-in";
     private static final String FORMAT_KEY = "format";
-    private static final String FORMAT = "ordered-index-keys,bson-documents";
+    private static final String FORMAT = "ordered-index-keys,element-index-keys,bson-documents";
 
     private MongoStandIn() {}
 
@@ -26,10 +31,23 @@ public final class MongoStandIn {
         MVStore store = new MVStore.Builder().fileName(file).cacheSize(cacheMb).open();
         MVMap<String, String> format = store.openMap(FORMAT_MAP);
         boolean hasData = store.getMapNames().stream().anyMatch(name -> !name.equals(FORMAT_MAP));
-        if (hasData && !FORMAT.equals(format.get(FORMAT_KEY))) {
+        String stamped = format.get(FORMAT_KEY);
+        if (hasData && !FORMAT.equals(stamped)) {
             store.close();
-            System.err.println(file + " was written in another format (mongo-java-server's own H2 backend, or an older stand-in) that this one cannot read; remove it");
-            System.exit(3);
+            String found = stamped == null ? "mongo-java-server's own H2 backend" : stamped;
+            if (!Boolean.getBoolean("standin.replaceOtherFormat")) {
+                System.err.println(file + " was written in another format (" + found + ") that this stand-in (" + FORMAT
+                    + ") cannot read; remove it, or start with -Dstandin.replaceOtherFormat=true");
+                System.exit(3);
+            }
+            System.err.println(file + " was written in another format (" + found + ") that this stand-in (" + FORMAT
+                + ") cannot read: removed, the stand-in starts empty");
+            try {
+                Files.delete(Path.of(file));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return openStore(file);
         }
         format.put(FORMAT_KEY, FORMAT);
         return store;

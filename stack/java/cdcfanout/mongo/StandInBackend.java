@@ -21,7 +21,7 @@ import org.h2.mvstore.MVStore;
 
 /**
  * mongo-java-server's H2 backend with its index maps ordered by IndexKeyOrder and its documents
- * stored as BSON (DocumentType).
+ * stored as BSON (DocumentType), whose collections answer a filter naming an _id from the _id index.
  */
 final class StandInBackend extends H2Backend {
 
@@ -65,23 +65,45 @@ final class StandInBackend extends H2Backend {
             MVMap<Object, Document> documents = getMvStore().openMap(DOCUMENT_MAP_PREFIX + namespace,
                 new MVMap.Builder<Object, Document>().valueType(new DocumentType()));
             MVMap<String, Object> meta = getMvStore().openMap(META_MAP_PREFIX + namespace);
-            return new CopyingCollection(this, collectionName, options, documents, meta, cursorRegistry);
+            return new StandInCollection(this, collectionName, options, documents, meta, cursorRegistry);
         }
     }
 
-    /**
-     * Hands out copies of its documents. mongo-java-server updates a document it found by editing
-     * that object in place, then stores it again; the object is the one the map holds, which the
-     * store's background writer may be encoding at that moment (a ConcurrentModificationException
-     * in a bench run, which closed the store). Every document a query reaches passes through here.
-     */
-    private static final class CopyingCollection extends H2Collection {
+    private static final class StandInCollection extends H2Collection {
 
-        CopyingCollection(MongoDatabase database, String name, CollectionOptions options, MVMap<Object, Document> documents,
-                   MVMap<String, Object> meta, CursorRegistry cursorRegistry) {
+        StandInCollection(MongoDatabase database, String name, CollectionOptions options, MVMap<Object, Document> documents,
+                          MVMap<String, Object> meta, CursorRegistry cursorRegistry) {
             super(database, name, options, documents, meta, cursorRegistry);
         }
 
+        /**
+         * A filter that names one _id among other conditions is answered from the _id index, as
+         * MongoDB's planner does. mongo-java-server uses an index only for a filter on exactly its
+         * keys and scans the collection for any other: the sink's compare-and-set ({_id, position})
+         * needed an index of its own on both. The whole filter still decides, on the one document.
+         */
+        @Override
+        protected QueryResult queryDocuments(Document query, Document orderBy, int numberToSkip, int limit,
+                                             int batchSize, Document fieldSelector) {
+            Object id = query.get(getIdField());
+            if (query.size() > 1 && (id instanceof String || id instanceof Number)) {
+                Document idOnly = new Document(getIdField(), id);
+                for (Index<Object> index : getIndexes()) {
+                    if (index.canHandle(idOnly)) {
+                        return matchDocuments(query, index.getPositions(idOnly), orderBy, numberToSkip, limit,
+                            batchSize, fieldSelector);
+                    }
+                }
+            }
+            return super.queryDocuments(query, orderBy, numberToSkip, limit, batchSize, fieldSelector);
+        }
+
+        /**
+         * Hands out copies of its documents. mongo-java-server updates a document it found by editing
+         * that object in place, then stores it again; the object is the one the map holds, which the
+         * store's background writer may be encoding at that moment (a ConcurrentModificationException
+         * in a bench run, which closed the store). Every document a query reaches passes through here.
+         */
         @Override
         protected QueryResult matchDocumentsFromStream(Document query, Stream<Document> documents, int numberToSkip,
                                                        int limit, int batchSize, Comparator<Document> order,
