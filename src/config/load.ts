@@ -4,6 +4,7 @@ import convict from 'convict';
 import { ConfigError } from '../errors.js';
 import { schema } from './schema.js';
 import { checkTargets } from '../router/router.js';
+import type { WriteGuard } from '../sinks/mongodb/sink.js';
 import {
   parseTableOverrides,
   validateIndexName,
@@ -62,6 +63,7 @@ export interface Config {
     readonly database: string;
     readonly requestTimeoutMs: number;
     readonly reindexDiscoveryMs: number;
+    readonly writeGuard: WriteGuard;
     readonly positionCacheEntries: number;
     readonly fetchMaxBytes: number;
     readonly fetchMaxBytesPerPartition: number;
@@ -129,6 +131,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     : null;
   if (prefixProblem)
     throw new ConfigError(`invalid configuration:\nELASTICSEARCH_INDEX_PREFIX: ${prefixProblem}`);
+  if (loaded.mongodb.positionCacheEntries > 0 && loaded.mongodb.writeGuard !== 'compare-and-set') {
+    throw new ConfigError(
+      'invalid configuration:\nMONGODB_POSITION_CACHE_ENTRIES: remembers positions for MONGODB_WRITE_GUARD=compare-and-set only; with "range" no write reads them: set it to 0 or choose compare-and-set',
+    );
+  }
   if (loaded.retry.minTimeoutMs > loaded.retry.maxTimeoutMs) {
     throw new ConfigError(
       'invalid configuration:\nRETRY_MIN_TIMEOUT_MS: must not exceed RETRY_MAX_TIMEOUT_MS',

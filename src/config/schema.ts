@@ -400,8 +400,14 @@ export const schema = {
       default: 5000,
       env: 'MONGODB_REINDEX_DISCOVERY_MS',
     },
+    writeGuard: {
+      doc: 'How a write is kept from replacing a newer document. "range" (the default): one round trip per batch, each write filtered on _id and "stored position before this one", which MongoDB answers from the _id index; a write that collides is read and retried by compare-and-set. "compare-and-set": the stored positions are read first (or remembered, MONGODB_POSITION_CACHE_ENTRIES) and each write names the exact one, for servers that scan the collection for a range on a field other than _id (FerretDB 1.24): two round trips per batch.',
+      format: ['range', 'compare-and-set'],
+      default: 'range',
+      env: 'MONGODB_WRITE_GUARD',
+    },
     positionCacheEntries: {
-      doc: 'Stored positions the sink remembers per collection (those it last wrote or read), so that a write can name the stored position without reading it first: one round trip per batch instead of two. About 85 bytes each with short ids; the least recent are forgotten first. A wrong one (another instance, resync) costs a read, never a wrong write. 0 (the default) reads before every write: on the local stand-in the cache gained no throughput and cost ~40 MiB of RSS (bench/results/tuning.md); turn it on (e.g. 100000) where a round trip costs more than the memory.',
+      doc: 'With MONGODB_WRITE_GUARD=compare-and-set only: stored positions the sink remembers per collection (those it last wrote or read), so that a write can name the stored position without reading it first: one round trip per batch instead of two. About 85 bytes each with short ids; the least recent are forgotten first. A wrong one (another instance, resync) costs a read, never a wrong write. 0 (the default) reads before every write.',
       format: 'entry-count',
       default: 0,
       env: 'MONGODB_POSITION_CACHE_ENTRIES',

@@ -5,10 +5,10 @@
 //
 // 1. Record the reindex in `_cdc_fanout_reindexes` (mongodb-state.ts) with the new collection's
 //    name `<coll>_v<N>`, and create that collection with every index the live one has (the sink's
-//    compare-and-set and tombstone TTL indexes, and any the user added) plus a marker index. Every
-//    running instance finds the record within MONGODB_REINDEX_DISCOVERY_MS and writes each batch
-//    to the new collection too, first (dual-write.ts); waiting twice that long means every change
-//    written from then on reaches it.
+//    tombstone TTL index, and any the user added) plus a marker index. Every running instance
+//    finds the record within MONGODB_REINDEX_DISCOVERY_MS and writes each batch to the new
+//    collection too, first (dual-write.ts); waiting twice that long means every change written
+//    from then on reaches it.
 // 2. Backfill from a Postgres snapshot exactly as resync does (resync.ts), saving the cursor.
 // 3. Verify the new collection against Postgres. Pause the collection's writes (the record's phase
 //    pausing: instances hold them back and retry) for two discovery intervals, so that no write

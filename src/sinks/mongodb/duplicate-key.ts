@@ -1,6 +1,8 @@
-// Which unique index a duplicate key error (E11000) hit. On _id (or the sink's own {_id, position}
-// index) it means the document changed between the position read and the write: re-read and plan
-// again. On any other index it is the user's unique constraint refusing this row: permanent.
+// Which unique index a duplicate key error (E11000) hit. On _id it means a guarded write matched no
+// document that one exists (stale, or changed since the position read, or a racing insert):
+// re-read and plan again. So does one on the {_id, position} index that earlier versions of the
+// sink created and collections may still have. On any other index it is the user's unique
+// constraint refusing this row: permanent.
 export const POSITION_INDEX = '_cdc_position';
 
 const ID_INDEXES = new Set(['_id_', POSITION_INDEX]);

@@ -1,10 +1,11 @@
 // MongoDB sink: one collection per table, _id from the primary key, and a stored position field
-// guarding every write by compare-and-set: one unordered bulk whose statements each name the exact
-// stored position they replace (write-plan.ts). That position is the one this process last stored
-// or read (position-cache.ts), or, for the ids it holds no belief about, read with one
+// guarding every write (write-plan.ts), in one unordered bulk per collection. With the range guard
+// (the default) each statement's filter is _id plus "stored before this position", no read first.
+// With compare-and-set each names the exact stored position it replaces: the one this process last
+// stored or read (position-cache.ts), or, for the ids it holds no belief about, read with one
 // `_id: {$in}` query first. Only a read calls an event stale (at or below the stored position,
-// without a write); a statement that finds the document changed collides on _id and is planned
-// again after a read.
+// without a write): a statement that collides on _id is planned again by compare-and-set after a
+// read.
 // Deletes leave tombstones (tombstone.ts), so a late older write cannot bring a row back.
 import {
   BSON,
@@ -19,12 +20,13 @@ import type { Logger } from 'pino';
 import { CdcFanoutError, PermanentSinkError, TransientSinkError } from '../../errors.js';
 import type { Sink, SinkOp, SinkOpResult, TruncateMark } from '../sink.js';
 import { DUPLICATE_KEY, classifyRequestError, classifyWriteError } from './classify.js';
-import { POSITION_INDEX, isDuplicateOnId } from './duplicate-key.js';
+import { isDuplicateOnId } from './duplicate-key.js';
 import { PositionCache } from './position-cache.js';
 import { toStoredForm } from './stored-form.js';
 import { DELETED_AT_FIELD } from './tombstone.js';
 import { OWNED_FIELDS, POSITION_FIELD } from '../owned-fields.js';
 import {
+  planGuardedWrite,
   planWrite,
   readStored,
   type Model,
@@ -43,8 +45,8 @@ export { POSITION_FIELD };
 export const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
 
 /**
- * Plans per batch: the first (on beliefs where there are some), then up to two after a read for
- * statements whose belief was wrong or that lost a race.
+ * Plans per batch: the first (guarded by range, or on beliefs where there are some), then up to two
+ * after a read for statements that collided: stale, a wrong belief, or a lost race.
  */
 const MAX_ATTEMPTS = 3;
 
@@ -69,9 +71,22 @@ export interface MongoSinkOptions {
   readonly logger: Logger;
   /** How long a tombstone is kept (TTL index); servers without TTL support keep them. */
   readonly tombstoneTtlMs?: number;
-  /** Stored positions remembered per collection (position-cache.ts); 0 (the default) reads before every write. */
+  /** How the first write of a batch is guarded (WriteGuard); 'range' if not given. */
+  readonly writeGuard?: WriteGuard;
+  /**
+   * Stored positions remembered per collection (position-cache.ts), with compare-and-set only; 0
+   * (the default) reads before every write.
+   */
   readonly positionCacheEntries?: number;
 }
+
+/**
+ * 'range': the filter says "stored before this position", answered from the _id index by MongoDB
+ * and the stack's stand-in, no read. 'compare-and-set': a read first (or a remembered position),
+ * then the exact stored position in the filter, for servers that scan the collection for a range
+ * (FerretDB 1.24).
+ */
+export type WriteGuard = 'range' | 'compare-and-set';
 
 interface Entry {
   readonly index: number;
@@ -100,16 +115,6 @@ function ownedFieldProblem(document: Record<string, unknown>): string | null {
   return null;
 }
 
-/**
- * Matches a stored document unless it holds a position at or after `position`. A document without
- * one (the application wrote it before cdc-fanout took over, or someone did by hand) can be
- * replaced: a plain `$lt` matches no such document, so every event for it counted as stale and
- * its row was never written again.
- */
-function storedBefore(position: bigint) {
-  return { [POSITION_FIELD]: { $not: { $gte: position } } };
-}
-
 function refusalError(model: Model, error: Error): CdcFanoutError {
   const detail = /larger than the maximum size/i.test(error.message)
     ? `mongodb document too large: ${BSON.calculateObjectSize(model, { ignoreUndefined: false })} bytes of BSON (limit ${MAX_DOCUMENT_BYTES} bytes, MongoDB's 16 MiB maximum document size, counting the write statement around it): the driver refused it: ${error.message}`
@@ -129,6 +134,7 @@ export class MongoSink implements Sink {
   /** Collections whose indexes exist (or are being created). */
   private readonly prepared = new Map<string, Promise<void>>();
   private readonly positions: PositionCache;
+  private readonly writeGuard: WriteGuard;
 
   constructor(
     private readonly client: MongoClient,
@@ -137,7 +143,8 @@ export class MongoSink implements Sink {
     this.db = client.db(options.database);
     this.logger = options.logger;
     this.tombstoneTtlMs = options.tombstoneTtlMs ?? 24 * 60 * 60 * 1000;
-    this.positions = new PositionCache(options.positionCacheEntries ?? 0);
+    this.writeGuard = options.writeGuard ?? 'range';
+    this.positions = new PositionCache(this.writeGuard === 'range' ? 0 : (options.positionCacheEntries ?? 0));
   }
 
   async connect(): Promise<void> {
@@ -200,14 +207,16 @@ export class MongoSink implements Sink {
     return results;
   }
 
-  /** Creates, once per collection, the index the compare-and-set filter uses and the tombstone TTL. */
+  /**
+   * Creates, once per collection, the tombstone TTL index. Every write filters on _id, which every
+   * collection has an index on. (Earlier versions also created a unique {_id, position} index,
+   * named POSITION_INDEX, for servers that planned only whole-filter index matches; it only costs
+   * writes now and can be dropped.)
+   */
   private prepare(name: string, target: Collection<StoredDocument>): Promise<void> {
     let prepared = this.prepared.get(name);
     if (!prepared) {
       prepared = (async () => {
-        // {_id, position} with plain values: servers that plan only whole-filter index matches
-        // (mongo-java-server) answer the compare-and-set from it instead of scanning.
-        await target.createIndex({ _id: 1, [POSITION_FIELD]: 1 }, { unique: true, name: POSITION_INDEX });
         try {
           await target.createIndex(
             { [DELETED_AT_FIELD]: 1 },
@@ -240,6 +249,20 @@ export class MongoSink implements Sink {
         );
         return fail(pending, error);
       }
+      const now = new Date();
+      if (attempt === 0 && this.writeGuard === 'range') {
+        try {
+          await this.prepare(collection, target);
+        } catch (error) {
+          return fail(pending, classifyRequestError(error));
+        }
+        const guarded = pending.map((entry) => ({
+          ...entry,
+          model: planGuardedWrite(entry.op, entry.upsert, POSITION_FIELD, now),
+        }));
+        pending = await this.bulk(target, guarded, results);
+        continue;
+      }
       // Beliefs stand in for the read on the first plan only: a statement that missed is read.
       const { believed, toRead, unknownToRead } =
         attempt === 0
@@ -252,7 +275,6 @@ export class MongoSink implements Sink {
       } catch (error) {
         return fail(pending, classifyRequestError(error));
       }
-      const now = new Date();
       const writes: Array<Entry & { model: Model }> = [];
       const plan = (entry: Entry, stored: Stored | undefined) => {
         const planned = planWrite(entry.op, stored, entry.upsert, POSITION_FIELD, now);
@@ -393,7 +415,10 @@ export class MongoSink implements Sink {
   async truncate(target: string, mark: TruncateMark): Promise<void> {
     try {
       await this.recordTruncateMark(target, mark);
-      await this.db.collection<StoredDocument>(target).deleteMany(storedBefore(mark.position));
+      // A document without a position (written before cdc-fanout took over) is removed too.
+      await this.db
+        .collection<StoredDocument>(target)
+        .deleteMany({ [POSITION_FIELD]: { $not: { $gte: mark.position } } });
     } catch (error) {
       throw error instanceof CdcFanoutError ? error : classifyRequestError(error);
     }

@@ -1,9 +1,13 @@
-// Compare-and-set planning, pure: given what a read found stored for each id, each operation is
-// either already done (a newer or equal position is stored: stale) or one write whose filter names
-// the exact stored state. A write that finds that state changed matches nothing, tries to insert
-// and collides on _id (E11000): the caller re-reads and plans again. The filter is _id plus the
-// position as a plain value, which any server can answer from an index ({_id, _cdc_lsn}), unlike
-// a range on the position, which servers other than MongoDB answer by scanning the collection.
+// Write planning, pure. Two forms of the guard, both upserts that match nothing when the stored
+// document is at or after the event, so that they try to insert and collide on _id (E11000):
+// - guarded (planGuardedWrite): the filter is _id plus a range on the position. No read needed,
+//   but a collision is ambiguous: a newer document, or one that an older write inserted between
+//   this statement's match and its insert (two writers racing on a new id). The caller reads and
+//   plans the collided ones by compare-and-set, so only a read ever calls an event stale.
+// - compare-and-set (planWrite): given what a read found stored for each id, each operation is
+//   either already done (stale) or one write whose filter names the exact stored state. For
+//   servers that answer from an index only a filter on _id alone or on an index's exact keys
+//   (FerretDB 1.24 scans the collection for a range), with the position as a plain value.
 import type { AnyBulkWriteOperation } from 'mongodb';
 import { SNAPSHOT_POSITION, type SinkOp } from '../sink.js';
 import { DELETED_AT_FIELD, DELETED_FIELD, tombstoneFields } from './tombstone.js';
@@ -44,6 +48,30 @@ function isAtOrAfter(stored: bigint, position: bigint): boolean {
 }
 
 /**
+ * The guard of a write at `position` without a read: a document stored before it (isAtOrAfter,
+ * negated, so that a document without a position, or with one that is not a number, matches too).
+ */
+export function storedBefore(position: bigint): Record<string, unknown> {
+  return { $not: { [position === SNAPSHOT_POSITION ? '$gt' : '$gte']: position } };
+}
+
+/** The write for `op` with the position guard in its filter, whatever is stored: no read. */
+export function planGuardedWrite(
+  op: SinkOp,
+  upsert: UpsertFields | null,
+  positionField: string,
+  now: Date,
+): Model {
+  return writeModel(
+    op,
+    { _id: op.id, [positionField]: storedBefore(op.position) },
+    upsert,
+    positionField,
+    now,
+  );
+}
+
+/**
  * The write for `op` given the stored state of its id (undefined: no document). `upsert` is the
  * upsert's fields (ignored for a delete).
  */
@@ -55,13 +83,23 @@ export function planWrite(
   now: Date,
 ): Planned {
   if (stored?.position != null && isAtOrAfter(stored.position, op.position)) return { kind: 'stale' };
-  const fields = op.kind === 'delete' ? tombstoneFields(positionField, op.position, now) : upsert!.fields;
   // No document, or one without a position, is matched as null (null matches a missing field); an
   // upsert that matches nothing inserts, so one statement type covers every case (one command).
   const filter = { _id: op.id, [positionField]: stored?.raw ?? null };
+  return { kind: 'write', model: writeModel(op, filter, upsert, positionField, now) };
+}
+
+function writeModel(
+  op: SinkOp,
+  filter: Record<string, unknown> & { _id: string },
+  upsert: UpsertFields | null,
+  positionField: string,
+  now: Date,
+): Model {
+  const fields = op.kind === 'delete' ? tombstoneFields(positionField, op.position, now) : upsert!.fields;
   if (op.kind === 'upsert' && upsert!.partial) {
     const update = { $set: fields, $unset: { [DELETED_FIELD]: true, [DELETED_AT_FIELD]: true } } as const;
-    return { kind: 'write', model: { updateOne: { filter, update, upsert: true } } };
+    return { updateOne: { filter, update, upsert: true } };
   }
-  return { kind: 'write', model: { replaceOne: { filter, replacement: fields, upsert: true } } };
+  return { replaceOne: { filter, replacement: fields, upsert: true } };
 }

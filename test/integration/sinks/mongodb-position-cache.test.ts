@@ -21,6 +21,7 @@ async function newSink(): Promise<MongoSink> {
     url: stack.mongodbUrl,
     database: RUN,
     logger: pino({ level: 'silent' }),
+    writeGuard: 'compare-and-set',
     positionCacheEntries: 1000,
   });
   sinks.push(sink);

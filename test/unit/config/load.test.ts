@@ -44,6 +44,7 @@ describe('loadConfig defaults', () => {
     assert.deepEqual(config.sinks, ['elasticsearch', 'mongodb']);
     assert.equal(config.elasticsearch.indexPrefix, '');
     assert.equal(config.mongodb.database, 'cdc');
+    assert.equal(config.mongodb.writeGuard, 'range');
     assert.deepEqual(config.defaults, { decimal: 'string', truncate: 'ignore' });
     assert.deepEqual(config.tables, {});
   });
@@ -77,6 +78,8 @@ describe('loadConfig defaults', () => {
       RETRY_MIN_TIMEOUT_MS: '5',
       RETRY_MAX_TIMEOUT_MS: '5',
       PIPELINE_STALL_TIMEOUT_MS: '90000',
+      MONGODB_WRITE_GUARD: 'compare-and-set',
+      MONGODB_POSITION_CACHE_ENTRIES: '1000',
     });
     assert.equal(config.logLevel, 'debug');
     assert.equal(config.http.port, 0);
@@ -88,6 +91,8 @@ describe('loadConfig defaults', () => {
     assert.equal(config.elasticsearch.indexPrefix, 'dev-');
     assert.deepEqual(config.defaults, { decimal: 'double', truncate: 'delete' });
     assert.deepEqual(config.retry, { minTimeoutMs: 5, maxTimeoutMs: 5, stallTimeoutMs: 90000 });
+    assert.equal(config.mongodb.writeGuard, 'compare-and-set');
+    assert.equal(config.mongodb.positionCacheEntries, 1000);
   });
 });
 
@@ -165,6 +170,16 @@ describe('loadConfig refuses bad values, naming the env var and what was expecte
       'RETRY_MIN_TIMEOUT_MS > RETRY_MAX_TIMEOUT_MS',
       { RETRY_MIN_TIMEOUT_MS: '1000', RETRY_MAX_TIMEOUT_MS: '999' },
       /RETRY_MIN_TIMEOUT_MS: must not exceed RETRY_MAX_TIMEOUT_MS/,
+    ],
+    [
+      'MONGODB_WRITE_GUARD=optimistic',
+      { MONGODB_WRITE_GUARD: 'optimistic' },
+      /MONGODB_WRITE_GUARD: must be one of .*range.*compare-and-set/,
+    ],
+    [
+      'MONGODB_POSITION_CACHE_ENTRIES with the range guard',
+      { MONGODB_POSITION_CACHE_ENTRIES: '1000' },
+      /MONGODB_POSITION_CACHE_ENTRIES: remembers positions for MONGODB_WRITE_GUARD=compare-and-set only/,
     ],
     [
       'ELASTICSEARCH_INDEX_PREFIX=Upper',

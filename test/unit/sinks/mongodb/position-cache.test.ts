@@ -66,6 +66,7 @@ function sinkOver(docs: Map<string, Doc>, positionCacheEntries = 1000) {
     url: 'mongodb://fake',
     database: 'db',
     logger: pino({ level: 'silent' }),
+    writeGuard: 'compare-and-set',
     positionCacheEntries,
   });
   return Object.assign(sink, { calls });

@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import { BSON, MongoBulkWriteError, MongoInvalidArgumentError, type MongoClient } from 'mongodb';
 import pino from 'pino';
 import type { RowChange } from '../../../../src/decoder/types.js';
-import { MAX_DOCUMENT_BYTES, MongoSink } from '../../../../src/sinks/mongodb/sink.js';
+import { MAX_DOCUMENT_BYTES, MongoSink, type WriteGuard } from '../../../../src/sinks/mongodb/sink.js';
 import type { Document } from '../../../../src/router/document.js';
 import type { SinkOp } from '../../../../src/sinks/sink.js';
 
@@ -29,13 +29,14 @@ function bulkError(
 
 /**
  * A sink over a fake collection: `find` answers the stored positions of `stored`, `bulkWrite` is
- * `answer`. Every call is recorded. Without a position cache, every batch reads first: these tests
- * are about what the sink makes of the server's answers (position-cache.test.ts has the cache).
+ * `answer`. Every call is recorded. By compare-and-set without a position cache every batch reads
+ * first: these tests are about what the sink makes of the server's answers (position-cache.test.ts
+ * has the cache; the range guard has its own tests below).
  */
 function sinkAnswering(
   answer: (models: unknown[]) => Promise<unknown>,
   stored: () => Record<string, bigint> = () => ({}),
-  positionCacheEntries = 0,
+  writeGuard: WriteGuard = 'compare-and-set',
 ) {
   const calls: string[] = [];
   const collection = {
@@ -59,7 +60,7 @@ function sinkAnswering(
     url: 'mongodb://fake',
     database: 'db',
     logger: pino({ level: 'silent' }),
-    positionCacheEntries,
+    writeGuard,
   });
   return Object.assign(sink, { calls });
 }
@@ -217,6 +218,85 @@ describe('MongoSink.write', () => {
       results.map((r) => r.status),
       ['failed', 'written', 'written'],
     );
+  });
+});
+
+describe('MongoSink.write with the range guard (the default)', () => {
+  const duplicateOnId = (index: number) => ({
+    index,
+    code: 11000,
+    errmsg: `E11000 duplicate key error collection: db.c index: _id_ dup key: { _id: "${index}" }`,
+  });
+  type Statement = { replaceOne: { filter: Record<string, unknown>; replacement: Record<string, unknown> } };
+
+  test('one bulk round trip, no read: each statement filters on _id and a position stored before the event', async () => {
+    const bulks: unknown[][] = [];
+    const sink = sinkAnswering(
+      async (models) => {
+        bulks.push(models);
+        return {};
+      },
+      () => assert.fail('no read'),
+      'range',
+    );
+    const results = await sink.write([op, { ...op, id: '2', position: 11n }]);
+    assert.deepEqual(results, [{ status: 'written' }, { status: 'written' }]);
+    assert.deepEqual(sink.calls, ['bulkWrite']);
+    assert.deepEqual(
+      (bulks[0] as Statement[]).map(({ replaceOne }) => replaceOne.filter),
+      [
+        { _id: '1', _cdc_lsn: { $not: { $gte: 10n } } },
+        { _id: '2', _cdc_lsn: { $not: { $gte: 11n } } },
+      ],
+    );
+  });
+
+  test('a collision on _id is read: stale when the stored position is at or after the event, without another write', async () => {
+    const sink = sinkAnswering(
+      async () => {
+        throw bulkError('dup', [duplicateOnId(0), duplicateOnId(1)], 1);
+      },
+      () => ({ '1': 10n, '2': 12n }),
+      'range',
+    );
+    const results = await sink.write([op, { ...op, id: '2' }, { ...op, id: '3' }]);
+    assert.deepEqual(results, [{ status: 'stale' }, { status: 'stale' }, { status: 'written' }]);
+    assert.deepEqual(sink.calls, ['bulkWrite', 'find']);
+  });
+
+  test('a collision whose read finds an older position (an older write inserted it meanwhile) is written by compare-and-set, not called stale', async () => {
+    const bulks: unknown[][] = [];
+    const sink = sinkAnswering(
+      async (models) => {
+        bulks.push(models);
+        if (bulks.length === 1) throw bulkError('dup', [duplicateOnId(0)]);
+        return {};
+      },
+      () => ({ '1': 7n }),
+      'range',
+    );
+    assert.deepEqual(await sink.write([op]), [{ status: 'written' }]);
+    assert.deepEqual(sink.calls, ['bulkWrite', 'find', 'bulkWrite']);
+    assert.deepEqual((bulks[1] as Statement[])[0]!.replaceOne.filter, { _id: '1', _cdc_lsn: 7n });
+  });
+
+  test("a collision on another unique index (the user's) is permanent, never read", async () => {
+    const sink = sinkAnswering(
+      async () => {
+        throw bulkError('dup', [
+          {
+            index: 0,
+            code: 11000,
+            errmsg: 'E11000 duplicate key error collection: db.c index: email_1 dup key',
+          },
+        ]);
+      },
+      () => ({}),
+      'range',
+    );
+    const [result] = await sink.write([op]);
+    assert.ok(result?.status === 'failed' && !result.error.retriable);
+    assert.deepEqual(sink.calls, ['bulkWrite']);
   });
 });
 

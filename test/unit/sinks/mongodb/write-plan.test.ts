@@ -2,8 +2,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { RowChange } from '../../../../src/decoder/types.js';
-import type { SinkOp } from '../../../../src/sinks/sink.js';
-import { planWrite, readStored, type UpsertFields } from '../../../../src/sinks/mongodb/write-plan.js';
+import { SNAPSHOT_POSITION, type SinkOp } from '../../../../src/sinks/sink.js';
+import {
+  planGuardedWrite,
+  planWrite,
+  readStored,
+  storedBefore,
+  type UpsertFields,
+} from '../../../../src/sinks/mongodb/write-plan.js';
 
 const now = new Date('2026-01-01T00:00:00Z');
 const upsertOp: SinkOp = {
@@ -73,5 +79,55 @@ describe('planWrite', () => {
         },
       },
     });
+  });
+});
+
+describe('planGuardedWrite', () => {
+  test('an upsert replaces whatever is stored before its position, upserting', () => {
+    assert.deepEqual(planGuardedWrite(upsertOp, full, '_cdc_lsn', now), {
+      replaceOne: {
+        filter: { _id: 'k', _cdc_lsn: { $not: { $gte: 10n } } },
+        replacement: full.fields,
+        upsert: true,
+      },
+    });
+  });
+
+  test('a snapshot read also replaces what an earlier snapshot wrote at the same position', () => {
+    const snapshot: SinkOp = { ...upsertOp, position: SNAPSHOT_POSITION };
+    const model = planGuardedWrite(snapshot, full, '_cdc_lsn', now);
+    assert.ok('replaceOne' in model);
+    assert.deepEqual(model.replaceOne.filter, { _id: 'k', _cdc_lsn: { $not: { $gt: SNAPSHOT_POSITION } } });
+  });
+
+  test('a delete leaves a tombstone under the same guard; a partial update sets its fields and clears a tombstone', () => {
+    assert.deepEqual(planGuardedWrite(deleteOp, null, '_cdc_lsn', now), {
+      replaceOne: {
+        filter: { _id: 'k', _cdc_lsn: { $not: { $gte: 10n } } },
+        replacement: { _cdc_lsn: 10n, _cdc_deleted: true, _cdc_deleted_at: now },
+        upsert: true,
+      },
+    });
+    const partial: UpsertFields = { fields: full.fields, partial: true };
+    assert.deepEqual(planGuardedWrite(upsertOp, partial, '_cdc_lsn', now), {
+      updateOne: {
+        filter: { _id: 'k', _cdc_lsn: { $not: { $gte: 10n } } },
+        update: { $set: full.fields, $unset: { _cdc_deleted: true, _cdc_deleted_at: true } },
+        upsert: true,
+      },
+    });
+  });
+
+  test('its guard matches exactly the stored positions planWrite would write over', () => {
+    for (const position of [10n, SNAPSHOT_POSITION]) {
+      const op: SinkOp = { ...upsertOp, position };
+      const [operator, bound] = Object.entries(
+        (storedBefore(position) as { $not: Record<string, bigint> }).$not,
+      )[0]!;
+      for (const stored of [position - 1n, position, position + 1n]) {
+        const refused = operator === '$gte' ? stored >= bound : stored > bound;
+        assert.equal(planWrite(op, readStored(stored), full, '_cdc_lsn', now).kind === 'stale', refused);
+      }
+    }
   });
 });
