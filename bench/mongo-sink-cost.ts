@@ -3,13 +3,15 @@
 // newer) and in a replay where every write is stale, then again from a second sink instance that
 // holds no beliefs about stored positions (a restart). Prints figures; uses its own database.
 //
-//   tsx bench/mongo-sink-cost.ts [mongodb-url] [--docs 20000] [--batch 500] [--cache 100000]
-//   --cache: MONGODB_POSITION_CACHE_ENTRIES (0, the service default: a read before every write).
+//   tsx bench/mongo-sink-cost.ts [mongodb-url] [--docs 20000] [--batch 500]
+//       [--guard range|compare-and-set] [--cache 100000]
+//   --guard: MONGODB_WRITE_GUARD (range, the service default: no read unless a write collides).
+//   --cache: MONGODB_POSITION_CACHE_ENTRIES, with compare-and-set only (0: a read before every write).
 import { parseArgs } from 'node:util';
 import { MongoClient } from 'mongodb';
 import pino from 'pino';
 import type { RowChange } from '../src/decoder/types.js';
-import { MongoSink } from '../src/sinks/mongodb/sink.js';
+import { MongoSink, type WriteGuard } from '../src/sinks/mongodb/sink.js';
 import type { SinkOp } from '../src/sinks/sink.js';
 
 const { values, positionals } = parseArgs({
@@ -17,7 +19,8 @@ const { values, positionals } = parseArgs({
   options: {
     docs: { type: 'string', default: '20000' },
     batch: { type: 'string', default: '500' },
-    cache: { type: 'string', default: '100000' },
+    guard: { type: 'string', default: 'range' },
+    cache: { type: 'string', default: '0' },
   },
 });
 const url = positionals[0] ?? 'mongodb://127.0.0.1:27017/?directConnection=true';
@@ -43,6 +46,7 @@ const newSink = () =>
     url,
     database,
     logger: pino({ level: 'silent' }),
+    writeGuard: values.guard as WriteGuard,
     positionCacheEntries: Number(values.cache),
   });
 const sink = newSink();
@@ -91,7 +95,9 @@ async function pass(label: string, position: bigint, expected: string, writer = 
 
 async function main(): Promise<void> {
   await sink.connect();
-  console.log(`${url}: ${DOCS} documents, batches of ${BATCH}, position cache ${values.cache}`);
+  console.log(
+    `${url}: ${DOCS} documents, batches of ${BATCH}, write guard ${values.guard}, position cache ${values.cache}`,
+  );
   await pass('first write (inserts)', 10n, 'written');
   await pass('steady state (every write newer)', 20n, 'written');
   await pass('replay (every write stale)', 15n, 'stale');

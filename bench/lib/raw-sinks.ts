@@ -1,8 +1,8 @@
 // The sinks' own ceiling: documents of the demo tables, built from Postgres rows by the same code
 // the service and verify use (toDocument, toStoredForm), written straight to Elasticsearch with
-// _bulk (the sink's NDJSON lines and size chunks) and to MongoDB with the sink's compare-and-set
-// in steady state (a bulkWrite of replaceOne upserts on the exact position last stored, known
-// without a read), in batches like the ones the service gets from Kafka. No Kafka, no decoding.
+// _bulk (the sink's NDJSON lines and size chunks) and to MongoDB with the sink's guarded write (a
+// bulkWrite of replaceOne upserts filtered on _id and a position stored before theirs, no read),
+// in batches like the ones the service gets from Kafka. No Kafka, no decoding.
 import type { Client as EsClient } from '@elastic/elasticsearch';
 import type { MongoClient } from 'mongodb';
 import type pg from 'pg';
@@ -11,9 +11,9 @@ import { withTableSnapshot } from '../../src/postgres/table-reader.js';
 import { toDocument, type Document } from '../../src/router/document.js';
 import { Router } from '../../src/router/router.js';
 import { bulkLines, chunkBySize } from '../../src/sinks/elasticsearch/bulk-body.js';
-import { POSITION_INDEX } from '../../src/sinks/mongodb/duplicate-key.js';
 import { POSITION_FIELD } from '../../src/sinks/mongodb/sink.js';
 import { toStoredForm } from '../../src/sinks/mongodb/stored-form.js';
+import { storedBefore } from '../../src/sinks/mongodb/write-plan.js';
 import type { SinkOp } from '../../src/sinks/sink.js';
 import { DEMO_TABLES } from './source.js';
 
@@ -207,14 +207,7 @@ export async function rawMongo(mongo: MongoClient, options: RawOptions): Promise
     const route = router.routesFor({ database: 'inventory', schema: 'inventory', table })[0]!;
     return { table, id, target: route.target, stored: toStoredForm(toDocument(row, route)) };
   });
-  // The index the sink creates, which the stand-in needs to answer the filter without a scan.
-  for (const target of new Set(docs.map((doc) => doc.target)))
-    await db
-      .collection<{ _id: string }>(target)
-      .createIndex({ _id: 1, [POSITION_FIELD]: 1 }, { unique: true, name: POSITION_INDEX });
   const passes: RawPass[] = [];
-  /** The position each document was last written at, by target and id. */
-  const stored = new Map<string, bigint>();
   for (const [pass, base] of [
     ['insert', 1_000_000n],
     ['overwrite', 2_000_000n],
@@ -226,14 +219,11 @@ export async function rawMongo(mongo: MongoClient, options: RawOptions): Promise
     let stall: string | null = null;
     const keepGoing = () => performance.now() < deadline && stall === null;
     await withConcurrency(batches(docs, options.batchSize), options.concurrency, keepGoing, async (batch) => {
-      // The sink's model of an upsert in steady state: replace the document on exactly the position
-      // it last stored (position-cache.ts), no read; into an empty target, insert-if-absent.
+      // The sink's write (its default range guard): replace whatever is stored before the position.
       const collection = db.collection<{ _id: string } & Record<string, unknown>>(batch[0]!.target);
       const models = batch.map((doc, index) => {
         const position = base + BigInt(index);
-        const key = `${doc.target}\u0000${doc.id}`;
-        const filter = { _id: doc.id, [POSITION_FIELD]: stored.get(key) ?? null };
-        stored.set(key, position);
+        const filter = { _id: doc.id, [POSITION_FIELD]: storedBefore(position) };
         return {
           replaceOne: { filter, replacement: { ...doc.stored, [POSITION_FIELD]: position }, upsert: true },
         };

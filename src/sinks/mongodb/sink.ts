@@ -5,7 +5,7 @@
 // stored or read (position-cache.ts), or, for the ids it holds no belief about, read with one
 // `_id: {$in}` query first. Only a read calls an event stale (at or below the stored position,
 // without a write): a statement that collides on _id is planned again by compare-and-set after a
-// read.
+// read. In a replay, where most writes would collide, the range guard reads first as well.
 // Deletes leave tombstones (tombstone.ts), so a late older write cannot bring a row back.
 import {
   BSON,
@@ -135,6 +135,13 @@ export class MongoSink implements Sink {
   private readonly prepared = new Map<string, Promise<void>>();
   private readonly positions: PositionCache;
   private readonly writeGuard: WriteGuard;
+  /**
+   * Collections whose last batch was mostly stale, written by compare-and-set with the range guard
+   * too: in a replay (offset reset, a restart after a crash) a guarded write would collide and
+   * then be read anyway, two round trips where a read alone (one, no write) decides. The first
+   * batch that a read finds mostly newer goes back to the guarded write.
+   */
+  private readonly readFirst = new Set<string>();
 
   constructor(
     private readonly client: MongoClient,
@@ -250,7 +257,8 @@ export class MongoSink implements Sink {
         return fail(pending, error);
       }
       const now = new Date();
-      if (attempt === 0 && this.writeGuard === 'range') {
+      const readingFirst = this.readFirst.has(collection);
+      if (attempt === 0 && this.writeGuard === 'range' && !readingFirst) {
         try {
           await this.prepare(collection, target);
         } catch (error) {
@@ -261,6 +269,7 @@ export class MongoSink implements Sink {
           model: planGuardedWrite(entry.op, entry.upsert, POSITION_FIELD, now),
         }));
         pending = await this.bulk(target, guarded, results);
+        if (pending.length * 2 > guarded.length) this.readFirst.add(collection);
         continue;
       }
       // Beliefs stand in for the read on the first plan only: a statement that missed is read.
@@ -284,6 +293,8 @@ export class MongoSink implements Sink {
       };
       for (const { stored, ...entry } of believed) plan(entry, stored);
       for (const entry of toRead) plan(entry, read.get(entry.op.id));
+      if (attempt === 0 && readingFirst && writes.length * 2 >= pending.length)
+        this.readFirst.delete(collection);
       pending = await this.bulk(target, writes, results);
       this.learn(collection, writes, results, { believed, unknownToRead, read, missed: pending });
     }

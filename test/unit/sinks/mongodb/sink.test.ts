@@ -7,7 +7,7 @@ import pino from 'pino';
 import type { RowChange } from '../../../../src/decoder/types.js';
 import { MAX_DOCUMENT_BYTES, MongoSink, type WriteGuard } from '../../../../src/sinks/mongodb/sink.js';
 import type { Document } from '../../../../src/router/document.js';
-import type { SinkOp } from '../../../../src/sinks/sink.js';
+import type { SinkOp, SinkOpResult } from '../../../../src/sinks/sink.js';
 
 /** A bulk error; `succeeded` statements without an error are counted as matched, as servers do. */
 function bulkError(
@@ -64,6 +64,8 @@ function sinkAnswering(
   });
   return Object.assign(sink, { calls });
 }
+
+const statusesOf = (results: SinkOpResult[]) => results.map((result) => result.status);
 
 const op: SinkOp = {
   kind: 'upsert',
@@ -297,6 +299,62 @@ describe('MongoSink.write with the range guard (the default)', () => {
     const [result] = await sink.write([op]);
     assert.ok(result?.status === 'failed' && !result.error.retriable);
     assert.deepEqual(sink.calls, ['bulkWrite']);
+  });
+});
+
+describe('MongoSink.write with the range guard, in a replay', () => {
+  /** A collection of positions that applies both guards' statements as a server would. */
+  function positionsServer(stored: Record<string, bigint>) {
+    return async (models: unknown[]) => {
+      const errors: Array<{ index: number; code: number; errmsg: string }> = [];
+      (
+        models as Array<{
+          replaceOne: { filter: Record<string, unknown>; replacement: { _cdc_lsn: bigint } };
+        }>
+      ).forEach(({ replaceOne: { filter, replacement } }, index) => {
+        const id = filter['_id'] as string;
+        const guard = filter['_cdc_lsn'] as { $not?: { $gte: bigint } } | bigint | null;
+        const current = stored[id];
+        const matches =
+          typeof guard === 'object' && guard !== null && '$not' in guard
+            ? current === undefined || !(current >= guard.$not!.$gte)
+            : current === (guard ?? undefined);
+        if (matches || current === undefined) stored[id] = replacement._cdc_lsn;
+        else
+          errors.push({
+            index,
+            code: 11000,
+            errmsg: `E11000 duplicate key error index: _id_ dup key: ${id}`,
+          });
+      });
+      if (errors.length > 0) throw bulkError('dup', errors, models.length - errors.length);
+      return {};
+    };
+  }
+  const batch = (position: bigint) => ['1', '2', '3'].map((id) => ({ ...op, id, position }));
+
+  test('after a batch that mostly collided, the next ones read first: one round trip each, no write', async () => {
+    const stored: Record<string, bigint> = { '1': 50n, '2': 50n, '3': 50n };
+    const sink = sinkAnswering(positionsServer(stored), () => stored, 'range');
+    assert.deepEqual(statusesOf(await sink.write(batch(10n))), ['stale', 'stale', 'stale']);
+    assert.deepEqual(sink.calls, ['bulkWrite', 'find']);
+    sink.calls.length = 0;
+    assert.deepEqual(statusesOf(await sink.write(batch(20n))), ['stale', 'stale', 'stale']);
+    assert.deepEqual(sink.calls, ['find']);
+    assert.deepEqual(stored, { '1': 50n, '2': 50n, '3': 50n }, 'nothing changed');
+  });
+
+  test('once a read finds most events newer (the replay is over), the guarded write without a read is back', async () => {
+    const stored: Record<string, bigint> = { '1': 50n, '2': 50n, '3': 50n };
+    const sink = sinkAnswering(positionsServer(stored), () => stored, 'range');
+    await sink.write(batch(10n));
+    sink.calls.length = 0;
+    assert.deepEqual(statusesOf(await sink.write(batch(60n))), ['written', 'written', 'written']);
+    assert.deepEqual(sink.calls, ['find', 'bulkWrite'], 'read first, then compare-and-set');
+    sink.calls.length = 0;
+    assert.deepEqual(statusesOf(await sink.write(batch(70n))), ['written', 'written', 'written']);
+    assert.deepEqual(sink.calls, ['bulkWrite']);
+    assert.deepEqual(stored, { '1': 70n, '2': 70n, '3': 70n });
   });
 });
 
