@@ -5,7 +5,8 @@
 # duplicate key hit) and because, with the sink's compare-and-set writes, every write is a point
 # lookup on it; docs/mongodb-stand-in.md has the measurements. Data lives in one MVStore file under
 # $STACK_DIR/mongo and survives a restart. STACK_MONGO_BACKEND=memory keeps it in memory instead
-# (about 20x faster writes, for benchmarks; a restart loses everything).
+# (about 20x faster writes, for benchmarks; a restart loses everything). STACK_MONGO_CACHE_MB sizes
+# its page cache (256; a test shrinks it so that pages are evicted and read back from the file).
 
 mongo_dir() { echo "$STACK_DIR/mongo"; }
 mongo_lib() { echo "$STACK_DIR/lib/mongo-java-server"; }
@@ -36,7 +37,7 @@ mongo_start() {
   # SIGTERM runs the server's shutdown hook, which closes the MVStore: the last writes reach the file.
   # A store.mv from a stand-in with another storage format is replaced by an empty one, for the
   # same reason as data.mv above (the stand-in logs it).
-  start_daemon mongo "$(java_bin)" -Xms128m -Xmx768m -Dmvstore.cacheMb=256 -Dstandin.replaceOtherFormat=true \
+  start_daemon mongo "$(java_bin)" -Xms128m -Xmx768m -Dmvstore.cacheMb="${STACK_MONGO_CACHE_MB:-256}" -Dstandin.replaceOtherFormat=true \
     -cp "$(mongo_classes):$(mongo_lib)/*" cdcfanout.mongo.MongoStandIn \
     "$STACK_HOST" "$STACK_MONGO_PORT" "$(mongo_store)"
 }

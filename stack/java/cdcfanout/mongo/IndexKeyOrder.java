@@ -2,7 +2,9 @@ package cdcfanout.mongo;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 
 import de.bwaldvogel.mongo.backend.KeyValue;
 import org.h2.mvstore.DataUtils;
@@ -24,11 +26,11 @@ import org.h2.mvstore.type.ObjectDataType;
  * Java-serializes only what it has none for (an embedded document), so every element reads back as
  * the same class with the same value.
  *
- * Which keys are equal does not change: values of different classes never compare equal (the index
- * normalizes numbers before they get here), strings and numbers by equals, and values of any other
- * class (documents, ids of other types) by their serialized bytes, as before. The order itself is
- * not the serialized one, so a file whose index maps were written by that one cannot be
- * read with this (MongoStandIn refuses it).
+ * Which keys are equal: values of different classes never compare equal (the index normalizes
+ * numbers before they get here), documents and lists element by element, comparable values (strings,
+ * numbers, ObjectIds, dates) by compareTo, and values of any other class by their serialized bytes.
+ * The order is not the serialized one, so a file whose index maps were written by that one cannot
+ * be read with this (MongoStandIn refuses it).
  */
 final class IndexKeyOrder extends ObjectDataType {
 
@@ -93,31 +95,63 @@ final class IndexKeyOrder extends ObjectDataType {
         return Integer.compare(left.size(), right.size());
     }
 
-    private static int compareValues(Object a, Object b) {
+    /**
+     * Orders two values of an index key, or two _ids (IdOrder). Documents and lists by their
+     * elements, in order: by their Java-serialized bytes, as ObjectDataType orders them, two equal
+     * documents could differ, since a LinkedHashMap's serialized form includes its table size,
+     * which depends on how the map was built (a copy is sized to its entries, a map filled one
+     * entry at a time is not). A lookup with a copied _id then missed its own document.
+     */
+    static int compareValues(Object a, Object b) {
         if (a == b) {
             return 0;
         }
         if (a == null || b == null) {
             return a == null ? -1 : 1;
         }
+        if (a instanceof Map<?, ?> left && b instanceof Map<?, ?> right) {
+            return compareMaps(left, right);
+        }
+        if (a instanceof List<?> left && b instanceof List<?> right) {
+            return compareLists(left, right);
+        }
         if (a.getClass() != b.getClass()) {
             return a.getClass().getName().compareTo(b.getClass().getName());
         }
-        if (a instanceof String left) {
-            return left.compareTo((String) b);
-        }
-        if (a instanceof Double left) {
-            return left.compareTo((Double) b);
-        }
-        if (a instanceof Long left) {
-            return left.compareTo((Long) b);
-        }
-        if (a instanceof Integer left) {
-            return left.compareTo((Integer) b);
-        }
-        if (a instanceof Boolean left) {
-            return left.compareTo((Boolean) b);
+        if (a instanceof Comparable<?>) {
+            @SuppressWarnings("unchecked")
+            Comparable<Object> left = (Comparable<Object>) a;
+            return left.compareTo(b);
         }
         return compareNotNull(serialize(a), serialize(b));
+    }
+
+    private static int compareMaps(Map<?, ?> left, Map<?, ?> right) {
+        Iterator<? extends Map.Entry<?, ?>> rightEntries = right.entrySet().iterator();
+        for (Map.Entry<?, ?> entry : left.entrySet()) {
+            if (!rightEntries.hasNext()) {
+                return 1;
+            }
+            Map.Entry<?, ?> other = rightEntries.next();
+            int order = compareValues(entry.getKey(), other.getKey());
+            if (order == 0) {
+                order = compareValues(entry.getValue(), other.getValue());
+            }
+            if (order != 0) {
+                return order;
+            }
+        }
+        return rightEntries.hasNext() ? -1 : 0;
+    }
+
+    private static int compareLists(List<?> left, List<?> right) {
+        int shared = Math.min(left.size(), right.size());
+        for (int i = 0; i < shared; i++) {
+            int order = compareValues(left.get(i), right.get(i));
+            if (order != 0) {
+                return order;
+            }
+        }
+        return Integer.compare(left.size(), right.size());
     }
 }

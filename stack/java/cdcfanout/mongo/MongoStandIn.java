@@ -17,12 +17,13 @@ import org.h2.mvstore.MVStore;
  */
 public final class MongoStandIn {
     /**
-     * Written into every store this opens: its index maps are in IndexKeyOrder and its documents in
-     * BSON (StandInBackend), which mongo-java-server's own H2 backend cannot read, nor this its.
+     * Written into every store this opens: its index maps are in IndexKeyOrder, its document maps
+     * in IdOrder and BSON (StandInBackend), which mongo-java-server's own H2 backend cannot read,
+     * nor this its.
      */
     private static final String FORMAT_MAP = "cdcfanout.stand-in";
     private static final String FORMAT_KEY = "format";
-    private static final String FORMAT = "ordered-index-keys,element-index-keys,bson-documents";
+    private static final String FORMAT = "ordered-index-keys,element-index-keys,ordered-ids,bson-documents";
 
     private MongoStandIn() {}
 

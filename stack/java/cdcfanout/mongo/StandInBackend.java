@@ -20,8 +20,9 @@ import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
 
 /**
- * mongo-java-server's H2 backend with its index maps ordered by IndexKeyOrder and its documents
- * stored as BSON (DocumentType), whose collections answer a filter naming an _id from the _id index.
+ * mongo-java-server's H2 backend with its index maps ordered by IndexKeyOrder, its documents
+ * stored as BSON (DocumentType) under their _ids ordered by value (IdOrder), and collections that
+ * answer a filter naming an _id from the _id index.
  */
 final class StandInBackend extends H2Backend {
 
@@ -63,7 +64,7 @@ final class StandInBackend extends H2Backend {
         protected MongoCollection<Object> openOrCreateCollection(String collectionName, CollectionOptions options) {
             String namespace = getFullCollectionNamespace(collectionName);
             MVMap<Object, Document> documents = getMvStore().openMap(DOCUMENT_MAP_PREFIX + namespace,
-                new MVMap.Builder<Object, Document>().valueType(new DocumentType()));
+                new MVMap.Builder<Object, Document>().keyType(new IdOrder()).valueType(new DocumentType()));
             MVMap<String, Object> meta = getMvStore().openMap(META_MAP_PREFIX + namespace);
             return new StandInCollection(this, collectionName, options, documents, meta, cursorRegistry);
         }
