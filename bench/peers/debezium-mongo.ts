@@ -1,9 +1,9 @@
 // Peer: Debezium's own MongoDB sink connector (io.debezium.connector.mongodb.MongoDbSinkConnector,
 // from the debezium-connector-mongodb plugin of the Debezium version the stack pins, installed by
 // stack/bench/install-debezium-mongo.sh) into database bench_debezium_mongo; its default naming
-// gives a collection per topic, cdc_inventory_<table>. Stored forms: _id {id: <int>}, text and
-// integers as is, created_at as ZonedTimestamp text, order_date as days since the epoch, and
-// numeric columns as Decimal128.
+// gives a collection per topic, cdc_inventory_<table>. Stored forms: _id {id: <int>} (the key
+// column only there), text and integers as is, created_at as ZonedTimestamp text, order_date as
+// days since the epoch, and numeric columns as Decimal128.
 //
 // Limits:
 //  - Decimal128 is not supported by FerretDB 1.24: the first orders write (amount numeric(12,2))
@@ -63,8 +63,9 @@ export const debeziumMongoPeer: Peer = connectPeer({
     tableSpec(topic, topic.replaceAll('.', '_'), {
       date: 'epochDays',
       decimal: 'decimalText',
-      idForm: '_id {id: <int>}',
+      idForm: '_id {id: <int>}, the key column only there',
       idOf: keyDocumentId('id'),
+      keyInIdOnly: true,
     }),
   reader: (endpoints) => mongoReader(endpoints, DEBEZIUM_MONGO_DATABASE),
   dropTargets: (endpoints) => dropDatabase(endpoints, DEBEZIUM_MONGO_DATABASE),

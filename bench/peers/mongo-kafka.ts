@@ -9,8 +9,9 @@
 // which FerretDB 1.24 cannot decode: its connection drops ("invalid BSON type wirebson.Decimal128"
 // in its log, MongoSocketReadException "Prematurely reached end of stream" in the task) and the task
 // fails. Schemaless, a numeric arrives as Debezium's base64 bytes and is stored as that string.
-// Stored forms: _id {id: <int>}, every column of `after` as JSON gives it: text, integers,
-// created_at as ZonedTimestamp text, order_date as days since the epoch, amount as base64.
+// Stored forms: _id {id: <int>}, every other column of `after` as JSON gives it (the handler moves
+// the key column into _id): text, integers, created_at as ZonedTimestamp text, order_date as days
+// since the epoch, amount as base64.
 import type { Peer } from './peer.js';
 import { connectPeer } from './support/connect-peer.js';
 import { mongoReader } from './support/correctness.js';
@@ -49,8 +50,9 @@ export const mongoKafkaPeer: Peer = connectPeer({
     tableSpec(topic, topic, {
       date: 'epochDays',
       decimal: 'decimalBase64',
-      idForm: '_id {id: <int>}',
+      idForm: '_id {id: <int>}, the key column only there',
       idOf: keyDocumentId('id'),
+      keyInIdOnly: true,
     }),
   reader: (endpoints) => mongoReader(endpoints, MONGO_KAFKA_DATABASE),
   dropTargets: (endpoints) => dropDatabase(endpoints, MONGO_KAFKA_DATABASE),

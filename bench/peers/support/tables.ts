@@ -44,6 +44,11 @@ export interface Representation {
   /** How the peer stores the key, for the report. */
   readonly idForm: string;
   readonly idOf: (document: StoredDocument) => string | undefined;
+  /**
+   * The key column is kept only inside _id (mongo-kafka-connect's RDBMS handler moves it there):
+   * its value is checked through idOf, not as a field.
+   */
+  readonly keyInIdOnly?: boolean;
 }
 
 export function tableSpec(
@@ -61,7 +66,10 @@ export function tableSpec(
     date: representation.date,
     decimal: representation.decimal,
   };
-  const fields: FieldSpec[] = definition.columns.map((c) => ({
+  const columns = representation.keyInIdOnly
+    ? definition.columns.filter((c) => c.name !== definition.key)
+    : definition.columns;
+  const fields: FieldSpec[] = columns.map((c) => ({
     column: c.name,
     kind: kinds[c.type],
     ...(c.scale !== undefined ? { scale: c.scale } : {}),
