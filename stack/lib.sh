@@ -22,6 +22,8 @@ STACK_MONGO_PORT="${STACK_MONGO_PORT:-27017}"
 STACK_FERRETDB_PORT="${STACK_FERRETDB_PORT:-27027}"
 # The stand-in's storage: h2 (one file, survives restarts) or memory (faster, lost on restart).
 STACK_MONGO_BACKEND="${STACK_MONGO_BACKEND:-h2}"
+# The stand-in's page cache in MB (h2); a test shrinks it so that pages are read back from the file.
+STACK_MONGO_CACHE_MB="${STACK_MONGO_CACHE_MB:-256}"
 STACK_TOPIC_PREFIX="${STACK_TOPIC_PREFIX:-cdc}"
 # Apicurio Registry, the schema registry of the Avro pipeline (optional: stack/up.sh registry).
 STACK_REGISTRY_PORT="${STACK_REGISTRY_PORT:-8085}"
