@@ -79,20 +79,9 @@ final class IndexKeyOrder extends ObjectDataType {
     @Override
     public int compare(Object a, Object b) {
         if (a instanceof KeyValue left && b instanceof KeyValue right) {
-            return compareKeys(left, right);
+            return compareSequences(left, right);
         }
         return super.compare(a, b);
-    }
-
-    private static int compareKeys(KeyValue left, KeyValue right) {
-        int shared = Math.min(left.size(), right.size());
-        for (int i = 0; i < shared; i++) {
-            int order = compareValues(left.get(i), right.get(i));
-            if (order != 0) {
-                return order;
-            }
-        }
-        return Integer.compare(left.size(), right.size());
     }
 
     /**
@@ -113,7 +102,7 @@ final class IndexKeyOrder extends ObjectDataType {
             return compareMaps(left, right);
         }
         if (a instanceof List<?> left && b instanceof List<?> right) {
-            return compareLists(left, right);
+            return compareSequences(left, right);
         }
         if (a.getClass() != b.getClass()) {
             return a.getClass().getName().compareTo(b.getClass().getName());
@@ -144,14 +133,18 @@ final class IndexKeyOrder extends ObjectDataType {
         return rightEntries.hasNext() ? -1 : 0;
     }
 
-    private static int compareLists(List<?> left, List<?> right) {
-        int shared = Math.min(left.size(), right.size());
-        for (int i = 0; i < shared; i++) {
-            int order = compareValues(left.get(i), right.get(i));
+    /** Element by element, then the shorter first: index keys (KeyValue) and lists alike. */
+    private static int compareSequences(Iterable<?> left, Iterable<?> right) {
+        Iterator<?> others = right.iterator();
+        for (Object value : left) {
+            if (!others.hasNext()) {
+                return 1;
+            }
+            int order = compareValues(value, others.next());
             if (order != 0) {
                 return order;
             }
         }
-        return Integer.compare(left.size(), right.size());
+        return others.hasNext() ? -1 : 0;
     }
 }
