@@ -186,10 +186,10 @@ export async function reindexMongo(
 
 /**
  * Drops the collection a copy written after the rename re-created under the new name. Unless it
- * is the live collection under another name: mongo-java-server's rename leaves the old name on the
- * renamed collection's storage (a write to either name lands in both, dropping either empties
- * both; docs/mongodb-stand-in.md). A probe document written under the new name and looked up under
- * the live one tells them apart.
+ * is the live collection under another name: mongo-java-server's H2 backend (not the stack's
+ * stand-in, which renames the storage too) leaves the old name on the renamed collection's storage
+ * (a write to either name lands in both, dropping either empties both; docs/mongodb-stand-in.md).
+ * A probe document written under the new name and looked up under the live one tells them apart.
  */
 async function dropStray(db: Db, state: MongoReindexState, status: (line: string) => void): Promise<void> {
   if (!(await exists(db, state.shadow))) return;

@@ -10,8 +10,8 @@
 // (one slower than two intervals) wrote the new collection before it, and its live-name write
 // lands in the renamed collection: nothing is lost. In the other order the live-name write could
 // reach the old collection just before the rename drops it, and the copy only a stray collection
-// under the new name after it (which the reindex drops; on mongo-java-server such a write even
-// corrupts the live collection's indexes, docs/mongodb-stand-in.md).
+// under the new name after it (which the reindex drops; on an unpatched mongo-java-server such a
+// write even corrupts the live collection's indexes, docs/mongodb-stand-in.md).
 import type { Db } from 'mongodb';
 import type { Logger } from 'pino';
 import { CdcFanoutError, TransientSinkError } from '../../errors.js';

@@ -219,10 +219,9 @@ describe('reindex --sink mongodb while the service runs', { timeout: 900_000 }, 
     assert.equal((await recordOf(db, orders))?.phase, 'done');
   });
 
-  // On real MongoDB this fails with the two writes the other way round (the live-name write goes
-  // to the collection the rename drops). On the stand-in it passes either way: its rename keeps the
-  // old name on the renamed collection's storage, so a late copy still reaches it. The unit test
-  // (test/unit/sinks/mongodb/dual-write.test.ts) pins the order itself.
+  // With the two writes the other way round this fails: the live-name write goes to the collection
+  // the rename drops (checked on the stand-in, whose rename now frees the old name as MongoDB's
+  // does). The unit test (test/unit/sinks/mongodb/dual-write.test.ts) pins the order itself.
   test('the dual write survives a rename between its two writes: the new collection is written first', async () => {
     const live = `inventory.${run}_order`;
     const shadow = `${live}_v1`;

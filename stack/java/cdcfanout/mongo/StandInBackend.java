@@ -2,6 +2,8 @@ package cdcfanout.mongo;
 
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.stream.Stream;
 
 import de.bwaldvogel.mongo.MongoCollection;
@@ -13,6 +15,8 @@ import de.bwaldvogel.mongo.backend.Index;
 import de.bwaldvogel.mongo.backend.IndexKey;
 import de.bwaldvogel.mongo.backend.KeyValue;
 import de.bwaldvogel.mongo.bson.Document;
+import de.bwaldvogel.mongo.wire.message.MongoQuery;
+import io.netty.channel.Channel;
 import de.bwaldvogel.mongo.backend.h2.H2Backend;
 import de.bwaldvogel.mongo.backend.h2.H2Collection;
 import de.bwaldvogel.mongo.backend.h2.H2Database;
@@ -22,16 +26,58 @@ import org.h2.mvstore.MVStore;
 /**
  * mongo-java-server's H2 backend with its index maps ordered by IndexKeyOrder, its documents
  * stored as BSON (DocumentType) under their _ids ordered by value (IdOrder), and collections that
- * answer a filter naming an _id from the _id index.
+ * answer a filter naming an _id from the _id index. A collection renamed over another is one step
+ * for every other command, and takes its stored maps along.
  */
 final class StandInBackend extends H2Backend {
 
     /** H2Database's (package-private) prefixes of a collection's document map and metadata map. */
     private static final String DOCUMENT_MAP_PREFIX = "databases.";
     private static final String META_MAP_PREFIX = "meta.";
+    private static final String INDEX_MAP_INFIX = "._index_";
+
+    /*
+     * mongo-java-server renames with dropTarget in two steps: it drops the target, then moves the
+     * source. MongoDB does both in one catalog write, so a reader finds the old collection or the new
+     * one, never none (reindex --sink mongodb relies on that). A rename therefore excludes every other
+     * command; the others share the lock and run concurrently as before.
+     */
+    private final ReentrantReadWriteLock catalogLock = new ReentrantReadWriteLock();
 
     StandInBackend(MVStore store) {
         super(store);
+    }
+
+    @Override
+    public Document handleCommand(Channel channel, String databaseName, String command, Document query) {
+        boolean rename = command.equalsIgnoreCase("renameCollection");
+        Lock lock = rename ? catalogLock.writeLock() : catalogLock.readLock();
+        lock.lock();
+        try {
+            return super.handleCommand(channel, databaseName, command, query);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public QueryResult handleQuery(MongoQuery query) {
+        catalogLock.readLock().lock();
+        try {
+            return super.handleQuery(query);
+        } finally {
+            catalogLock.readLock().unlock();
+        }
+    }
+
+    /** The name a map of the collection oldNamespace takes when it becomes newNamespace; null if not its. */
+    private static String renamedMapName(String mapName, String oldNamespace, String newNamespace) {
+        if (mapName.equals(DOCUMENT_MAP_PREFIX + oldNamespace)) return DOCUMENT_MAP_PREFIX + newNamespace;
+        if (mapName.equals(META_MAP_PREFIX + oldNamespace)) return META_MAP_PREFIX + newNamespace;
+        if (mapName.startsWith(oldNamespace + INDEX_MAP_INFIX)) {
+            return newNamespace + mapName.substring(oldNamespace.length());
+        }
+        return null;
     }
 
     @Override
@@ -55,7 +101,7 @@ final class StandInBackend extends H2Backend {
         @Override
         protected Index<Object> openOrCreateUniqueIndex(String collectionName, String indexName, List<IndexKey> keys,
                                                         boolean sparse) {
-            getMvStore().openMap(getFullCollectionNamespace(collectionName) + "._index_" + indexName,
+            getMvStore().openMap(getFullCollectionNamespace(collectionName) + INDEX_MAP_INFIX + indexName,
                 new MVMap.Builder<KeyValue, Object>().keyType(new IndexKeyOrder()));
             return super.openOrCreateUniqueIndex(collectionName, indexName, keys, sparse);
         }
@@ -67,6 +113,27 @@ final class StandInBackend extends H2Backend {
                 new MVMap.Builder<Object, Document>().keyType(new IdOrder()).valueType(new DocumentType()));
             MVMap<String, Object> meta = getMvStore().openMap(META_MAP_PREFIX + namespace);
             return new StandInCollection(this, collectionName, options, documents, meta, cursorRegistry);
+        }
+
+        /*
+         * H2Database renames the maps only after the collection already carries its new name, so it
+         * renames nothing: the moved collection kept writing to maps under its old name, a restart
+         * opened the new name's (empty) maps, and a collection created under the old name shared the
+         * moved one's storage. Here every map of the collection takes the new name. A map already
+         * under that name is the dropped target's, or one H2Database just opened empty.
+         */
+        @Override
+        public void moveCollection(MongoDatabase oldDatabase, MongoCollection<?> collection, String newCollectionName) {
+            String oldNamespace = collection.getFullName();
+            super.moveCollection(oldDatabase, collection, newCollectionName);
+            String newNamespace = getFullCollectionNamespace(newCollectionName);
+            MVStore store = getMvStore();
+            for (String mapName : List.copyOf(store.getMapNames())) {
+                String newName = renamedMapName(mapName, oldNamespace, newNamespace);
+                if (newName == null) continue;
+                if (store.hasMap(newName)) store.removeMap(newName);
+                store.renameMap(store.openMap(mapName), newName);
+            }
         }
     }
 
