@@ -266,45 +266,52 @@ test(
 // collection missing (a flaky reindex test in CI); and its H2 backend left the moved collection's
 // maps under the old name, so a restart found the renamed collection empty, and a write to the
 // old name landed in the renamed collection.
-test('a collection renamed over another keeps its data and is never missing', { timeout: 300_000 }, async () => {
-  const db = client.db(database);
-  const live = db.collection<Row>('renamed_live');
-  await live.insertOne({ _id: 'generation', value: -1 });
-  const generations = 150;
-  let renaming = true;
-  let reads = 0;
-  let missing = 0;
-  const reader = (async () => {
-    while (renaming) {
-      const found = await live.findOne({ _id: 'generation' });
-      reads++;
-      if (found === null) missing++;
+test(
+  'a collection renamed over another keeps its data and is never missing',
+  { timeout: 300_000 },
+  async () => {
+    const db = client.db(database);
+    const live = db.collection<Row>('renamed_live');
+    await live.insertOne({ _id: 'generation', value: -1 });
+    const generations = 150;
+    let renaming = true;
+    let reads = 0;
+    let missing = 0;
+    const reader = (async () => {
+      while (renaming) {
+        const found = await live.findOne({ _id: 'generation' });
+        reads++;
+        if (found === null) missing++;
+      }
+    })();
+    try {
+      for (let generation = 0; generation < generations; generation++) {
+        const rebuilt = db.collection<Row>(`renamed_rebuilt_${generation}`);
+        await rebuilt.insertOne({ _id: 'generation', value: generation });
+        await rebuilt.rename('renamed_live', { dropTarget: true });
+      }
+    } finally {
+      renaming = false;
+      await reader;
     }
-  })();
-  try {
-    for (let generation = 0; generation < generations; generation++) {
-      const rebuilt = db.collection<Row>(`renamed_rebuilt_${generation}`);
-      await rebuilt.insertOne({ _id: 'generation', value: generation });
-      await rebuilt.rename('renamed_live', { dropTarget: true });
-    }
-  } finally {
-    renaming = false;
-    await reader;
-  }
-  assert.ok(reads > generations, `the reader ran alongside the renames (${reads} reads)`);
-  assert.equal(missing, 0, `${missing} of ${reads} reads found no document during the renames`);
+    assert.ok(reads > generations, `the reader ran alongside the renames (${reads} reads)`);
+    assert.equal(missing, 0, `${missing} of ${reads} reads found no document during the renames`);
 
-  const lastSource = db.collection<Row>(`renamed_rebuilt_${generations - 1}`);
-  await lastSource.insertOne({ _id: 'under the old name', value: 0 });
-  assert.equal(await live.countDocuments({}), 1, 'a write under the old name stays out of the renamed one');
-  assert.equal(await lastSource.countDocuments({}), 1);
+    const lastSource = db.collection<Row>(`renamed_rebuilt_${generations - 1}`);
+    await lastSource.insertOne({ _id: 'under the old name', value: 0 });
+    assert.equal(await live.countDocuments({}), 1, 'a write under the old name stays out of the renamed one');
+    assert.equal(await lastSource.countDocuments({}), 1);
 
-  await restartStandIn();
-  assert.deepEqual(await live.findOne({ _id: 'generation' }), { _id: 'generation', value: generations - 1 });
-  await assert.rejects(
-    live.insertOne({ _id: 'generation', value: 0 }),
-    (e: unknown) => e instanceof MongoServerError && e.code === DUPLICATE_KEY,
-    'the renamed collection keeps its unique _id index',
-  );
-  assert.deepEqual(await lastSource.findOne({}), { _id: 'under the old name', value: 0 });
-});
+    await restartStandIn();
+    assert.deepEqual(await live.findOne({ _id: 'generation' }), {
+      _id: 'generation',
+      value: generations - 1,
+    });
+    await assert.rejects(
+      live.insertOne({ _id: 'generation', value: 0 }),
+      (e: unknown) => e instanceof MongoServerError && e.code === DUPLICATE_KEY,
+      'the renamed collection keeps its unique _id index',
+    );
+    assert.deepEqual(await lastSource.findOne({}), { _id: 'under the old name', value: 0 });
+  },
+);
