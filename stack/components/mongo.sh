@@ -37,7 +37,7 @@ mongo_start() {
   # SIGTERM runs the server's shutdown hook, which closes the MVStore: the last writes reach the file.
   # A store.mv from a stand-in with another storage format is replaced by an empty one, for the
   # same reason as data.mv above (the stand-in logs it).
-  start_daemon mongo "$(java_bin)" -Xms128m -Xmx768m -Dmvstore.cacheMb="$STACK_MONGO_CACHE_MB" -Dstandin.replaceOtherFormat=true \
+  start_daemon mongo "$(java_bin)" -Xms128m -Xmx2g -XX:+ExitOnOutOfMemoryError -Dmvstore.cacheMb="$STACK_MONGO_CACHE_MB" -Dstandin.replaceOtherFormat=true \
     -cp "$(mongo_classes):$(mongo_lib)/*" cdcfanout.mongo.MongoStandIn \
     "$STACK_HOST" "$STACK_MONGO_PORT" "$(mongo_store)"
 }
