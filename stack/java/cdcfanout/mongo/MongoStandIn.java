@@ -29,7 +29,16 @@ public final class MongoStandIn {
 
     private static MVStore openStore(String file) {
         int cacheMb = Integer.getInteger("mvstore.cacheMb", 64);
-        MVStore store = new MVStore.Builder().fileName(file).cacheSize(cacheMb).open();
+        // When changed pages are written (mongo.sh: docs/mongodb-stand-in.md has why and what it costs
+        // on a crash); unset, H2's defaults.
+        MVStore.Builder builder = new MVStore.Builder().fileName(file).cacheSize(cacheMb);
+        Integer bufferKb = Integer.getInteger("mvstore.autoCommitBufferKb");
+        if (bufferKb != null) builder.autoCommitBufferSize(bufferKb);
+        Integer splitBytes = Integer.getInteger("mvstore.pageSplitSize");
+        if (splitBytes != null) builder.pageSplitSize(splitBytes);
+        MVStore store = builder.open();
+        Integer delayMs = Integer.getInteger("mvstore.autoCommitDelayMs");
+        if (delayMs != null) store.setAutoCommitDelay(delayMs);
         MVMap<String, String> format = store.openMap(FORMAT_MAP);
         boolean hasData = store.getMapNames().stream().anyMatch(name -> !name.equals(FORMAT_MAP));
         String stamped = format.get(FORMAT_KEY);
