@@ -238,7 +238,15 @@ export async function catchUp(options: {
   const busySeconds = (done - (Number.isFinite(firstAny) ? firstAny : spawned)) / 1000;
   log(`  catch-up done in ${wallSeconds.toFixed(1)} s; verifying both sinks against Postgres`);
   const drainedSinks = sinks.filter((sink) => sink.drained).map((sink) => sink.sink);
-  const verify = drainedSinks.length > 0 ? await verifyStores(options.stores, env, drainedSinks) : null;
+  // The caller stops the service it is handed; a verify that throws (a store that stopped
+  // answering) would otherwise leave it running, consuming, under every later measurement.
+  const verify =
+    drainedSinks.length > 0
+      ? await verifyStores(options.stores, env, drainedSinks).catch(async (error: unknown) => {
+          await service.stop();
+          throw error;
+        })
+      : null;
   return {
     service,
     result: {
