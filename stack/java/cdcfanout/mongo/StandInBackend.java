@@ -4,6 +4,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 import de.bwaldvogel.mongo.MongoCollection;
@@ -15,11 +16,11 @@ import de.bwaldvogel.mongo.backend.Index;
 import de.bwaldvogel.mongo.backend.IndexKey;
 import de.bwaldvogel.mongo.backend.KeyValue;
 import de.bwaldvogel.mongo.bson.Document;
-import de.bwaldvogel.mongo.wire.message.MongoQuery;
-import io.netty.channel.Channel;
 import de.bwaldvogel.mongo.backend.h2.H2Backend;
 import de.bwaldvogel.mongo.backend.h2.H2Collection;
 import de.bwaldvogel.mongo.backend.h2.H2Database;
+import de.bwaldvogel.mongo.wire.message.MongoQuery;
+import io.netty.channel.Channel;
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
 
@@ -50,23 +51,21 @@ final class StandInBackend extends H2Backend {
 
     @Override
     public Document handleCommand(Channel channel, String databaseName, String command, Document query) {
-        boolean rename = command.equalsIgnoreCase("renameCollection");
-        Lock lock = rename ? catalogLock.writeLock() : catalogLock.readLock();
-        lock.lock();
-        try {
-            return super.handleCommand(channel, databaseName, command, query);
-        } finally {
-            lock.unlock();
-        }
+        Lock lock = command.equalsIgnoreCase("renameCollection") ? catalogLock.writeLock() : catalogLock.readLock();
+        return holding(lock, () -> super.handleCommand(channel, databaseName, command, query));
     }
 
     @Override
     public QueryResult handleQuery(MongoQuery query) {
-        catalogLock.readLock().lock();
+        return holding(catalogLock.readLock(), () -> super.handleQuery(query));
+    }
+
+    private static <T> T holding(Lock lock, Supplier<T> action) {
+        lock.lock();
         try {
-            return super.handleQuery(query);
+            return action.get();
         } finally {
-            catalogLock.readLock().unlock();
+            lock.unlock();
         }
     }
 
