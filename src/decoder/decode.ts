@@ -97,7 +97,7 @@ function decode(raw: RawRecord, schemas: WriterSchemas | undefined): ChangeEvent
   if (value === null || value === undefined || value.length === 0) return { kind: 'tombstone', record };
   const { payload, schema } = isWireFormat(value)
     ? decodeAvro(value, 'value', schemas, avroValueSchemas, compileEnvelope)
-    : unwrap(value.toString('utf8'), 'value', valueSchemas, compileEnvelope);
+    : unwrap(value, 'value', valueSchemas, compileEnvelope);
   if (payload === null) return { kind: 'tombstone', record };
   if (!isJsonObject(payload)) {
     throw new DecodeError(

@@ -81,31 +81,56 @@ export function splitWrapped(text: string): { schemaText: string; payloadText: s
   return { schemaText: text.slice(start, end), payloadText: text.slice(payloadStart, text.length - 1) };
 }
 
+const PREFIX_BYTES = Buffer.from(PREFIX, 'latin1');
+const PAYLOAD_BYTES = Buffer.from(PAYLOAD, 'latin1');
+
 /**
- * Parses a key or value text in either form. `what` names it in errors ("key", "value");
- * `compile` turns a Connect schema into S and is cached by the schema's text.
+ * The hot path: the message is '{"schema":<cached schema>,"payload":<payload>}'. Any cut at a
+ * ',"payload":' whose bytes before it are a cached schema is the right one: a cached schema is a
+ * complete JSON object, and a JSON value starting where the schema starts ends where it ends, so
+ * the cut cannot fall inside the schema. Only the payload is decoded to text and parsed. The
+ * markers are ASCII, and no byte of a multi-byte UTF-8 sequence is, so byte offsets are exact.
+ */
+function unwrapCached<S>(bytes: Buffer, cache: SchemaCache<CachedSchema<S>>): Unwrapped<S> | null {
+  const last = bytes.length - 1;
+  if (last < PREFIX.length || bytes[last] !== 125 /* } */) return null;
+  if (bytes.compare(PREFIX_BYTES, 0, PREFIX.length, 0, PREFIX.length) !== 0) return null;
+  // Messages come in runs of one table, so the last schema found most likely ends this one too:
+  // checking there first spares a search through the whole schema.
+  let schema: CachedSchema<S> | undefined;
+  let cut = PREFIX.length + cache.lastHitLength;
+  if (
+    cut + PAYLOAD.length <= last &&
+    bytes.compare(PAYLOAD_BYTES, 0, PAYLOAD.length, cut, cut + PAYLOAD.length) === 0
+  )
+    schema = cache.peek(bytes, PREFIX.length, cut);
+  if (schema === undefined) {
+    cut = bytes.indexOf(PAYLOAD_BYTES, PREFIX.length);
+    if (cut < 0) return null;
+    schema = cache.peek(bytes, PREFIX.length, cut);
+  }
+  if (schema === undefined || schema === NOT_A_SCHEMA) return null;
+  try {
+    return { payload: parseJson(bytes.toString('utf8', cut + PAYLOAD.length, last)), schema };
+  } catch {
+    return null; // not that layout after all: the full parse says what is wrong
+  }
+}
+
+/**
+ * Parses a key or value (its UTF-8 bytes) in either form. `what` names it in errors ("key",
+ * "value"); `compile` turns a Connect schema into S and is cached by the schema's bytes.
  */
 export function unwrap<S>(
-  text: string,
+  bytes: Buffer,
   what: string,
   cache: SchemaCache<CachedSchema<S>>,
   compile: (schema: JsonObject) => S,
 ): Unwrapped<S> {
+  const cached = unwrapCached(bytes, cache);
+  if (cached !== null) return cached;
+  const text = bytes.toString('utf8');
   if (text.startsWith(PREFIX) && text.charCodeAt(text.length - 1) === 125 /* } */) {
-    // Hot path: the schema text ends at the first ',"payload":' whenever that prefix is a cached
-    // schema. A cached text is a complete JSON object, and a JSON value starting where the schema
-    // starts ends where it ends, so the cut cannot fall inside the schema.
-    const cut = text.indexOf(PAYLOAD, PREFIX.length);
-    if (cut > 0) {
-      const schema = cache.peek(text.slice(PREFIX.length, cut));
-      if (schema !== undefined && schema !== NOT_A_SCHEMA) {
-        try {
-          return { payload: parseJson(text.slice(cut + PAYLOAD.length, text.length - 1)), schema };
-        } catch {
-          // not that layout after all: the full parse below says what is wrong
-        }
-      }
-    }
     const split = splitWrapped(text);
     if (split !== null) {
       try {

@@ -84,7 +84,7 @@ export function decodeKey(key: Buffer | null, table: TableRef, schemas?: WriterS
     throw noPrimaryKey(table, 'the message key is null');
   const { payload, schema } = isWireFormat(key)
     ? decodeAvro(key, 'key', schemas, avroKeySchemas, compileStruct)
-    : unwrap(key.toString('utf8'), 'key', keySchemas, compileStruct);
+    : unwrap(key, 'key', keySchemas, compileStruct);
   if (payload === null) throw noPrimaryKey(table, 'the message key is null');
   if (!isJsonObject(payload)) {
     throw new DecodeError(

@@ -55,6 +55,37 @@ describe('the cached-schema fast path', () => {
     }
   });
 
+  test('messages of tables with different schemas, interleaved, each decode with their own', () => {
+    const short = [ID, NAME];
+    const long = [ID, col('payload', 'string', { doc: ',"payload":{"id":1}' }), col('n', 'int64')];
+    for (let i = 0; i < 4; i++) {
+      const a = decodeRow(message({ after: { id: i, name: `a${i}` } }, { columns: short }));
+      assert.deepEqual(a.after, { id: i, name: `a${i}` });
+      const b = decodeRow(
+        message({ after: { id: i, payload: 'p', n: 9007199254740993n } }, { columns: long }),
+      );
+      assert.deepEqual(b.after, { id: i, payload: 'p', n: 9007199254740993n });
+    }
+  });
+
+  test('multi-byte characters in the schema and the payload, first and every later time', () => {
+    const columns = [ID, col('prénom', 'string', { doc: '名前, "payload": ü' })];
+    for (let i = 0; i < 3; i++) {
+      const row = decodeRow(message({ after: { id: 1, prénom: `Zoë ${i} 😀` } }, { columns }));
+      assert.deepEqual(row.after, { id: 1, prénom: `Zoë ${i} 😀` });
+    }
+  });
+
+  test('bytes that are not UTF-8 decode to U+FFFD, whether the schema is cached or not', () => {
+    const text = wrap(valueSchema([ID, NAME]), envelope({ after: { id: 1, name: 'AB' } }));
+    const bytes = Buffer.from(text, 'utf8');
+    bytes[bytes.indexOf('AB') + 1] = 0xff; // "A\xff"
+    for (let i = 0; i < 2; i++) {
+      const row = decodeRow({ ...raw('{"id":1}', null), value: bytes });
+      assert.equal(row.after?.['name'], 'A\uFFFD');
+    }
+  });
+
   test('content after the payload is not cut off once the schema is cached', () => {
     const schema = valueSchema([ID, NAME]);
     const good = wrap(schema, envelope({ after: { id: 1, name: 'a' } }));

@@ -42,6 +42,23 @@ describe('SchemaCache', () => {
     assert.ok(recompiled, 'b, the least recently used, was evicted');
   });
 
+  test('finds a schema by a range of bytes, compared in place', () => {
+    const cache = new SchemaCache<number>(10);
+    const schema = '{"doc":"prénom"}';
+    cache.get(schema, () => 1);
+    const message = Buffer.from(`xx${schema}yy`, 'utf8');
+    const end = 2 + Buffer.byteLength(schema);
+    assert.equal(cache.peek(message, 2, end), 1);
+    assert.equal(cache.peek(message, 1, end - 1), undefined, 'same length, other bytes');
+    assert.equal(cache.peek(message, 2, end + 1), undefined);
+  });
+
+  test('does not pin schemas longer than its key limit (in bytes)', () => {
+    const cache = new SchemaCache<number>(10, 5);
+    cache.get('1234é', () => 1); // five characters, six bytes
+    assert.equal(cache.size, 0);
+  });
+
   test('does not pin schemas longer than its key limit', () => {
     const cache = new SchemaCache<number>(10, 5);
     cache.get('123456', () => 1);
