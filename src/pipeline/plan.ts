@@ -31,24 +31,35 @@ export interface Plan {
   readonly skipped: number;
 }
 
+const NO_COLUMNS: readonly string[] = Object.freeze([]);
+
+/** The unchanged (TOAST) columns the route selects, under their field names. */
+function unchangedFields(columns: readonly string[], route: TableRoute): readonly string[] {
+  if (columns.length === 0) return NO_COLUMNS;
+  return columns.filter((column) => columnSelected(route, column)).map((column) => fieldName(route, column));
+}
+
 function toOp(event: RowChange, route: TableRoute): SinkOp {
   const { lsn, snapshot } = event.position;
   const position = (snapshot && event.op === 'r') || lsn === null ? SNAPSHOT_POSITION : lsn;
-  const base = { target: route.target, id: event.key.id, position, event };
-  if (event.op === 'd' || event.after === null) return { ...base, kind: 'delete' };
+  const { target } = route;
+  const id = event.key.id;
+  if (event.op === 'd' || event.after === null) return { kind: 'delete', target, id, position, event };
   // The declared columns include TOAST ones the row lacks: a clash with them is found at once.
   const clash = event.columnTypes && renameClash(route, event.columnTypes.keys());
   if (clash) throw clash;
-  return {
-    ...base,
+  const upsert: UpsertOp = {
     kind: 'upsert',
+    target,
+    id,
+    position,
+    event,
     document: toDocument(event.after, route),
-    unchangedColumns: event.unchangedColumns
-      .filter((column) => columnSelected(route, column))
-      .map((column) => fieldName(route, column)),
+    unchangedColumns: unchangedFields(event.unchangedColumns, route),
     decimal: route.decimal,
     ...(route.rename ? { renames: route.rename } : {}),
   };
+  return upsert;
 }
 
 /**

@@ -6,6 +6,7 @@ import type { DecimalMode } from '../config/tables.js';
 import type { TableRoute } from './router.js';
 import { setOwnField } from '../util/own-field.js';
 import { ConfigError } from '../errors.js';
+import { hasOwn } from '../decoder/own.js';
 
 export type DocumentValue =
   null | boolean | number | bigint | string | DocumentValue[] | { [field: string]: DocumentValue };
@@ -13,14 +14,12 @@ export type DocumentValue =
 export type Document = Record<string, DocumentValue>;
 
 function convert(value: ColumnValue, decimal: DecimalMode): DocumentValue {
+  if (value === null || typeof value !== 'object') return value;
   if (value instanceof Decimal) return decimal === 'double' ? Number(value.text) : value.text;
   if (Array.isArray(value)) return value.map((item) => convert(item, decimal));
-  if (value !== null && typeof value === 'object') {
-    const nested: Record<string, DocumentValue> = {};
-    for (const [key, item] of Object.entries(value)) setOwnField(nested, key, convert(item, decimal));
-    return nested;
-  }
-  return value;
+  const nested: Record<string, DocumentValue> = {};
+  for (const key in value) if (hasOwn(value, key)) setOwnField(nested, key, convert(value[key]!, decimal));
+  return nested;
 }
 
 export function columnSelected(route: TableRoute, column: string): boolean {
@@ -57,10 +56,11 @@ export function toDocument(row: Row, route: TableRoute): Document {
     const clash = renameClash(route, Object.keys(row));
     if (clash) throw clash;
   }
+  const selects = route.includeColumns !== null || route.excludeColumns !== null;
   const document: Document = {};
-  for (const [column, value] of Object.entries(row)) {
-    if (columnSelected(route, column))
-      setOwnField(document, fieldName(route, column), convert(value, route.decimal));
+  for (const column in row) {
+    if (!hasOwn(row, column) || (selects && !columnSelected(route, column))) continue;
+    setOwnField(document, fieldName(route, column), convert(row[column]!, route.decimal));
   }
   return document;
 }

@@ -22,7 +22,7 @@ import type { Sink, SinkOp, SinkOpResult, TruncateMark } from '../sink.js';
 import { DUPLICATE_KEY, classifyRequestError, classifyWriteError } from './classify.js';
 import { isDuplicateOnId } from './duplicate-key.js';
 import { PositionCache } from './position-cache.js';
-import { toStoredForm } from './stored-form.js';
+import { toStoredFormWith } from './stored-form.js';
 import { DELETED_AT_FIELD } from './tombstone.js';
 import { OWNED_FIELDS, POSITION_FIELD } from '../owned-fields.js';
 import {
@@ -189,7 +189,7 @@ export class MongoSink implements Sink {
     const problem = ownedFieldProblem(op.document);
     if (problem) return new PermanentSinkError(`mongodb cannot store the document: ${problem}`);
     return {
-      fields: { ...toStoredForm(op.document), [POSITION_FIELD]: op.position },
+      fields: toStoredFormWith(op.document, POSITION_FIELD, op.position),
       // A partial update ($set) leaves the unchanged TOAST columns as stored; a full one replaces all.
       partial: op.unchangedColumns.length > 0,
     };

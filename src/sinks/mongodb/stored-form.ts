@@ -6,7 +6,7 @@
 //   their exact decimal digits in a string. Decimal128 would hold up to 34 digits, but FerretDB
 //   drops the connection on it, which would turn one document into an endless retry.
 import type { Document, DocumentValue } from '../../router/document.js';
-import { setOwn } from '../../decoder/own.js';
+import { hasOwn, setOwn } from '../../decoder/own.js';
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
@@ -29,7 +29,8 @@ function storedValue(value: DocumentValue): DocumentValue {
 
 function storedObject(object: Record<string, DocumentValue>): Record<string, DocumentValue> {
   const stored: Record<string, DocumentValue> = {};
-  for (const key of Object.keys(object)) {
+  for (const key in object) {
+    if (!hasOwn(object, key)) continue;
     setOwn(stored, needsEscape(key) ? escapeFieldName(key) : key, storedValue(object[key]!));
   }
   return stored;
@@ -37,4 +38,11 @@ function storedObject(object: Record<string, DocumentValue>): Record<string, Doc
 
 export function toStoredForm(document: Document): Document {
   return storedObject(document);
+}
+
+/** The stored form with one more field (the sink's position), built as one object. */
+export function toStoredFormWith(document: Document, field: string, value: bigint): Document {
+  const stored = storedObject(document);
+  stored[field] = value;
+  return stored;
 }
