@@ -1,30 +1,27 @@
 // Lossless JSON parsing. JSON.parse turns every integer above 2^53 into the nearest double, which
 // would silently corrupt int64 columns, LSNs and big integers inside JSON columns.
 //
-// parseJson is the single place that decides how a text is parsed:
-// 1. No run of 16 digits in the text: no integer literal can exceed 2^53 - 1, so the native
-//    JSON.parse is exact (the fast path).
-// 2. Otherwise the result must be lossless: integers that are not safe become bigint, every other
-//    number stays a number. lossless-json does exactly that, but it is a character-by-character JS
-//    parser, 5-10 times slower than JSON.parse, and every Debezium 3.x envelope takes this path
-//    (ts_us has 16 digits, ts_ns 19). So the text is still parsed by JSON.parse, one linear scan
-//    (strings skipped with indexOf) finds the few unsafe integer literals and their paths, and
-//    those values are replaced by exact bigints. When the patch cannot be proven to hit the right
-//    value (only with duplicate object keys), lossless-json parses the text instead. Both ways give
-//    the same result: the tests check them against each other.
+// parseJson is the single place that decides how a text is parsed. The text is always parsed by
+// the native JSON.parse; then:
+// 1. No number of 2^53 or more in the result: no integer literal could have been rounded, so the
+//    result is exact (the common case for keys, rows and JSON columns).
+// 2. Otherwise the unsafe integer literals must become exact bigints (every other number stays
+//    what JSON.parse gave). Every Debezium 3.x envelope is here: ts_ns has 19 digits.
+//    a. Keyed patch: each big number sits under an identifier-like key, so its literal is found
+//       by searching the text for that key (patchByKeys). It proves its match by counting: every
+//       occurrence of the key with a big number after it, in text order, against the big numbers
+//       under that key in the result, in the same order.
+//    b. Otherwise one linear scan (strings skipped with indexOf) finds the unsafe literals and
+//       their paths (findUnsafeIntegers), and those values are replaced.
+//    c. When neither can be proven to hit the right values (duplicate object keys), lossless-json,
+//       a character-by-character JS parser 5-10 times slower than JSON.parse, parses the text.
+//    All ways give the same result: the tests check them against each other.
 import { parse as losslessParse } from 'lossless-json';
 
 /** A parsed JSON value: like JSON.parse's result, with bigint for integers beyond 2^53. */
 export type JsonValue = null | boolean | number | bigint | string | JsonValue[] | JsonObject;
 export interface JsonObject {
   [key: string]: JsonValue;
-}
-
-const SIXTEEN_DIGITS = /[0-9]{16}/;
-
-/** True when the text may hold an integer JSON.parse cannot represent exactly. */
-export function needsLosslessParse(text: string): boolean {
-  return SIXTEEN_DIGITS.test(text);
 }
 
 function isIntegerText(text: string): boolean {
@@ -187,10 +184,127 @@ function patchUnsafeIntegers(root: JsonValue, found: readonly UnsafeInteger[]): 
   return root;
 }
 
+/** 2^53: every integer literal JSON.parse rounds becomes a number at least this large. */
+const BIG = 2 ** 53;
+
+function isBig(n: number): boolean {
+  return n >= BIG || n <= -BIG;
+}
+
+interface BigNumber {
+  readonly holder: JsonObject;
+  readonly key: string;
+}
+
+/** Keys found by searching the text: the needle '"key"' can then only be that key or that string. */
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Nesting beyond this is left to the iterative scan rather than risk the call stack. */
+const MAX_WALK_DEPTH = 64;
+
+/**
+ * Collects the big numbers of a parsed value with their holder and key, in document order. False
+ * when the keyed patch cannot be proven right: a big number in an array, at the root or under a
+ * key that is not an identifier, or an integer-like key anywhere (V8 enumerates those first, so
+ * the order would no longer be the text's).
+ */
+function collectBigNumbers(value: JsonValue, found: BigNumber[], depth: number): boolean {
+  if (typeof value !== 'object' || value === null) return typeof value !== 'number' || !isBig(value);
+  if (depth > MAX_WALK_DEPTH) return false;
+  if (Array.isArray(value)) {
+    for (const item of value) if (!collectBigNumbers(item, found, depth + 1)) return false;
+    return true;
+  }
+  for (const key in value) {
+    const first = key.charCodeAt(0);
+    if (first >= 48 && first <= 57) return false;
+    const item = value[key]!;
+    if (typeof item === 'number') {
+      if (!isBig(item)) continue;
+      if (key === '__proto__' || !IDENTIFIER.test(key)) return false;
+      found.push({ holder: value, key });
+    } else if (!collectBigNumbers(item, found, depth + 1)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+function skipWhitespace(text: string, i: number): number {
+  for (;;) {
+    const c = text.charCodeAt(i);
+    if (c !== 32 && c !== 10 && c !== 13 && c !== 9) return i;
+    i++;
+  }
+}
+
+function isNumberChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46 || c === 101 || c === 69;
+}
+
+/**
+ * The literals of the big numbers that follow the key `key` (an identifier) in a valid JSON text,
+ * in text order. An unescaped '"' is a string delimiter; followed by a letter it opens a string, so
+ * '"key"' with an unescaped first quote is the string "key", a key when a ':' follows.
+ */
+export function bigLiteralsAfterKey(text: string, key: string): string[] {
+  const needle = `"${key}"`;
+  const literals: string[] = [];
+  for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + needle.length)) {
+    let backslashes = 0;
+    while (text.charCodeAt(at - 1 - backslashes) === 92 /* \ */) backslashes++;
+    if ((backslashes & 1) === 1) continue;
+    let i = skipWhitespace(text, at + needle.length);
+    if (text.charCodeAt(i) !== 58 /* : */) continue;
+    i = skipWhitespace(text, i + 1);
+    const start = i;
+    while (isNumberChar(text.charCodeAt(i))) i++;
+    if (i > start) {
+      const literal = text.slice(start, i);
+      if (isBig(Number(literal))) literals.push(literal);
+    }
+  }
+  return literals;
+}
+
+/**
+ * Replaces the unsafe integers of JSON.parse's result by their exact bigints, each found by its
+ * key (see the top of this file). False, with nothing changed, when that cannot be proven right.
+ * Every big number in the result came from one occurrence of its key followed by its literal, and
+ * with no duplicate keys each occurrence gave one; so when the counts agree, the occurrences in
+ * text order are those numbers in the result's order. A duplicate key dropping a big number makes
+ * more occurrences than numbers: refused.
+ */
+function patchByKeys(root: JsonValue, text: string): boolean {
+  const found: BigNumber[] = [];
+  if (!collectBigNumbers(root, found, 0)) return false;
+  const exact: (bigint | null)[] = new Array(found.length);
+  // Each key once (usually there is one: ts_ns), its numbers in document order.
+  for (let first = 0; first < found.length; first++) {
+    if (exact[first] !== undefined) continue;
+    const key = found[first]!.key;
+    const literals = bigLiteralsAfterKey(text, key);
+    let n = 0;
+    for (let i = first; i < found.length; i++) {
+      const entry = found[i]!;
+      if (entry.key !== key) continue;
+      const literal = literals[n++];
+      if (literal === undefined || entry.holder[key] !== Number(literal)) return false;
+      exact[i] = isIntegerText(literal) ? BigInt(literal) : null;
+    }
+    if (n !== literals.length) return false;
+  }
+  for (let i = 0; i < found.length; i++) {
+    const value = exact[i];
+    if (value !== null && value !== undefined) found[i]!.holder[found[i]!.key] = value;
+  }
+  return true;
+}
+
 /** Parses any JSON text (any root) losslessly. Throws SyntaxError on invalid JSON. */
 export function parseJson(text: string): JsonValue {
   const value = JSON.parse(text) as JsonValue;
-  if (!needsLosslessParse(text)) return value;
+  if (patchByKeys(value, text)) return value;
   const found = findUnsafeIntegers(text);
   if (found === null) return value;
   const patched = patchUnsafeIntegers(value, found);

@@ -2,23 +2,69 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
+  bigLiteralsAfterKey,
   findUnsafeIntegers,
-  needsLosslessParse,
   parseJson,
   parseJsonNumber,
   parseJsonWithLosslessJson,
 } from '../../../src/decoder/json.js';
 
-describe('needsLosslessParse: the one place that picks the parser', () => {
-  test('15 digits or fewer in a row: the fast native path is exact', () => {
-    assert.equal(needsLosslessParse('{"a":999999999999999,"b":-123456789012345}'), false);
-    assert.equal(needsLosslessParse('{"a":1234567.12345678}'), false);
+describe('the keyed patch: big numbers found by their key in the text', () => {
+  test('a Debezium envelope: both ts_ns exact, the safe ts_us numbers', () => {
+    const text =
+      '{"after":{"id":1,"n":9223372036854775807},"source":{"ts_us":1795407236887339,"ts_ns":1795407236887339819},"op":"u","ts_ns":1795407236887340001}';
+    assert.deepEqual(parseJson(text), {
+      after: { id: 1, n: 9223372036854775807n },
+      source: { ts_us: 1795407236887339, ts_ns: 1795407236887339819n },
+      op: 'u',
+      ts_ns: 1795407236887340001n,
+    });
   });
 
-  test('a run of 16 digits anywhere takes the lossless path', () => {
-    assert.equal(needsLosslessParse('{"a":9007199254740993}'), true);
-    assert.equal(needsLosslessParse('{"a":1000000000000000}'), true);
-    assert.equal(needsLosslessParse('{"s":"card 4111111111111111"}'), true); // harmless: same result
+  test('the key inside strings, escaped, as a value or with a small number is not taken for it', () => {
+    for (const text of [
+      '{"s":"\\"n\\":12345678901234567891","n":12345678901234567890}',
+      '{"a\\"n":12345678901234567891,"n":12345678901234567890}',
+      '{"s":"n","n":12345678901234567890,"t":["n"]}',
+      '{"x":{"n":5},"n" :\n 12345678901234567890,"y":{"n":1e300}}',
+      '{"n":12345678901234567890.5,"m":{"n":12345678901234567891}}',
+    ]) {
+      assert.deepEqual(parseJson(text), parseJsonWithLosslessJson(text), text);
+    }
+  });
+
+  test('bigLiteralsAfterKey: only the key itself, unescaped and followed by a colon', () => {
+    const text = String.raw`{"s":"a\"n\":12345678901234567891","a\"n":12345678901234567892,"n":12345678901234567890,"t":["n",12345678901234567893],"u":{"n" : -1e300,"n":5}}`;
+    assert.deepEqual(bigLiteralsAfterKey(text, 'n'), ['12345678901234567890', '-1e300']);
+  });
+
+  test('integer-like keys (enumerated first by V8) are never paired by order', () => {
+    // Both literals round to the same double: pairing them by enumeration order would swap them.
+    const text = '{"2":{"n":12345678901234567891},"1":{"n":12345678901234567890}}';
+    assert.deepEqual(parseJson(text), {
+      1: { n: 12345678901234567890n },
+      2: { n: 12345678901234567891n },
+    });
+  });
+
+  test('any depth: deep nesting is left to the iterative scan, never the call stack', () => {
+    const depth = 50_000;
+    let value = parseJson(`${'{"a":'.repeat(depth)}{"n":12345678901234567890}${'}'.repeat(depth)}`);
+    for (let i = 0; i < depth; i++) value = (value as Record<string, unknown>)['a'] as typeof value;
+    assert.deepEqual(value, { n: 12345678901234567890n });
+  });
+
+  test('what it cannot prove is left to the scan or to lossless-json', () => {
+    for (const text of [
+      '[12345678901234567890]',
+      '{"a-b":12345678901234567890}',
+      '{"2":1,"1":12345678901234567890}',
+      '{"n":12345678901234567891,"n":12345678901234567890}',
+      '{"x":{"n":12345678901234567891},"x":{"n":12345678901234567890}}',
+      `${'['.repeat(100)}{"n":12345678901234567890}${']'.repeat(100)}`,
+    ]) {
+      assert.deepEqual(parseJson(text), parseJsonWithLosslessJson(text), text);
+    }
   });
 });
 
@@ -105,9 +151,8 @@ describe('parseJson', () => {
     };
     fc.assert(
       fc.property(fc.jsonValue(), (value) => {
-        // A 16-digit string member forces the lossless parser.
-        const padded = `{"v":${JSON.stringify(value)},"pad":"0000000000000000"}`;
-        assert.ok(needsLosslessParse(padded));
+        // An unsafe integer member forces a patch of the whole result.
+        const padded = `{"v":${JSON.stringify(value)},"pad":12345678901234567890}`;
         assert.deepEqual(asNumbers(parseJson(padded)), JSON.parse(padded));
       }),
       { numRuns: 300 },
@@ -179,18 +224,28 @@ describe('the patched path (JSON.parse plus exact bigints) equals lossless-json'
 
   test('property: random JSON with big integers and duplicate keys, both parsers agree', () => {
     const big = fc.bigInt({ min: -(2n ** 66n), max: 2n ** 66n });
-    const key = fc.constantFrom('a', 'b', '__proto__', 'a\\"', '1', '10', 'é');
+    const key = fc.constantFrom('a', 'b', '__proto__', 'a\\"', '1', '10', 'é', 'ts_ns', 'n');
+    const colon = fc.constantFrom(':', ':', ' : ', ':\n');
     const text: fc.Arbitrary<string> = fc.letrec((tie) => ({
       value: fc.oneof(
         { depthSize: 'small' },
         big.map(String),
         fc.double({ noNaN: true, noDefaultInfinity: true }).map((d) => JSON.stringify(d)),
         fc.string().map((s) => JSON.stringify(s)),
-        fc.constantFrom('null', 'true', '"12345678901234567890"', '1e19', '-0'),
+        fc.constantFrom(
+          'null',
+          'true',
+          '"12345678901234567890"',
+          '1e19',
+          '-0',
+          '"ts_ns"',
+          JSON.stringify('"ts_ns":12345678901234567891'),
+          JSON.stringify('\\"n":12345678901234567891'),
+        ),
         fc.array(tie('value'), { maxLength: 4 }).map((items) => `[${items.join(',')}]`),
         fc
-          .array(fc.tuple(key, tie('value')), { maxLength: 4 })
-          .map((entries) => `{${entries.map(([k, v]) => `"${k}":${v}`).join(',')}}`),
+          .array(fc.tuple(key, colon, tie('value')), { maxLength: 4 })
+          .map((entries) => `{${entries.map(([k, c, v]) => `"${k}"${c}${v}`).join(',')}}`),
       ),
     })).value;
     fc.assert(
