@@ -265,12 +265,14 @@ export class SinkPipeline {
     const { metrics, router } = this.options;
     const events: ChangeEvent[] = [];
     const letters: DeadLetter[] = [];
-    const byOffset = new Map<string, RawRecord>();
+    // Only a dead letter needs a record by its offset: indexed on the first one.
+    let byOffset: Map<string, RawRecord> | null = null;
+    const recordAt = (offset: string): RawRecord =>
+      (byOffset ??= new Map(batch.records.map((record) => [record.offset, record]))).get(offset)!;
     // Counted per batch, not per record: one labelled update per (table, op) it holds.
     const consumed = new Counts();
     const schemas = await this.writerSchemasOf(batch, control);
     for (const record of batch.records) {
-      byOffset.set(record.offset, record);
       const decoded = decodeRecord(record, schemas);
       if (decoded.ok) {
         events.push(decoded.event);
@@ -307,7 +309,7 @@ export class SinkPipeline {
           const refused = parts ? await this.writeOneByOne(parts, control) : [failed];
           for (const { op, error } of refused) {
             letters.push({
-              record: byOffset.get(op.event.record.offset)!,
+              record: recordAt(op.event.record.offset),
               error,
               sink: this.sinkName,
               target: op.target,
@@ -332,7 +334,7 @@ export class SinkPipeline {
         } else {
           this.log.error({ ...where, error: refused.message }, 'truncate refused for good');
           letters.push({
-            record: byOffset.get(step.event.record.offset)!,
+            record: recordAt(step.event.record.offset),
             error: refused,
             sink: this.sinkName,
             target: step.target,
