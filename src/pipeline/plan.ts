@@ -3,7 +3,13 @@
 // Coalescing never reorders: one document gets one operation per run, the state after its last
 // change, and a truncate ends the run so nothing crosses it.
 import type { ChangeEvent, RowChange, Truncate } from '../decoder/types.js';
-import { columnSelected, fieldName, renameClash, toDocument, type Document } from '../router/document.js';
+import {
+  adoptAsDocument,
+  columnSelected,
+  fieldName,
+  renameClash,
+  type Document,
+} from '../router/document.js';
 import type { Router, TableRoute } from '../router/router.js';
 import { SNAPSHOT_POSITION, type SinkOp, type UpsertOp } from '../sinks/sink.js';
 import { setOwnField } from '../util/own-field.js';
@@ -54,7 +60,7 @@ function toOp(event: RowChange, route: TableRoute): SinkOp {
     id,
     position,
     event,
-    document: toDocument(event.after, route),
+    document: adoptAsDocument(event.after, route),
     unchangedColumns: unchangedFields(event.unchangedColumns, route),
     decimal: route.decimal,
     ...(route.rename ? { renames: route.rename } : {}),

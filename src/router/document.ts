@@ -6,7 +6,7 @@ import type { DecimalMode } from '../config/tables.js';
 import type { TableRoute } from './router.js';
 import { setOwnField } from '../util/own-field.js';
 import { ConfigError } from '../errors.js';
-import { hasOwn } from '../decoder/own.js';
+import { hasOwn, setOwn } from '../decoder/own.js';
 
 export type DocumentValue =
   null | boolean | number | bigint | string | DocumentValue[] | { [field: string]: DocumentValue };
@@ -20,6 +20,31 @@ function convert(value: ColumnValue, decimal: DecimalMode): DocumentValue {
   const nested: Record<string, DocumentValue> = {};
   for (const key in value) if (hasOwn(value, key)) setOwnField(nested, key, convert(value[key]!, decimal));
   return nested;
+}
+
+/** Converts the decimals of a freshly decoded value where they are, without copying it. */
+function convertInPlace(
+  container: ColumnValue[] | { [key: string]: ColumnValue },
+  decimal: DecimalMode,
+): void {
+  if (Array.isArray(container)) {
+    for (let i = 0; i < container.length; i++) {
+      const item = container[i]!;
+      if (item === null || typeof item !== 'object') continue;
+      if (item instanceof Decimal)
+        container[i] = (decimal === 'double' ? Number(item.text) : item.text) as ColumnValue;
+      else convertInPlace(item, decimal);
+    }
+    return;
+  }
+  for (const key in container) {
+    if (!hasOwn(container, key)) continue;
+    const item = container[key]!;
+    if (item === null || typeof item !== 'object') continue;
+    if (item instanceof Decimal)
+      setOwn(container, key, (decimal === 'double' ? Number(item.text) : item.text) as ColumnValue);
+    else convertInPlace(item, decimal);
+  }
 }
 
 export function columnSelected(route: TableRoute, column: string): boolean {
@@ -49,6 +74,19 @@ export function renameClash(route: TableRoute, columns: Iterable<string>): Confi
       );
   }
   return null;
+}
+
+/**
+ * The document of a decoded row that nothing else will read (a change event's image): the row
+ * itself, its decimals converted in place, when the route keeps every column under its own name;
+ * else toDocument's copy. Routes of one table share its decimal mode, so a second route finds the
+ * row already converted. A copy per event mattered: a batch in flight outlives several young-
+ * generation collections, so every copy it holds is promoted and collected again as old data.
+ */
+export function adoptAsDocument(row: Row, route: TableRoute): Document {
+  if (route.rename || route.includeColumns || route.excludeColumns) return toDocument(row, route);
+  convertInPlace(row, route.decimal);
+  return row as Document;
 }
 
 export function toDocument(row: Row, route: TableRoute): Document {

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { columnSelected, fieldName, toDocument } from '../../../src/router/document.js';
+import { adoptAsDocument, columnSelected, fieldName, toDocument } from '../../../src/router/document.js';
 import type { TableRoute } from '../../../src/router/router.js';
 import { Decimal, type Row } from '../../../src/decoder/types.js';
 import { ConfigError } from '../../../src/errors.js';
@@ -105,6 +105,55 @@ describe('toDocument', () => {
     const input: Row = { price: new Decimal('1.0') };
     toDocument(input, route({ decimal: 'double' }));
     assert.ok(input.price instanceof Decimal);
+  });
+});
+
+describe('adoptAsDocument (a decoded image nothing else reads)', () => {
+  const fresh = (): Row => ({
+    id: 1n,
+    price: new Decimal('12.3400'),
+    tags: [new Decimal('1'), null, 'x'],
+    doc: { nested: { amount: new Decimal('-0.5') }, list: [new Decimal('1e2'), 2] },
+  });
+
+  test('the row itself, its decimals converted everywhere, equal to what toDocument builds', () => {
+    for (const decimal of ['string', 'double'] as const) {
+      const row = fresh();
+      const expected = toDocument(fresh(), route({ decimal }));
+      const document = adoptAsDocument(row, route({ decimal }));
+      assert.equal(document, row, 'no copy');
+      assert.deepEqual(document, expected);
+    }
+  });
+
+  test('a second route of the table finds the row converted and converts nothing again', () => {
+    const row = fresh();
+    const first = adoptAsDocument(row, route({ target: 'a' }));
+    const second = adoptAsDocument(row, route({ target: 'b' }));
+    assert.equal(second, first);
+    assert.deepEqual(second, toDocument(fresh(), route()));
+  });
+
+  test('a route that selects or renames gets a copy, and the row is left as it is', () => {
+    for (const r of [
+      route({ includeColumns: new Set(['id', 'price']) }),
+      route({ excludeColumns: new Set(['doc']) }),
+      route({ rename: new Map([['price', 'cost']]) }),
+    ]) {
+      const row = fresh();
+      const document = adoptAsDocument(row, r);
+      assert.notEqual(document, row);
+      assert.deepEqual(document, toDocument(fresh(), r));
+      assert.ok(row.price instanceof Decimal);
+    }
+  });
+
+  test('a key named "__proto__" stays data when converted in place', () => {
+    const row = JSON.parse('{"__proto__": {"d": 1}, "j": {"__proto__": 2}}') as Row;
+    (row['__proto__'] as Record<string, unknown>)['d'] = new Decimal('3.5');
+    const document = adoptAsDocument(row, route());
+    assert.deepEqual(Object.getOwnPropertyDescriptor(document, '__proto__')?.value, { d: '3.5' });
+    assert.equal(Object.getPrototypeOf(document), Object.prototype);
   });
 });
 
