@@ -1,8 +1,9 @@
 // The sinks' own ceiling: documents of the demo tables, built from Postgres rows by the same code
 // the service and verify use (toDocument, toStoredForm), written straight to Elasticsearch with
-// _bulk (the sink's NDJSON lines and size chunks) and to MongoDB with the sink's guarded write (a
-// bulkWrite of replaceOne upserts filtered on _id and a position stored before theirs, no read),
-// in batches like the ones the service gets from Kafka. No Kafka, no decoding.
+// _bulk (the sink's NDJSON lines and size chunks) and to MongoDB with the sink's guarded write (an
+// unordered `update` command of replace upserts filtered on _id and a position stored before theirs,
+// no read, sent as the sink sends it), in batches like the ones the service gets from Kafka. No
+// Kafka, no decoding.
 import type { Client as EsClient } from '@elastic/elasticsearch';
 import type { MongoClient } from 'mongodb';
 import type pg from 'pg';
@@ -220,13 +221,10 @@ export async function rawMongo(mongo: MongoClient, options: RawOptions): Promise
     const keepGoing = () => performance.now() < deadline && stall === null;
     await withConcurrency(batches(docs, options.batchSize), options.concurrency, keepGoing, async (batch) => {
       // The sink's write (its default range guard): replace whatever is stored before the position.
-      const collection = db.collection<{ _id: string } & Record<string, unknown>>(batch[0]!.target);
-      const models = batch.map((doc, index) => {
+      const updates = batch.map((doc, index) => {
         const position = base + BigInt(index);
         const filter = { _id: doc.id, [POSITION_FIELD]: storedBefore(position) };
-        return {
-          replaceOne: { filter, replacement: { ...doc.stored, [POSITION_FIELD]: position }, upsert: true },
-        };
+        return { q: filter, u: { ...doc.stored, [POSITION_FIELD]: position }, upsert: true };
       });
       let timer: NodeJS.Timeout | undefined;
       const stalled = new Promise<never>((_, reject) => {
@@ -234,23 +232,20 @@ export async function rawMongo(mongo: MongoClient, options: RawOptions): Promise
           () =>
             reject(
               new Error(
-                `mongodb bulkWrite of ${batch.length} documents did not answer within ${BATCH_TIMEOUT_MS / 1000} s`,
+                `mongodb update of ${batch.length} documents did not answer within ${BATCH_TIMEOUT_MS / 1000} s`,
               ),
             ),
           BATCH_TIMEOUT_MS,
         );
       });
       try {
-        await Promise.race([collection.bulkWrite(models as never, { ordered: false }), stalled]);
+        const command = { update: batch[0]!.target, updates, ordered: false };
+        const reply = await Promise.race([db.command(command), stalled]);
+        failed += Array.isArray(reply['writeErrors']) ? reply['writeErrors'].length : 0;
         written += batch.length;
       } catch (error) {
-        if ((error as { writeErrors?: unknown[] }).writeErrors) {
-          failed += (error as { writeErrors: unknown[] }).writeErrors.length;
-          written += batch.length;
-        } else {
-          // Not answering: what was acknowledged so far is the measurement; no new batch starts.
-          stall ??= error instanceof Error ? error.message : String(error);
-        }
+        // Not answering: what was acknowledged so far is the measurement; no new batch starts.
+        stall ??= error instanceof Error ? error.message : String(error);
       } finally {
         clearTimeout(timer);
       }

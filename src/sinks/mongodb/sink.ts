@@ -7,15 +7,7 @@
 // without a write): a statement that collides on _id is planned again by compare-and-set after a
 // read. In a replay, where most writes would collide, the range guard reads first as well.
 // Deletes leave tombstones (tombstone.ts), so a late older write cannot bring a row back.
-import {
-  BSON,
-  MongoBulkWriteError,
-  MongoInvalidArgumentError,
-  MongoClient,
-  type Collection,
-  type Db,
-  type WriteError,
-} from 'mongodb';
+import { BSON, MongoInvalidArgumentError, MongoClient, type Collection, type Db } from 'mongodb';
 import type { Logger } from 'pino';
 import { CdcFanoutError, PermanentSinkError, TransientSinkError } from '../../errors.js';
 import type { Sink, SinkOp, SinkOpResult, TruncateMark } from '../sink.js';
@@ -24,6 +16,13 @@ import { isDuplicateOnId } from './duplicate-key.js';
 import { PositionCache } from './position-cache.js';
 import { toStoredFormWith } from './stored-form.js';
 import { DELETED_AT_FIELD } from './tombstone.js';
+import {
+  commandRuns,
+  readUpdateReply,
+  statementOf,
+  type UpdateOutcome,
+  type UpdateStatement,
+} from './update-command.js';
 import { OWNED_FIELDS, POSITION_FIELD } from '../owned-fields.js';
 import {
   planGuardedWrite,
@@ -39,8 +38,8 @@ import {
 export { POSITION_FIELD };
 
 /**
- * MongoDB's maxBsonObjectSize: no stored document may be larger. The driver refuses, client-side,
- * any bulk statement ({q, u, upsert}) of this size or more.
+ * MongoDB's maxBsonObjectSize: no stored document may be larger. The sink refuses, before sending,
+ * any statement ({q, u, upsert}) of this size or more, as the driver's bulkWrite does.
  */
 export const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
 
@@ -50,16 +49,15 @@ export const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
  */
 const MAX_ATTEMPTS = 3;
 
-/** Lone writes after the driver refused a bulk run this many at a time (distinct ids). */
+/** Lone writes after the driver refused a command run this many at a time (distinct ids). */
 const SINGLE_WRITE_CONCURRENCY = 16;
 
 const TOMBSTONE_TTL_INDEX = '_cdc_tombstone_ttl';
 const PROBE_COLLECTION = 'cdc_fanout_probe';
 
 /**
- * The driver refuses some operations before sending them: a statement over maxBsonObjectSize
- * ("Document is larger than the maximum size"), a value BSON cannot encode. Those are about one
- * document, not the server, so retrying them could never succeed.
+ * The driver refuses some commands before sending them: a value BSON cannot encode, an argument
+ * it rejects. Those are about one document, not the server, so retrying them could never succeed.
  */
 function isClientSideRefusal(error: unknown): error is Error {
   return error instanceof MongoInvalidArgumentError || error instanceof BSON.BSONError;
@@ -94,6 +92,9 @@ interface Entry {
   readonly upsert: UpsertFields | null;
 }
 
+/** A planned write, as its statement, and that statement's BSON size. */
+type Sendable = Entry & { readonly model: Model; readonly statement: UpdateStatement; readonly size: number };
+
 export function createMongoClient(url: string, requestTimeoutMs = 30_000): MongoClient {
   return new MongoClient(url, {
     serverSelectionTimeoutMS: 5000,
@@ -115,16 +116,18 @@ function ownedFieldProblem(document: Record<string, unknown>): string | null {
   return null;
 }
 
-function refusalError(model: Model, error: Error): CdcFanoutError {
-  const detail = /larger than the maximum size/i.test(error.message)
-    ? `mongodb document too large: ${BSON.calculateObjectSize(model, { ignoreUndefined: false })} bytes of BSON (limit ${MAX_DOCUMENT_BYTES} bytes, MongoDB's 16 MiB maximum document size, counting the write statement around it): the driver refused it: ${error.message}`
-    : `mongodb driver refused the document: ${error.name}: ${error.message}`;
-  return new PermanentSinkError(detail, error);
+function tooLargeError(bytes: number): CdcFanoutError {
+  return new PermanentSinkError(
+    `mongodb document too large: ${bytes} bytes of BSON (limit ${MAX_DOCUMENT_BYTES} bytes, MongoDB's 16 MiB maximum document size, counting the write statement around it)`,
+  );
 }
 
-function listWriteErrors(error: MongoBulkWriteError): WriteError[] {
-  return Array.isArray(error.writeErrors) ? error.writeErrors : Object.values(error.writeErrors);
+function refusalError(error: unknown): CdcFanoutError {
+  const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return new PermanentSinkError(`mongodb driver refused the document: ${detail}`, error);
 }
+
+const WRITTEN: SinkOpResult = Object.freeze({ status: 'written' });
 
 export class MongoSink implements Sink {
   readonly name = 'mongodb' as const;
@@ -333,37 +336,75 @@ export class MongoSink implements Sink {
     return new Map(found.map((doc) => [doc._id, readStored(doc[POSITION_FIELD])]));
   }
 
-  /** Runs the statements as one unordered bulk; answers the entries to plan again. */
+  /**
+   * Runs the statements as unordered `update` commands (one, unless the batch is over the size
+   * limit); answers the entries to plan again. A statement over MongoDB's size limit is refused
+   * before anything is sent, as the driver's bulkWrite refused it.
+   */
   private async bulk(
     target: Collection<StoredDocument>,
     writes: Array<Entry & { model: Model }>,
     results: SinkOpResult[],
     alone = false,
   ): Promise<Entry[]> {
-    if (writes.length === 0) return [];
+    const sendable: Sendable[] = [];
+    for (const write of writes) {
+      const statement = statementOf(write.model);
+      let size: number;
+      try {
+        size = BSON.calculateObjectSize(statement, { ignoreUndefined: false });
+      } catch (error) {
+        results[write.index] = { status: 'failed', error: refusalError(error) };
+        continue;
+      }
+      if (size >= MAX_DOCUMENT_BYTES) {
+        results[write.index] = { status: 'failed', error: tooLargeError(size) };
+        continue;
+      }
+      sendable.push({ ...write, statement, size });
+    }
+    const again: Entry[] = [];
+    for (const [start, end] of commandRuns(
+      sendable.map(({ size }) => size),
+      MAX_DOCUMENT_BYTES,
+    )) {
+      again.push(...(await this.runCommand(target, sendable.slice(start, end), results, alone)));
+    }
+    return again;
+  }
+
+  private async runCommand(
+    target: Collection<StoredDocument>,
+    writes: readonly Sendable[],
+    results: SinkOpResult[],
+    alone: boolean,
+  ): Promise<Entry[]> {
+    let outcome: UpdateOutcome;
     try {
-      await target.bulkWrite(
-        writes.map(({ model }) => model),
-        { ordered: false },
-      );
-      for (const { index } of writes) results[index] = { status: 'written' };
-      return [];
+      const reply = await this.db.command({
+        update: target.collectionName,
+        updates: writes.map(({ statement }) => statement),
+        ordered: false,
+      });
+      outcome = readUpdateReply(reply, writes.length);
     } catch (error) {
       if (isClientSideRefusal(error)) {
         if (!alone) return this.writeEachAlone(target, writes, results);
-        results[writes[0]!.index] = { status: 'failed', error: refusalError(writes[0]!.model, error) };
+        results[writes[0]!.index] = { status: 'failed', error: refusalError(error) };
         return [];
       }
-      const writeErrors = error instanceof MongoBulkWriteError ? listWriteErrors(error) : [];
-      if (writeErrors.length === 0) {
-        // The request itself failed (connection, timeout, write concern): nothing is known to be
-        // written, so every statement is retried, never dead-lettered.
-        const failure = classifyRequestError(error);
-        for (const { index } of writes) results[index] = { status: 'failed', error: failure };
-        return [];
-      }
-      return this.sortWriteErrors(error as MongoBulkWriteError, writeErrors, writes, results);
+      // The request itself failed (connection, timeout, a reply that makes no sense): nothing is
+      // known to be written, so every statement is retried, never dead-lettered.
+      const failure = classifyRequestError(error);
+      for (const { index } of writes) results[index] = { status: 'failed', error: failure };
+      return [];
     }
+    if (outcome.writeConcernError !== null) {
+      const failure = new TransientSinkError(`mongodb ${outcome.writeConcernError}`);
+      for (const { index } of writes) results[index] = { status: 'failed', error: failure };
+      return [];
+    }
+    return this.sortWriteErrors(outcome, writes, results);
   }
 
   /**
@@ -373,19 +414,17 @@ export class MongoSink implements Sink {
    * re-read finds the applied ones stale.
    */
   private sortWriteErrors(
-    error: MongoBulkWriteError,
-    writeErrors: readonly WriteError[],
-    writes: Array<Entry & { model: Model }>,
+    outcome: UpdateOutcome,
+    writes: readonly Sendable[],
     results: SinkOpResult[],
   ): Entry[] {
-    const byIndex = new Map(writeErrors.map((writeError) => [writeError.index, writeError]));
-    const succeeded = (error.result?.matchedCount ?? 0) + (error.result?.upsertedCount ?? 0);
-    const allReported = succeeded >= writes.length - byIndex.size;
+    const byIndex = new Map(outcome.writeErrors.map((writeError) => [writeError.index, writeError]));
+    const allReported = outcome.succeeded >= writes.length - byIndex.size;
     const again: Entry[] = [];
     writes.forEach((entry, position) => {
       const writeError = byIndex.get(position);
       if (!writeError) {
-        if (allReported) results[entry.index] = { status: 'written' };
+        if (allReported) results[entry.index] = WRITTEN;
         else again.push(entry);
       } else if (writeError.code === DUPLICATE_KEY && isDuplicateOnId(writeError.errmsg)) {
         again.push(entry);
@@ -393,30 +432,30 @@ export class MongoSink implements Sink {
         results[entry.index] = {
           status: 'failed',
           error: new PermanentSinkError(
-            `mongodb refused the document: it duplicates another document's key in a unique index: ${writeError.errmsg ?? ''}`,
+            `mongodb refused the document: it duplicates another document's key in a unique index: ${writeError.errmsg}`,
           ),
         };
       } else {
         results[entry.index] = {
           status: 'failed',
-          error: classifyWriteError(writeError.code, writeError.errmsg ?? error.message),
+          error: classifyWriteError(writeError.code, writeError.errmsg),
         };
       }
     });
     return again;
   }
 
-  /** After the driver refused the bulk before sending it: each statement alone finds the culprit. */
+  /** After the driver refused a command before sending it: each statement alone finds the culprit. */
   private async writeEachAlone(
     target: Collection<StoredDocument>,
-    writes: Array<Entry & { model: Model }>,
+    writes: readonly Sendable[],
     results: SinkOpResult[],
   ): Promise<Entry[]> {
     const again: Entry[] = [];
     for (let start = 0; start < writes.length; start += SINGLE_WRITE_CONCURRENCY) {
       await Promise.all(
         writes.slice(start, start + SINGLE_WRITE_CONCURRENCY).map(async (entry) => {
-          again.push(...(await this.bulk(target, [entry], results, true)));
+          again.push(...(await this.runCommand(target, [entry], results, true)));
         }),
       );
     }

@@ -2,7 +2,7 @@
 // is retried, a refused document is dead-lettered, an older event is stale.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { BSON, MongoBulkWriteError, MongoInvalidArgumentError, type MongoClient } from 'mongodb';
+import { BSON, MongoBulkWriteError, type MongoClient } from 'mongodb';
 import pino from 'pino';
 import type { RowChange } from '../../../../src/decoder/types.js';
 import { MAX_DOCUMENT_BYTES, MongoSink, type WriteGuard } from '../../../../src/sinks/mongodb/sink.js';
@@ -27,11 +27,20 @@ function bulkError(
   );
 }
 
+/** The driver model a statement of an `update` command stands for. */
+function modelOf(statement: { q: object; u: object }) {
+  return Object.keys(statement.u).some((key) => key.startsWith('$'))
+    ? { updateOne: { filter: statement.q, update: statement.u, upsert: true } }
+    : { replaceOne: { filter: statement.q, replacement: statement.u, upsert: true } };
+}
+
 /**
- * A sink over a fake collection: `find` answers the stored positions of `stored`, `bulkWrite` is
- * `answer`. Every call is recorded. By compare-and-set without a position cache every batch reads
- * first: these tests are about what the sink makes of the server's answers (position-cache.test.ts
- * has the cache; the range guard has its own tests below).
+ * A sink over a fake database: `find` answers the stored positions of `stored`, each `update`
+ * command is `answer` on its statements as driver models, whose bulk error (if any) becomes the
+ * reply's writeErrors and count, as a server replies. Every call is recorded. By compare-and-set
+ * without a position cache every batch reads first: these tests are about what the sink makes of
+ * the server's answers (position-cache.test.ts has the cache; the range guard has its own tests
+ * below).
  */
 function sinkAnswering(
   answer: (models: unknown[]) => Promise<unknown>,
@@ -40,6 +49,7 @@ function sinkAnswering(
 ) {
   const calls: string[] = [];
   const collection = {
+    collectionName: 'c',
     createIndex: async () => 'ok',
     find: (filter: { _id: { $in: string[] } }) => ({
       toArray: async () => {
@@ -50,12 +60,24 @@ function sinkAnswering(
           .map((id) => ({ _id: id, _cdc_lsn: positions[id] }));
       },
     }),
-    bulkWrite: (models: unknown[]) => {
-      calls.push('bulkWrite');
-      return answer(models);
+  };
+  const db = {
+    collection: () => collection,
+    command: async (command: { update: string; updates: Array<{ q: object; u: object }> }) => {
+      calls.push('update');
+      const models = command.updates.map(modelOf);
+      try {
+        await answer(models);
+        return { ok: 1, n: models.length };
+      } catch (error) {
+        if (!(error instanceof MongoBulkWriteError) || Object.keys(error.writeErrors).length === 0)
+          throw error;
+        const { matchedCount, upsertedCount } = error.result;
+        return { ok: 1, n: matchedCount + upsertedCount, writeErrors: error.writeErrors };
+      }
     },
   };
-  const client = { db: () => ({ collection: () => collection }) } as unknown as MongoClient;
+  const client = { db: () => db } as unknown as MongoClient;
   const sink = new MongoSink(client, {
     url: 'mongodb://fake',
     database: 'db',
@@ -116,7 +138,7 @@ describe('MongoSink.write', () => {
       () => stored,
     );
     assert.deepEqual(await sink.write([op]), [{ status: 'stale' }]);
-    assert.deepEqual(sink.calls, ['find', 'bulkWrite', 'find']);
+    assert.deepEqual(sink.calls, ['find', 'update', 'find']);
   });
 
   test('a duplicate on _id whose re-read still shows an older position is written again, not dropped', async () => {
@@ -174,7 +196,7 @@ describe('MongoSink.write', () => {
       results.map((r) => r.status),
       ['written', 'failed', 'written'],
     );
-    assert.deepEqual(sink.calls, ['find', 'bulkWrite']);
+    assert.deepEqual(sink.calls, ['find', 'update']);
   });
 
   test('stored positions at or above the event are stale without any write', async () => {
@@ -243,7 +265,7 @@ describe('MongoSink.write with the range guard (the default)', () => {
     );
     const results = await sink.write([op, { ...op, id: '2', position: 11n }]);
     assert.deepEqual(results, [{ status: 'written' }, { status: 'written' }]);
-    assert.deepEqual(sink.calls, ['bulkWrite']);
+    assert.deepEqual(sink.calls, ['update']);
     assert.deepEqual(
       (bulks[0] as Statement[]).map(({ replaceOne }) => replaceOne.filter),
       [
@@ -263,7 +285,7 @@ describe('MongoSink.write with the range guard (the default)', () => {
     );
     const results = await sink.write([op, { ...op, id: '2' }, { ...op, id: '3' }]);
     assert.deepEqual(results, [{ status: 'stale' }, { status: 'stale' }, { status: 'written' }]);
-    assert.deepEqual(sink.calls, ['bulkWrite', 'find']);
+    assert.deepEqual(sink.calls, ['update', 'find']);
   });
 
   test('a collision whose read finds an older position (an older write inserted it meanwhile) is written by compare-and-set, not called stale', async () => {
@@ -278,7 +300,7 @@ describe('MongoSink.write with the range guard (the default)', () => {
       'range',
     );
     assert.deepEqual(await sink.write([op]), [{ status: 'written' }]);
-    assert.deepEqual(sink.calls, ['bulkWrite', 'find', 'bulkWrite']);
+    assert.deepEqual(sink.calls, ['update', 'find', 'update']);
     assert.deepEqual((bulks[1] as Statement[])[0]!.replaceOne.filter, { _id: '1', _cdc_lsn: 7n });
   });
 
@@ -298,7 +320,7 @@ describe('MongoSink.write with the range guard (the default)', () => {
     );
     const [result] = await sink.write([op]);
     assert.ok(result?.status === 'failed' && !result.error.retriable);
-    assert.deepEqual(sink.calls, ['bulkWrite']);
+    assert.deepEqual(sink.calls, ['update']);
   });
 });
 
@@ -337,7 +359,7 @@ describe('MongoSink.write with the range guard, in a replay', () => {
     const stored: Record<string, bigint> = { '1': 50n, '2': 50n, '3': 50n };
     const sink = sinkAnswering(positionsServer(stored), () => stored, 'range');
     assert.deepEqual(statusesOf(await sink.write(batch(10n))), ['stale', 'stale', 'stale']);
-    assert.deepEqual(sink.calls, ['bulkWrite', 'find']);
+    assert.deepEqual(sink.calls, ['update', 'find']);
     sink.calls.length = 0;
     assert.deepEqual(statusesOf(await sink.write(batch(20n))), ['stale', 'stale', 'stale']);
     assert.deepEqual(sink.calls, ['find']);
@@ -350,10 +372,10 @@ describe('MongoSink.write with the range guard, in a replay', () => {
     await sink.write(batch(10n));
     sink.calls.length = 0;
     assert.deepEqual(statusesOf(await sink.write(batch(60n))), ['written', 'written', 'written']);
-    assert.deepEqual(sink.calls, ['find', 'bulkWrite'], 'read first, then compare-and-set');
+    assert.deepEqual(sink.calls, ['find', 'update'], 'read first, then compare-and-set');
     sink.calls.length = 0;
     assert.deepEqual(statusesOf(await sink.write(batch(70n))), ['written', 'written', 'written']);
-    assert.deepEqual(sink.calls, ['bulkWrite']);
+    assert.deepEqual(sink.calls, ['update']);
     assert.deepEqual(stored, { '1': 70n, '2': 70n, '3': 70n });
   });
 });
@@ -361,24 +383,23 @@ describe('MongoSink.write with the range guard, in a replay', () => {
 describe('MongoSink.write: documents over the 16 MiB limit', () => {
   const upsert = (id: string, document: Document): SinkOp => ({ ...op, id, document });
   const written: string[] = [];
-  /** A collection that, like the driver, refuses client-side any statement over 16 MiB. */
-  const driverLike = () =>
+  /** A server that writes whatever it is sent; `refuse` makes the driver throw for a statement. */
+  const writing = (
+    refuse: (model: { replaceOne: { replacement: Record<string, unknown> } }) => boolean = () => false,
+  ) =>
     sinkAnswering(async (models) => {
-      for (const model of models as Array<{ replaceOne: { filter: { _id: string }; replacement: object } }>) {
-        if (BSON.calculateObjectSize(model) >= MAX_DOCUMENT_BYTES)
-          throw new MongoInvalidArgumentError(
-            `Document is larger than the maximum size ${MAX_DOCUMENT_BYTES}`,
-          );
-      }
-      for (const model of models as Array<{ replaceOne: { filter: { _id: string } } }>)
-        written.push(model.replaceOne.filter._id);
-      return {};
+      const replaces = models as Array<{
+        replaceOne: { filter: { _id: string }; replacement: Record<string, unknown> };
+      }>;
+      if (replaces.some(refuse)) throw new BSON.BSONError('cannot encode the value');
+      for (const model of replaces) written.push(model.replaceOne.filter._id);
     });
 
   test('a document over 16 MiB is a permanent failure naming its size and the limit; the rest is written', async () => {
     written.length = 0;
     const big = 'x'.repeat(MAX_DOCUMENT_BYTES + 1024);
-    const results = await driverLike().write([
+    const sink = writing();
+    const results = await sink.write([
       upsert('1', { id: 1 }),
       upsert('2', { id: 2, big }),
       upsert('3', { id: 3 }),
@@ -393,25 +414,55 @@ describe('MongoSink.write: documents over the 16 MiB limit', () => {
       /too large: 1677\d{4} bytes .*limit 16777216 bytes/,
     );
     assert.deepEqual(written.sort(), ['1', '3']);
+    assert.deepEqual(sink.calls, ['find', 'update'], 'refused before sending: one command for the rest');
   });
 
-  test("the driver's own client-side refusal is permanent for that document only, not a transient request failure", async () => {
+  test('a document under the limit whose statement is not is refused too, as the driver refuses it', async () => {
     written.length = 0;
-    // Under the stored-document limit, but the statement around it is not: the driver refuses it.
-    const edge = 'y'.repeat(MAX_DOCUMENT_BYTES - 100);
-    const sink = driverLike();
-    const results = await sink.write([
+    const edge = 'y'.repeat(MAX_DOCUMENT_BYTES - 40);
+    assert.ok(
+      BSON.calculateObjectSize({ e: edge, _cdc_lsn: 10n }) < MAX_DOCUMENT_BYTES,
+      'the stored document fits',
+    );
+    const results = await writing().write([
       upsert('1', { id: 1 }),
       upsert('2', { e: edge }),
       upsert('3', { id: 3 }),
     ]);
-    assert.deepEqual(results[0], { status: 'written' });
-    assert.deepEqual(results[2], { status: 'written' });
+    assert.deepEqual(statusesOf(results), ['written', 'failed', 'written']);
     const failed = results[1]!;
     assert.ok(failed.status === 'failed' && !failed.error.retriable, 'permanent');
     assert.match(
       failed.status === 'failed' ? failed.error.message : '',
-      /too large: \d+ bytes of BSON \(limit 16777216 bytes.*larger than the maximum size/,
+      /too large: 167772\d\d bytes of BSON/,
+    );
+    assert.deepEqual(written.sort(), ['1', '3']);
+  });
+
+  test('statements that fit one by one but not in one command are sent in several', async () => {
+    written.length = 0;
+    const third = 'z'.repeat(MAX_DOCUMENT_BYTES / 3);
+    const sink = writing();
+    const ops = ['1', '2', '3', '4'].map((id) => upsert(id, { third }));
+    assert.deepEqual(statusesOf(await sink.write(ops)), ['written', 'written', 'written', 'written']);
+    assert.deepEqual(sink.calls, ['find', 'update', 'update']);
+    assert.deepEqual(written.sort(), ['1', '2', '3', '4']);
+  });
+
+  test("the driver's own client-side refusal is permanent for that document only, not a transient request failure", async () => {
+    written.length = 0;
+    const sink = writing((model) => model.replaceOne.replacement['bad'] === true);
+    const results = await sink.write([
+      upsert('1', { id: 1 }),
+      upsert('2', { bad: true }),
+      upsert('3', { id: 3 }),
+    ]);
+    assert.deepEqual(statusesOf(results), ['written', 'failed', 'written']);
+    const failed = results[1]!;
+    assert.ok(failed.status === 'failed' && !failed.error.retriable, 'permanent');
+    assert.match(
+      failed.status === 'failed' ? failed.error.message : '',
+      /driver refused the document: BSONError/,
     );
     assert.deepEqual(written.sort(), ['1', '3']);
   });
