@@ -285,7 +285,7 @@ export const schema = {
       env: 'RETRY_MAX_TIMEOUT_MS',
     },
     stallTimeoutMs: {
-      doc: 'A partition whose batch is not written for this long, or whose waiting records are not fetched for this long, makes /readyz 503 naming it, in milliseconds: a sink that hangs without failing is seen.',
+      doc: 'A partition whose batch is not written for this long, or whose waiting records are not fetched for this long, makes /readyz 503 naming it, in milliseconds: a sink that hangs without failing is seen. A consumer out of its consumer group for this long is replaced by a new one.',
       format: 'duration-ms',
       default: 60000,
       env: 'PIPELINE_STALL_TIMEOUT_MS',

@@ -96,6 +96,8 @@ class Counts {
 export class SinkPipeline {
   private state: PipelineState = 'starting';
   private joined = false;
+  /** Since when the consumer has been out of its group (null: in it, or not started). */
+  private outOfGroupSince: number | null = null;
   private retryingBatches = 0;
   private failure: string | null = null;
   private readonly log: Logger;
@@ -122,9 +124,27 @@ export class SinkPipeline {
     return { sink: this.sinkName, state: this.state, ready, reason };
   }
 
-  /** Re-evaluates readiness for the ready gauge: a stall is a matter of time, not of an event. */
+  /**
+   * Re-evaluates readiness for the ready gauge: a stall is a matter of time, not of an event. A
+   * consumer out of its group for PIPELINE_STALL_TIMEOUT_MS is replaced, as after a crash: seen
+   * after a broker restart, kafkajs answered "coordinator loading" to a rejoin and never tried
+   * again, so one member of the group stayed out (not ready, reading nothing) for good.
+   */
   refreshReadiness(): void {
+    const since = this.outOfGroupSince;
+    if (this.state === 'running' && since !== null && Date.now() - since >= this.options.stallTimeoutMs) {
+      const seconds = Math.round((Date.now() - since) / 1000);
+      this.log.error({ seconds }, 'consumer out of its group too long; replacing it');
+      this.fail(`consumer out of its consumer group for ${seconds} s`);
+      this.options.onConsumerCrash?.();
+      return;
+    }
     this.updateReadiness();
+  }
+
+  private leftGroup(): void {
+    this.joined = false;
+    this.outOfGroupSince ??= Date.now();
   }
 
   private updateReadiness(): void {
@@ -140,21 +160,23 @@ export class SinkPipeline {
     await consumer.connect();
     await consumer.subscribe(topics, fromBeginning);
     this.state = 'running';
+    this.outOfGroupSince = Date.now();
     await consumer.run((batch, control) => this.handleBatch(batch, control), {
       onGroupJoin: () => {
         this.joined = true;
+        this.outOfGroupSince = null;
         this.log.info('joined consumer group');
         this.updateReadiness();
       },
       onRebalancing: () => {
-        this.joined = false;
+        this.leftGroup();
         this.forgetPartitions();
         this.updateReadiness();
       },
       onCrash: (error, willRestart) => {
         // A halted (or stopped) pipeline's own error surfaces here too: it stays down, not relaunched.
         if (!this.keepGoing()) return;
-        this.joined = false;
+        this.leftGroup();
         this.log.error({ err: error, willRestart }, 'consumer crashed');
         this.updateReadiness();
         if (!willRestart) {

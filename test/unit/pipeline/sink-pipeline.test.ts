@@ -54,6 +54,58 @@ describe('SinkPipeline when its consumer crashes', () => {
   });
 });
 
+describe('SinkPipeline when its consumer stays out of its group', () => {
+  const outOfGroup = async (leave: (harness: Harness) => void) => {
+    let told = 0;
+    const harness = await startHarness(
+      new ScriptedSink((_call, ops) => ops.map(() => ({ status: 'written' }))),
+      {
+        onConsumerCrash: () => told++,
+        stallTimeoutMs: 40,
+      },
+    );
+    leave(harness);
+    return { ...harness, told: () => told };
+  };
+
+  for (const [how, leave] of [
+    ['after a rebalance', (h: Harness) => h.consumer.events!.onRebalancing()],
+    [
+      'after a crash the client said it would restart from',
+      (h: Harness) => h.consumer.events!.onCrash(new Error('The coordinator is loading'), true),
+    ],
+  ] as const) {
+    test(`${how}: replaced once PIPELINE_STALL_TIMEOUT_MS has passed, the owner told once`, async () => {
+      const { pipeline, consumer, told } = await outOfGroup(leave);
+      pipeline.refreshReadiness();
+      assert.equal(told(), 0, 'not before the timeout');
+      assert.equal(pipeline.status().state, 'running');
+      await sleep(60);
+      pipeline.refreshReadiness();
+      pipeline.refreshReadiness();
+      assert.equal(told(), 1);
+      const status = pipeline.status();
+      assert.equal(status.state, 'failed');
+      assert.match(status.reason ?? '', /out of its consumer group for \d+ s/);
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(consumer.disconnects, 1);
+    });
+  }
+
+  test('back in its group in time: nothing is replaced, and a later absence counts from its own start', async () => {
+    const { pipeline, consumer, told } = await outOfGroup((h) => h.consumer.events!.onRebalancing());
+    await sleep(20);
+    consumer.events!.onGroupJoin();
+    await sleep(40);
+    pipeline.refreshReadiness();
+    assert.equal(told(), 0);
+    assert.equal(pipeline.status().ready, true);
+    consumer.events!.onRebalancing();
+    pipeline.refreshReadiness();
+    assert.equal(told(), 0);
+  });
+});
+
 describe('SinkPipeline when the sink refuses its credentials', () => {
   test('the batch is retried, loudly and not ready, never dead-lettered, and committed once written', async () => {
     const readiness: boolean[] = [];
