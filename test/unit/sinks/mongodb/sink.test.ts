@@ -395,6 +395,17 @@ describe('MongoSink.write: documents over the 16 MiB limit', () => {
       for (const model of replaces) written.push(model.replaceOne.filter._id);
     });
 
+  /** Writes documents 1, `middle` and 3: only the middle one fails, for good, saying `why`. */
+  const onlyMiddleRefused = async (sink: ReturnType<typeof writing>, middle: Document, why: RegExp) => {
+    written.length = 0;
+    const results = await sink.write([upsert('1', { id: 1 }), upsert('2', middle), upsert('3', { id: 3 })]);
+    assert.deepEqual(statusesOf(results), ['written', 'failed', 'written']);
+    const failed = results[1]!;
+    assert.ok(failed.status === 'failed' && !failed.error.retriable, 'permanent: dead-lettered, not retried');
+    assert.match(failed.status === 'failed' ? failed.error.message : '', why);
+    assert.deepEqual(written.sort(), ['1', '3']);
+  };
+
   test('a document over 16 MiB is a permanent failure naming its size and the limit; the rest is written', async () => {
     written.length = 0;
     const big = 'x'.repeat(MAX_DOCUMENT_BYTES + 1024);
@@ -418,25 +429,12 @@ describe('MongoSink.write: documents over the 16 MiB limit', () => {
   });
 
   test('a document under the limit whose statement is not is refused too, as the driver refuses it', async () => {
-    written.length = 0;
     const edge = 'y'.repeat(MAX_DOCUMENT_BYTES - 40);
     assert.ok(
       BSON.calculateObjectSize({ e: edge, _cdc_lsn: 10n }) < MAX_DOCUMENT_BYTES,
       'the stored document fits',
     );
-    const results = await writing().write([
-      upsert('1', { id: 1 }),
-      upsert('2', { e: edge }),
-      upsert('3', { id: 3 }),
-    ]);
-    assert.deepEqual(statusesOf(results), ['written', 'failed', 'written']);
-    const failed = results[1]!;
-    assert.ok(failed.status === 'failed' && !failed.error.retriable, 'permanent');
-    assert.match(
-      failed.status === 'failed' ? failed.error.message : '',
-      /too large: 167772\d\d bytes of BSON/,
-    );
-    assert.deepEqual(written.sort(), ['1', '3']);
+    await onlyMiddleRefused(writing(), { e: edge }, /too large: 167772\d\d bytes of BSON/);
   });
 
   test('statements that fit one by one but not in one command are sent in several', async () => {
@@ -450,20 +448,7 @@ describe('MongoSink.write: documents over the 16 MiB limit', () => {
   });
 
   test("the driver's own client-side refusal is permanent for that document only, not a transient request failure", async () => {
-    written.length = 0;
     const sink = writing((model) => model.replaceOne.replacement['bad'] === true);
-    const results = await sink.write([
-      upsert('1', { id: 1 }),
-      upsert('2', { bad: true }),
-      upsert('3', { id: 3 }),
-    ]);
-    assert.deepEqual(statusesOf(results), ['written', 'failed', 'written']);
-    const failed = results[1]!;
-    assert.ok(failed.status === 'failed' && !failed.error.retriable, 'permanent');
-    assert.match(
-      failed.status === 'failed' ? failed.error.message : '',
-      /driver refused the document: BSONError/,
-    );
-    assert.deepEqual(written.sort(), ['1', '3']);
+    await onlyMiddleRefused(sink, { bad: true }, /driver refused the document: BSONError/);
   });
 });
