@@ -95,8 +95,7 @@ class Counts {
 
 export class SinkPipeline {
   private state: PipelineState = 'starting';
-  private joined = false;
-  /** Since when the consumer has been out of its group (null: in it, or not started). */
+  /** Since when the consumer has been out of its group (null: in it). Set when it starts running. */
   private outOfGroupSince: number | null = null;
   private retryingBatches = 0;
   private failure: string | null = null;
@@ -114,11 +113,12 @@ export class SinkPipeline {
 
   status(): PipelineStatus {
     const stall = this.state === 'running' ? this.progress.stall(Date.now()) : null;
-    const ready = this.state === 'running' && this.joined && this.retryingBatches === 0 && stall === null;
+    const joined = this.outOfGroupSince === null;
+    const ready = this.state === 'running' && joined && this.retryingBatches === 0 && stall === null;
     let reason: string | null = null;
     if (this.failure) reason = this.failure;
     else if (this.state !== 'running') reason = `pipeline ${this.state}`;
-    else if (!this.joined) reason = 'not a member of its consumer group yet';
+    else if (!joined) reason = 'not a member of its consumer group yet';
     else if (this.retryingBatches > 0) reason = `retrying writes in ${this.retryingBatches} partition(s)`;
     else if (stall !== null) reason = stall;
     return { sink: this.sinkName, state: this.state, ready, reason };
@@ -143,7 +143,6 @@ export class SinkPipeline {
   }
 
   private leftGroup(): void {
-    this.joined = false;
     this.outOfGroupSince ??= Date.now();
   }
 
@@ -163,7 +162,6 @@ export class SinkPipeline {
     this.outOfGroupSince = Date.now();
     await consumer.run((batch, control) => this.handleBatch(batch, control), {
       onGroupJoin: () => {
-        this.joined = true;
         this.outOfGroupSince = null;
         this.log.info('joined consumer group');
         this.updateReadiness();

@@ -6,16 +6,21 @@ import type { DecimalMode } from '../config/tables.js';
 import type { TableRoute } from './router.js';
 import { setOwnField } from '../util/own-field.js';
 import { ConfigError } from '../errors.js';
-import { hasOwn, setOwn } from '../decoder/own.js';
+import { hasOwn } from '../decoder/own.js';
 
 export type DocumentValue =
   null | boolean | number | bigint | string | DocumentValue[] | { [field: string]: DocumentValue };
 
 export type Document = Record<string, DocumentValue>;
 
+/** A decimal as the table asked for it: its exact text, or the nearest double. */
+function decimalValue(value: Decimal, decimal: DecimalMode): string | number {
+  return decimal === 'double' ? Number(value.text) : value.text;
+}
+
 function convert(value: ColumnValue, decimal: DecimalMode): DocumentValue {
   if (value === null || typeof value !== 'object') return value;
-  if (value instanceof Decimal) return decimal === 'double' ? Number(value.text) : value.text;
+  if (value instanceof Decimal) return decimalValue(value, decimal);
   if (Array.isArray(value)) return value.map((item) => convert(item, decimal));
   const nested: Record<string, DocumentValue> = {};
   for (const key in value) if (hasOwn(value, key)) setOwnField(nested, key, convert(value[key]!, decimal));
@@ -31,8 +36,7 @@ function convertInPlace(
     for (let i = 0; i < container.length; i++) {
       const item = container[i]!;
       if (item === null || typeof item !== 'object') continue;
-      if (item instanceof Decimal)
-        container[i] = (decimal === 'double' ? Number(item.text) : item.text) as ColumnValue;
+      if (item instanceof Decimal) container[i] = decimalValue(item, decimal);
       else convertInPlace(item, decimal);
     }
     return;
@@ -41,8 +45,7 @@ function convertInPlace(
     if (!hasOwn(container, key)) continue;
     const item = container[key]!;
     if (item === null || typeof item !== 'object') continue;
-    if (item instanceof Decimal)
-      setOwn(container, key, (decimal === 'double' ? Number(item.text) : item.text) as ColumnValue);
+    if (item instanceof Decimal) setOwnField(container, key, decimalValue(item, decimal));
     else convertInPlace(item, decimal);
   }
 }
