@@ -2,7 +2,7 @@
 // the service and verify use (toDocument, toStoredForm), written straight to Elasticsearch with
 // _bulk (the sink's NDJSON lines and size chunks) and to MongoDB with the sink's guarded write (an
 // unordered `update` command of replace upserts filtered on _id and a position stored before theirs,
-// no read, sent as the sink sends it), in batches like the ones the service gets from Kafka. No
+// no read, encoded and sent as the sink sends it), in batches like the ones the service gets from Kafka. No
 // Kafka, no decoding.
 import type { Client as EsClient } from '@elastic/elasticsearch';
 import type { MongoClient } from 'mongodb';
@@ -15,6 +15,7 @@ import { bulkLines, chunkBySize } from '../../src/sinks/elasticsearch/bulk-body.
 import { POSITION_FIELD } from '../../src/sinks/mongodb/sink.js';
 import { toStoredForm } from '../../src/sinks/mongodb/stored-form.js';
 import { storedBefore } from '../../src/sinks/mongodb/write-plan.js';
+import { encodeStatement, updateCommand } from '../../src/sinks/mongodb/update-command.js';
 import type { SinkOp } from '../../src/sinks/sink.js';
 import { DEMO_TABLES } from './source.js';
 
@@ -221,10 +222,11 @@ export async function rawMongo(mongo: MongoClient, options: RawOptions): Promise
     const keepGoing = () => performance.now() < deadline && stall === null;
     await withConcurrency(batches(docs, options.batchSize), options.concurrency, keepGoing, async (batch) => {
       // The sink's write (its default range guard): replace whatever is stored before the position.
-      const updates = batch.map((doc, index) => {
+      const statements = batch.map((doc, index) => {
         const position = base + BigInt(index);
         const filter = { _id: doc.id, [POSITION_FIELD]: storedBefore(position) };
-        return { q: filter, u: { ...doc.stored, [POSITION_FIELD]: position }, upsert: true };
+        const statement = { q: filter, u: { ...doc.stored, [POSITION_FIELD]: position }, upsert: true } as const;
+        return { statement, bytes: encodeStatement(statement) };
       });
       let timer: NodeJS.Timeout | undefined;
       const stalled = new Promise<never>((_, reject) => {
@@ -239,8 +241,7 @@ export async function rawMongo(mongo: MongoClient, options: RawOptions): Promise
         );
       });
       try {
-        const command = { update: batch[0]!.target, updates, ordered: false };
-        const reply = await Promise.race([db.command(command), stalled]);
+        const reply = await Promise.race([db.command(updateCommand(batch[0]!.target, statements)), stalled]);
         failed += Array.isArray(reply['writeErrors']) ? reply['writeErrors'].length : 0;
         written += batch.length;
       } catch (error) {

@@ -7,7 +7,7 @@
 // without a write): a statement that collides on _id is planned again by compare-and-set after a
 // read. In a replay, where most writes would collide, the range guard reads first as well.
 // Deletes leave tombstones (tombstone.ts), so a late older write cannot bring a row back.
-import { BSON, MongoInvalidArgumentError, MongoClient, type Collection, type Db } from 'mongodb';
+import { BSON, MongoClient, type Collection, type Db, type Document } from 'mongodb';
 import type { Logger } from 'pino';
 import { CdcFanoutError, PermanentSinkError, TransientSinkError } from '../../errors.js';
 import type { Sink, SinkOp, SinkOpResult, TruncateMark } from '../sink.js';
@@ -18,10 +18,12 @@ import { toStoredFormWith } from './stored-form.js';
 import { DELETED_AT_FIELD } from './tombstone.js';
 import {
   commandRuns,
+  encodeStatement,
   readUpdateReply,
   statementOf,
+  updateCommand,
+  type EncodedStatement,
   type UpdateOutcome,
-  type UpdateStatement,
 } from './update-command.js';
 import { OWNED_FIELDS, POSITION_FIELD } from '../owned-fields.js';
 import {
@@ -49,19 +51,8 @@ export const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
  */
 const MAX_ATTEMPTS = 3;
 
-/** Lone writes after the driver refused a command run this many at a time (distinct ids). */
-const SINGLE_WRITE_CONCURRENCY = 16;
-
 const TOMBSTONE_TTL_INDEX = '_cdc_tombstone_ttl';
 const PROBE_COLLECTION = 'cdc_fanout_probe';
-
-/**
- * The driver refuses some commands before sending them: a value BSON cannot encode, an argument
- * it rejects. Those are about one document, not the server, so retrying them could never succeed.
- */
-function isClientSideRefusal(error: unknown): error is Error {
-  return error instanceof MongoInvalidArgumentError || error instanceof BSON.BSONError;
-}
 
 export interface MongoSinkOptions {
   readonly url: string;
@@ -92,8 +83,8 @@ interface Entry {
   readonly upsert: UpsertFields | null;
 }
 
-/** A planned write, as its statement, and that statement's BSON size. */
-type Sendable = Entry & { readonly model: Model; readonly statement: UpdateStatement; readonly size: number };
+/** A planned write, as its statement and that statement's BSON. */
+type Sendable = Entry & EncodedStatement;
 
 export function createMongoClient(url: string, requestTimeoutMs = 30_000): MongoClient {
   return new MongoClient(url, {
@@ -122,7 +113,16 @@ function tooLargeError(bytes: number): CdcFanoutError {
   );
 }
 
-function refusalError(error: unknown): CdcFanoutError {
+/**
+ * Why a statement could not be encoded: a value BSON cannot encode, or, when js-bson ran out of its
+ * 17 MiB buffer, a statement too large (its size measured without encoding). Either is about that
+ * document, not the server: retrying could never succeed.
+ */
+function encodingError(statement: Document, error: unknown): CdcFanoutError {
+  if (error instanceof RangeError) {
+    const size = BSON.calculateObjectSize(statement, { ignoreUndefined: false });
+    if (size >= MAX_DOCUMENT_BYTES) return tooLargeError(size);
+  }
   const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return new PermanentSinkError(`mongodb driver refused the document: ${detail}`, error);
 }
@@ -338,37 +338,36 @@ export class MongoSink implements Sink {
 
   /**
    * Runs the statements as unordered `update` commands (one, unless the batch is over the size
-   * limit); answers the entries to plan again. A statement over MongoDB's size limit is refused
-   * before anything is sent, as the driver's bulkWrite refused it.
+   * limit); answers the entries to plan again. A statement that cannot be encoded, or is over
+   * MongoDB's size limit, is refused before anything is sent, as the driver's bulkWrite refused it.
    */
   private async bulk(
     target: Collection<StoredDocument>,
     writes: Array<Entry & { model: Model }>,
     results: SinkOpResult[],
-    alone = false,
   ): Promise<Entry[]> {
     const sendable: Sendable[] = [];
     for (const write of writes) {
       const statement = statementOf(write.model);
-      let size: number;
+      let bytes: Uint8Array;
       try {
-        size = BSON.calculateObjectSize(statement, { ignoreUndefined: false });
+        bytes = encodeStatement(statement);
       } catch (error) {
-        results[write.index] = { status: 'failed', error: refusalError(error) };
+        results[write.index] = { status: 'failed', error: encodingError(statement, error) };
         continue;
       }
-      if (size >= MAX_DOCUMENT_BYTES) {
-        results[write.index] = { status: 'failed', error: tooLargeError(size) };
+      if (bytes.length >= MAX_DOCUMENT_BYTES) {
+        results[write.index] = { status: 'failed', error: tooLargeError(bytes.length) };
         continue;
       }
-      sendable.push({ ...write, statement, size });
+      sendable.push({ index: write.index, op: write.op, upsert: write.upsert, statement, bytes });
     }
     const again: Entry[] = [];
     for (const [start, end] of commandRuns(
-      sendable.map(({ size }) => size),
+      sendable.map(({ bytes }) => bytes.length),
       MAX_DOCUMENT_BYTES,
     )) {
-      again.push(...(await this.runCommand(target, sendable.slice(start, end), results, alone)));
+      again.push(...(await this.runCommand(target, sendable.slice(start, end), results)));
     }
     return again;
   }
@@ -377,22 +376,12 @@ export class MongoSink implements Sink {
     target: Collection<StoredDocument>,
     writes: readonly Sendable[],
     results: SinkOpResult[],
-    alone: boolean,
   ): Promise<Entry[]> {
     let outcome: UpdateOutcome;
     try {
-      const reply = await this.db.command({
-        update: target.collectionName,
-        updates: writes.map(({ statement }) => statement),
-        ordered: false,
-      });
+      const reply = await this.db.command(updateCommand(target.collectionName, writes));
       outcome = readUpdateReply(reply, writes.length);
     } catch (error) {
-      if (isClientSideRefusal(error)) {
-        if (!alone) return this.writeEachAlone(target, writes, results);
-        results[writes[0]!.index] = { status: 'failed', error: refusalError(error) };
-        return [];
-      }
       // The request itself failed (connection, timeout, a reply that makes no sense): nothing is
       // known to be written, so every statement is retried, never dead-lettered.
       const failure = classifyRequestError(error);
@@ -442,23 +431,6 @@ export class MongoSink implements Sink {
         };
       }
     });
-    return again;
-  }
-
-  /** After the driver refused a command before sending it: each statement alone finds the culprit. */
-  private async writeEachAlone(
-    target: Collection<StoredDocument>,
-    writes: readonly Sendable[],
-    results: SinkOpResult[],
-  ): Promise<Entry[]> {
-    const again: Entry[] = [];
-    for (let start = 0; start < writes.length; start += SINGLE_WRITE_CONCURRENCY) {
-      await Promise.all(
-        writes.slice(start, start + SINGLE_WRITE_CONCURRENCY).map(async (entry) => {
-          again.push(...(await this.runCommand(target, [entry], results, true)));
-        }),
-      );
-    }
     return again;
   }
 

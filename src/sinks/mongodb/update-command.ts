@@ -5,7 +5,15 @@
 // 19.8 µs of client CPU per statement against 11.2-11.6 sent as the command. The two things the
 // driver did that the sink needs are here: statements over MongoDB's size limit are refused before
 // sending (per statement, as the driver did), and a batch is cut into commands the server accepts.
-import type { Document } from 'mongodb';
+//
+// Each statement is encoded to BSON once, by the sink, and the bytes are sent as they are: the
+// statements travel as an OP_MSG document sequence (payload type 1, which every MongoDB since 3.6
+// and the stack's stand-in read; drivers send bulk writes that way), not as an array inside the
+// command. So the size that decides refusal and cuts is the encoded length, not a second walk of
+// the document (BSON.calculateObjectSize), and a value BSON cannot encode fails its own statement
+// before anything is sent.
+import { BSON, type Document } from 'mongodb';
+import { DocumentSequence } from 'mongodb/lib/cmap/commands.js';
 import type { Model } from './write-plan.js';
 
 /** One statement of an `update` command: filter, replacement or update, upsert. */
@@ -27,27 +35,43 @@ export function statementOf(model: Model): UpdateStatement {
   throw new TypeError(`the sink plans replaceOne and updateOne only, got ${Object.keys(model).join(', ')}`);
 }
 
+/** A statement and its BSON, encoded once (encodeStatement). */
+export interface EncodedStatement {
+  readonly statement: UpdateStatement;
+  readonly bytes: Uint8Array;
+}
+
+/**
+ * The statement's BSON, as the driver would encode it inside a command (undefined as null, keys
+ * unchecked: stored field names may hold '.' and '$'). Throws BSONError for a value BSON cannot
+ * encode, and RangeError for a statement larger than js-bson's 17 MiB encoding buffer.
+ */
+export function encodeStatement(statement: UpdateStatement): Uint8Array {
+  return BSON.serialize(statement, { ignoreUndefined: false, checkKeys: false });
+}
+
+/** The `update` command of the statements, sent as their encoded bytes (see the top of this file). */
+export function updateCommand(collection: string, statements: readonly EncodedStatement[]): Document {
+  const updates = new DocumentSequence('updates');
+  for (const { statement, bytes } of statements) updates.push(statement, bytes);
+  return { update: collection, updates, ordered: false };
+}
+
 /** MongoDB's maxWriteBatchSize: statements per write command. */
 export const MAX_STATEMENTS_PER_COMMAND = 100_000;
 
 /**
- * Bytes an element of the `updates` array takes besides its statement: the type byte, the index
- * as a decimal key and its NUL (seven digits cover MAX_STATEMENTS_PER_COMMAND).
- */
-const ELEMENT_OVERHEAD = 1 + 7 + 1;
-
-/**
- * Cuts statements of the given BSON sizes, in order, into runs [start, end) whose command stays
- * within `maxBytes` of statements (the server takes a command up to 16 MiB plus 16 KiB, which
- * leaves room for the command's own fields) and MAX_STATEMENTS_PER_COMMAND. Every size must be
- * below `maxBytes`.
+ * Cuts statements of the given BSON sizes, in order, into runs [start, end) of at most `maxBytes`
+ * of statements and MAX_STATEMENTS_PER_COMMAND. A document sequence may carry up to the server's
+ * 48 MB message size; the sink keeps a command within 16 MiB, which every server takes. Every
+ * size must be below `maxBytes`.
  */
 export function commandRuns(sizes: readonly number[], maxBytes: number): Array<[number, number]> {
   const runs: Array<[number, number]> = [];
   let start = 0;
   let bytes = 0;
   for (let i = 0; i < sizes.length; i++) {
-    const size = sizes[i]! + ELEMENT_OVERHEAD;
+    const size = sizes[i]!;
     if (i > start && (bytes + size > maxBytes || i - start === MAX_STATEMENTS_PER_COMMAND)) {
       runs.push([start, i]);
       start = i;

@@ -37,10 +37,10 @@ function sinkOver(docs: Map<string, Doc>, positionCacheEntries = 1000) {
   const db = {
     collection: () => collection,
     /** An unordered `update` command, answered as MongoDB does: per statement, errors by index. */
-    command: async ({ updates }: { updates: Statement[] }) => {
+    command: async ({ updates }: { updates: { documents: Statement[] } }) => {
       calls.push('update');
       const writeErrors: Array<{ index: number; code: number; errmsg: string }> = [];
-      updates.forEach(({ q: filter, u }, index) => {
+      updates.documents.forEach(({ q: filter, u }, index) => {
         const fields = '$set' in u ? (u['$set'] as Record<string, unknown>) : u;
         const doc = docs.get(filter._id);
         if (doc && !sameStored(doc, filter)) {
@@ -55,7 +55,7 @@ function sinkOver(docs: Map<string, Doc>, positionCacheEntries = 1000) {
       });
       return {
         ok: 1,
-        n: updates.length - writeErrors.length,
+        n: updates.documents.length - writeErrors.length,
         ...(writeErrors.length > 0 ? { writeErrors } : {}),
       };
     },

@@ -63,9 +63,9 @@ function sinkAnswering(
   };
   const db = {
     collection: () => collection,
-    command: async (command: { update: string; updates: Array<{ q: object; u: object }> }) => {
+    command: async (command: { update: string; updates: { documents: Array<{ q: object; u: object }> } }) => {
       calls.push('update');
-      const models = command.updates.map(modelOf);
+      const models = command.updates.documents.map(modelOf);
       try {
         await answer(models);
         return { ok: 1, n: models.length };
@@ -383,16 +383,11 @@ describe('MongoSink.write with the range guard, in a replay', () => {
 describe('MongoSink.write: documents over the 16 MiB limit', () => {
   const upsert = (id: string, document: Document): SinkOp => ({ ...op, id, document });
   const written: string[] = [];
-  /** A server that writes whatever it is sent; `refuse` makes the driver throw for a statement. */
-  const writing = (
-    refuse: (model: { replaceOne: { replacement: Record<string, unknown> } }) => boolean = () => false,
-  ) =>
+  /** A server that writes whatever it is sent. */
+  const writing = () =>
     sinkAnswering(async (models) => {
-      const replaces = models as Array<{
-        replaceOne: { filter: { _id: string }; replacement: Record<string, unknown> };
-      }>;
-      if (replaces.some(refuse)) throw new BSON.BSONError('cannot encode the value');
-      for (const model of replaces) written.push(model.replaceOne.filter._id);
+      for (const model of models as Array<{ replaceOne: { filter: { _id: string } } }>)
+        written.push(model.replaceOne.filter._id);
     });
 
   /** Writes documents 1, `middle` and 3: only the middle one fails, for good, saying `why`. */
@@ -447,8 +442,12 @@ describe('MongoSink.write: documents over the 16 MiB limit', () => {
     assert.deepEqual(written.sort(), ['1', '2', '3', '4']);
   });
 
-  test("the driver's own client-side refusal is permanent for that document only, not a transient request failure", async () => {
-    const sink = writing((model) => model.replaceOne.replacement['bad'] === true);
-    await onlyMiddleRefused(sink, { bad: true }, /driver refused the document: BSONError/);
+  test('a statement beyond the BSON encoder\'s 17 MiB buffer is too large too, with its measured size', async () => {
+    const huge = 'h'.repeat(20 * 1024 * 1024);
+    await onlyMiddleRefused(writing(), { huge }, /too large: 20971\d{3} bytes of BSON/);
+  });
+
+  test('a value BSON cannot encode is permanent for that document only, not a transient request failure', async () => {
+    await onlyMiddleRefused(writing(), { 'nul\u0000key': 1 }, /driver refused the document: BSONError/);
   });
 });

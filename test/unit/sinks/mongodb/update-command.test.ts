@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { BSON } from 'mongodb';
+// The driver's own OP_MSG encoder: what goes on the wire is checked, not only what the sink builds.
+import { OpMsgRequest } from 'mongodb/lib/cmap/commands.js';
 import {
   MAX_STATEMENTS_PER_COMMAND,
   commandRuns,
+  encodeStatement,
   readUpdateReply,
   statementOf,
+  updateCommand,
 } from '../../../../src/sinks/mongodb/update-command.js';
 
 describe('statementOf', () => {
@@ -28,11 +33,51 @@ describe('statementOf', () => {
   });
 });
 
+describe('encodeStatement and updateCommand', () => {
+  const statements = [
+    { q: { _id: '1', p: { $not: { $gte: 7n } } }, u: { _id: '1', 'a.b': 'é', $x: undefined, p: 7n }, upsert: true },
+    { q: { _id: '2', p: null }, u: { $set: { n: 1.5 }, $unset: { d: true } }, upsert: true },
+  ] as const;
+
+  test('a statement is encoded as the driver encodes a command: undefined as null, keys as they are', () => {
+    const bytes = encodeStatement(statements[0]);
+    assert.deepEqual(BSON.deserialize(bytes, { useBigInt64: true }), {
+      q: { _id: '1', p: { $not: { $gte: 7n } } },
+      u: { _id: '1', 'a.b': 'é', $x: null, p: 7n },
+      upsert: true,
+    });
+  });
+
+  test('the driver sends the encoded statements as they are, as an "updates" document sequence', () => {
+    const encoded = statements.map((statement) => ({ statement, bytes: encodeStatement(statement) }));
+    const wire = Buffer.concat(new OpMsgRequest('db', updateCommand('c', encoded), {}).toBin());
+    let at = 16 + 4; // message header, flags
+    assert.equal(wire[at++], 0, 'the command body first (payload type 0)');
+    const bodyLength = wire.readInt32LE(at);
+    const body = BSON.deserialize(wire.subarray(at, at + bodyLength));
+    assert.deepEqual(body, { update: 'c', ordered: false, $db: 'db' }, 'no updates array in the body');
+    at += bodyLength;
+    assert.equal(wire[at++], 1, 'then a document sequence (payload type 1)');
+    const sectionEnd = at + wire.readInt32LE(at);
+    const nameEnd = wire.indexOf(0, at + 4);
+    assert.equal(wire.toString('utf8', at + 4, nameEnd), 'updates');
+    assert.deepEqual(
+      wire.subarray(nameEnd + 1, sectionEnd),
+      Buffer.concat(encoded.map(({ bytes }) => bytes)),
+      'the statements byte for byte, in order',
+    );
+    assert.equal(sectionEnd, wire.length, 'nothing else');
+  });
+});
+
 describe('commandRuns', () => {
-  test('one run while the statements fit, in order, each element counted with its overhead', () => {
+  test('one run while the statements fit, in order, a run filled up to the limit exactly', () => {
     assert.deepEqual(commandRuns([10, 20, 30], 1000), [[0, 3]]);
     assert.deepEqual(commandRuns([], 1000), []);
-    // 40 + 9 and 40 + 9 fit in 100; a third does not.
+    assert.deepEqual(commandRuns([50, 50, 50], 100), [
+      [0, 2],
+      [2, 3],
+    ]);
     assert.deepEqual(commandRuns([40, 40, 40, 40, 40], 100), [
       [0, 2],
       [2, 4],
@@ -41,7 +86,7 @@ describe('commandRuns', () => {
   });
 
   test('a statement as large as the limit gets a run of its own', () => {
-    assert.deepEqual(commandRuns([5, 95, 5], 100), [
+    assert.deepEqual(commandRuns([5, 100, 5], 100), [
       [0, 1],
       [1, 2],
       [2, 3],
