@@ -225,7 +225,11 @@ export async function rawMongo(mongo: MongoClient, options: RawOptions): Promise
       const statements = batch.map((doc, index) => {
         const position = base + BigInt(index);
         const filter = { _id: doc.id, [POSITION_FIELD]: storedBefore(position) };
-        const statement = { q: filter, u: { ...doc.stored, [POSITION_FIELD]: position }, upsert: true } as const;
+        const statement = {
+          q: filter,
+          u: { ...doc.stored, [POSITION_FIELD]: position },
+          upsert: true,
+        } as const;
         return { statement, bytes: encodeStatement(statement) };
       });
       let timer: NodeJS.Timeout | undefined;

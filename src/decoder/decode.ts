@@ -6,7 +6,7 @@ import type { AvroWriterSchema } from './avro/schema.js';
 import { isWireFormat } from './avro/wire.js';
 import { type CompiledStruct, compileStruct } from './connect-schema.js';
 import { type CachedSchema, readOp, readSource, tableName, unwrap } from './envelope.js';
-import { type JsonObject, describeValue, isJsonObject } from './json.js';
+import { type JsonObject, type UnreadNumbers, describeValue, isJsonObject } from './json.js';
 import { decodeKey } from './key.js';
 import { hasOwn } from './own.js';
 import { convertRowWithSchema, convertRowWithoutSchema, type Placeholders } from './row.js';
@@ -91,13 +91,22 @@ function eventName(op: RowOp, table: TableRef): string {
 
 const avroValueSchemas = new WeakMap<AvroWriterSchema, CompiledEnvelope>();
 
+/**
+ * Debezium's nanosecond timestamps, the envelope's own ts_ns and its source block's, are never
+ * read (the position is source.lsn, the commit time source.ts_ms). Their 19 digits are beyond
+ * 2^53, so parsing them exactly meant searching every message's text for them: they are left as
+ * JSON.parse gives them. A row column called ts_ns is not the envelope's and stays exact.
+ */
+const UNREAD_ENVELOPE_NUMBERS: UnreadNumbers = (holder, key, root) =>
+  key === 'ts_ns' && isJsonObject(root) && (holder === root || holder === root['source']);
+
 function decode(raw: RawRecord, schemas: WriterSchemas | undefined): ChangeEvent {
   const record: RecordCoordinates = { topic: raw.topic, partition: raw.partition, offset: raw.offset };
   const value = raw.value;
   if (value === null || value === undefined || value.length === 0) return { kind: 'tombstone', record };
   const { payload, schema } = isWireFormat(value)
     ? decodeAvro(value, 'value', schemas, avroValueSchemas, compileEnvelope)
-    : unwrap(value, 'value', valueSchemas, compileEnvelope);
+    : unwrap(value, 'value', valueSchemas, compileEnvelope, UNREAD_ENVELOPE_NUMBERS);
   if (payload === null) return { kind: 'tombstone', record };
   if (!isJsonObject(payload)) {
     throw new DecodeError(

@@ -8,6 +8,7 @@ import {
   isJsonObject,
   jsonTypeName,
   parseJson,
+  type UnreadNumbers,
 } from './json.js';
 import { countOwnKeys, hasOwn } from './own.js';
 import type { SchemaCache } from './schema-cache.js';
@@ -98,7 +99,11 @@ function hasMarkerAt(bytes: Buffer, at: number, marker: Buffer): boolean {
  * the cut cannot fall inside the schema. Only the payload is decoded to text and parsed. The
  * markers are ASCII, and no byte of a multi-byte UTF-8 sequence is, so byte offsets are exact.
  */
-function unwrapCached<S>(bytes: Buffer, cache: SchemaCache<CachedSchema<S>>): Unwrapped<S> | null {
+function unwrapCached<S>(
+  bytes: Buffer,
+  cache: SchemaCache<CachedSchema<S>>,
+  unread: UnreadNumbers | undefined,
+): Unwrapped<S> | null {
   const last = bytes.length - 1;
   if (bytes[last] !== 125 /* } */ || !hasMarkerAt(bytes, 0, PREFIX_BYTES)) return null;
   // Messages come in runs of one table, so the last schema found most likely ends this one too:
@@ -114,7 +119,7 @@ function unwrapCached<S>(bytes: Buffer, cache: SchemaCache<CachedSchema<S>>): Un
   }
   if (schema === undefined || schema === NOT_A_SCHEMA) return null;
   try {
-    return { payload: parseJson(bytes.toString('utf8', cut + PAYLOAD.length, last)), schema };
+    return { payload: parseJson(bytes.toString('utf8', cut + PAYLOAD.length, last), unread), schema };
   } catch {
     return null; // not that layout after all: the full parse says what is wrong
   }
@@ -122,15 +127,18 @@ function unwrapCached<S>(bytes: Buffer, cache: SchemaCache<CachedSchema<S>>): Un
 
 /**
  * Parses a key or value (its UTF-8 bytes) in either form. `what` names it in errors ("key",
- * "value"); `compile` turns a Connect schema into S and is cached by the schema's bytes.
+ * "value"); `compile` turns a Connect schema into S and is cached by the schema's bytes; `unread`
+ * names big numbers of the payload the caller never reads (json.ts), where the payload is parsed
+ * on its own (a whole text, which may be the wrapper, is parsed exactly).
  */
 export function unwrap<S>(
   bytes: Buffer,
   what: string,
   cache: SchemaCache<CachedSchema<S>>,
   compile: (schema: JsonObject) => S,
+  unread?: UnreadNumbers,
 ): Unwrapped<S> {
-  const cached = unwrapCached(bytes, cache);
+  const cached = unwrapCached(bytes, cache, unread);
   if (cached !== null) return cached;
   const text = bytes.toString('utf8');
   if (text.startsWith(PREFIX) && text.charCodeAt(text.length - 1) === 125 /* } */) {
@@ -144,7 +152,7 @@ export function unwrap<S>(
             return isJsonObject(parsed) && looksLikeSchema(parsed) ? compile(parsed) : NOT_A_SCHEMA;
           });
         }
-        if (schema !== NOT_A_SCHEMA) return { payload: parseJson(split.payloadText), schema };
+        if (schema !== NOT_A_SCHEMA) return { payload: parseJson(split.payloadText, unread), schema };
       } catch {
         // not the layout it looked like (or not JSON at all): the full parse below says which
       }

@@ -16,6 +16,10 @@
 //    c. When neither can be proven to hit the right values (duplicate object keys), lossless-json,
 //       a character-by-character JS parser 5-10 times slower than JSON.parse, parses the text.
 //    All ways give the same result: the tests check them against each other.
+// 3. A caller may name big numbers it never reads (UnreadNumbers). When every big number under a
+//    key is one of those, that key's search is skipped and its numbers stay as JSON.parse rounded
+//    them: the Debezium envelope's ts_ns is never read, and searching for it was most of the cost of
+//    parsing an envelope exactly (see decode.ts).
 import { parse as losslessParse } from 'lossless-json';
 
 /** A parsed JSON value: like JSON.parse's result, with bigint for integers beyond 2^53. */
@@ -268,6 +272,27 @@ export function bigLiteralsAfterKey(text: string, key: string): string[] {
 }
 
 /**
+ * Big numbers the caller promises never to read, by their holding object and key (and the parsed
+ * root, to tell where the holder is): they may stay as JSON.parse rounded them.
+ */
+export type UnreadNumbers = (holder: JsonObject, key: string, root: JsonValue) => boolean;
+
+/** Whether every big number under `key`, from `first` on, is one the caller never reads. */
+function allUnread(
+  found: readonly BigNumber[],
+  first: number,
+  key: string,
+  root: JsonValue,
+  unread: UnreadNumbers,
+): boolean {
+  for (let i = first; i < found.length; i++) {
+    const entry = found[i]!;
+    if (entry.key === key && !unread(entry.holder, key, root)) return false;
+  }
+  return true;
+}
+
+/**
  * Replaces the unsafe integers of JSON.parse's result by their exact bigints, each found by its
  * key (see the top of this file). False, with nothing changed, when that cannot be proven right.
  * Every big number in the result came from one occurrence of its key followed by its literal, and
@@ -275,14 +300,19 @@ export function bigLiteralsAfterKey(text: string, key: string): string[] {
  * text order are those numbers in the result's order. A duplicate key dropping a big number makes
  * more occurrences than numbers: refused.
  */
-function patchByKeys(root: JsonValue, text: string): boolean {
+function patchByKeys(root: JsonValue, text: string, unread: UnreadNumbers | undefined): boolean {
   const found: BigNumber[] = [];
   if (!collectBigNumbers(root, found, 0)) return false;
+  // null: left as it is (a big number that is no integer, or one never read).
   const exact: (bigint | null)[] = new Array(found.length);
   // Each key once (usually there is one: ts_ns), its numbers in document order.
   for (let first = 0; first < found.length; first++) {
     if (exact[first] !== undefined) continue;
     const key = found[first]!.key;
+    if (unread !== undefined && allUnread(found, first, key, root, unread)) {
+      for (let i = first; i < found.length; i++) if (found[i]!.key === key) exact[i] = null;
+      continue;
+    }
     const literals = bigLiteralsAfterKey(text, key);
     let n = 0;
     for (let i = first; i < found.length; i++) {
@@ -301,10 +331,13 @@ function patchByKeys(root: JsonValue, text: string): boolean {
   return true;
 }
 
-/** Parses any JSON text (any root) losslessly. Throws SyntaxError on invalid JSON. */
-export function parseJson(text: string): JsonValue {
+/**
+ * Parses any JSON text (any root) losslessly, except for the big numbers `unread` names (which
+ * may stay rounded). Throws SyntaxError on invalid JSON.
+ */
+export function parseJson(text: string, unread?: UnreadNumbers): JsonValue {
   const value = JSON.parse(text) as JsonValue;
-  if (patchByKeys(value, text)) return value;
+  if (patchByKeys(value, text, unread)) return value;
   const found = findUnsafeIntegers(text);
   if (found === null) return value;
   const patched = patchUnsafeIntegers(value, found);

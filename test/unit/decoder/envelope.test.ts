@@ -281,6 +281,49 @@ describe('missing images', () => {
   });
 });
 
+describe("the envelope's ts_ns, never read, and columns of that name", () => {
+  const BIG = 9223372036854775807n;
+  const TS_NS = col('ts_ns', 'int64');
+
+  test('a row column and a key column called ts_ns stay exact beside the envelope ts_ns', () => {
+    const event = decodeRow(
+      message(
+        {
+          after: { ts_ns: BIG, other: 1 },
+          source: source({ ts_ns: 1795407236887339819n }),
+          ts_ns: 1795407236887340001n,
+        },
+        {
+          columns: [required(TS_NS), col('other', 'int32')],
+          keyColumns: [required(TS_NS)],
+          key: { ts_ns: BIG },
+        },
+      ),
+    );
+    assert.equal(event.after?.['ts_ns'], BIG);
+    assert.deepEqual(event.key.columns, [['ts_ns', BIG]]);
+    assert.equal(event.position.lsn, 27027216n);
+  });
+
+  test('in either form of the value (wrapped, bare) and in a before image', () => {
+    for (const bareValue of [false, true]) {
+      const event = decodeRow(
+        message(
+          {
+            op: 'u',
+            before: { id: 1, ts_ns: BIG - 1n },
+            after: { id: 1, ts_ns: BIG },
+            ts_ns: 1795407236887340001n,
+          },
+          { columns: [ID, TS_NS], bareValue },
+        ),
+      );
+      assert.equal(event.before?.['ts_ns'], BIG - 1n, `bare value: ${bareValue}`);
+      assert.equal(event.after?.['ts_ns'], BIG, `bare value: ${bareValue}`);
+    }
+  });
+});
+
 describe('source block', () => {
   const withSource = (overrides: Record<string, unknown>): string =>
     decodeError(message({ after: { id: 1 }, source: source(overrides) }));

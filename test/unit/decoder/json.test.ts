@@ -2,8 +2,11 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
+  type JsonValue,
+  type UnreadNumbers,
   bigLiteralsAfterKey,
   findUnsafeIntegers,
+  isJsonObject,
   parseJson,
   parseJsonNumber,
   parseJsonWithLosslessJson,
@@ -65,6 +68,53 @@ describe('the keyed patch: big numbers found by their key in the text', () => {
     ]) {
       assert.deepEqual(parseJson(text), parseJsonWithLosslessJson(text), text);
     }
+  });
+});
+
+describe('big numbers the caller never reads (UnreadNumbers)', () => {
+  const rootTsNs: UnreadNumbers = (holder, key, root) => key === 'ts_ns' && holder === root;
+  /** The result with a root ts_ns as a number, whichever way it was parsed. */
+  const roundRootTsNs = (value: JsonValue): JsonValue => {
+    if (!isJsonObject(value) || typeof value['ts_ns'] !== 'bigint') return value;
+    return { ...value, ts_ns: Number(value['ts_ns']) };
+  };
+
+  test('those are left as JSON.parse gave them, and their key is not searched for', () => {
+    const text = '{"after":{"n":9223372036854775807},"ts_ns":1795407236887340001}';
+    assert.deepEqual(parseJson(text, rootTsNs), {
+      after: { n: 9223372036854775807n },
+      ts_ns: Number(1795407236887340001n),
+    });
+  });
+
+  test('the same key where the caller reads it makes every number under that key exact', () => {
+    const text = '{"after":{"ts_ns":9223372036854775807},"ts_ns":1795407236887340001}';
+    assert.deepEqual(parseJson(text, rootTsNs), {
+      after: { ts_ns: 9223372036854775807n },
+      ts_ns: 1795407236887340001n,
+    });
+  });
+
+  test('property: everything the caller reads is exact, as lossless-json parses it', () => {
+    const big = fc.bigInt({ min: -(2n ** 66n), max: 2n ** 66n });
+    const key = fc.constantFrom('ts_ns', 'ts_ns', 'n', '1', 'a\\"');
+    const text: fc.Arbitrary<string> = fc.letrec((tie) => ({
+      value: fc.oneof(
+        { depthSize: 'small' },
+        big.map(String),
+        fc.constantFrom('null', '1e19', '"ts_ns"', JSON.stringify('"ts_ns":12345678901234567891')),
+        fc.array(tie('value'), { maxLength: 3 }).map((items) => `[${items.join(',')}]`),
+        fc
+          .array(fc.tuple(key, tie('value')), { maxLength: 4 })
+          .map((entries) => `{${entries.map(([k, v]) => `"${k}":${v}`).join(',')}}`),
+      ),
+    })).value;
+    fc.assert(
+      fc.property(text, (t) => {
+        assert.deepEqual(roundRootTsNs(parseJson(t, rootTsNs)), roundRootTsNs(parseJsonWithLosslessJson(t)));
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
 

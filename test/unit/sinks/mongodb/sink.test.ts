@@ -442,7 +442,7 @@ describe('MongoSink.write: documents over the 16 MiB limit', () => {
     assert.deepEqual(written.sort(), ['1', '2', '3', '4']);
   });
 
-  test('a statement beyond the BSON encoder\'s 17 MiB buffer is too large too, with its measured size', async () => {
+  test("a statement beyond the BSON encoder's 17 MiB buffer is too large too, with its measured size", async () => {
     const huge = 'h'.repeat(20 * 1024 * 1024);
     await onlyMiddleRefused(writing(), { huge }, /too large: 20971\d{3} bytes of BSON/);
   });

@@ -35,7 +35,11 @@ describe('statementOf', () => {
 
 describe('encodeStatement and updateCommand', () => {
   const statements = [
-    { q: { _id: '1', p: { $not: { $gte: 7n } } }, u: { _id: '1', 'a.b': 'é', $x: undefined, p: 7n }, upsert: true },
+    {
+      q: { _id: '1', p: { $not: { $gte: 7n } } },
+      u: { _id: '1', 'a.b': 'é', $x: undefined, p: 7n },
+      upsert: true,
+    },
     { q: { _id: '2', p: null }, u: { $set: { n: 1.5 }, $unset: { d: true } }, upsert: true },
   ] as const;
 
