@@ -7,6 +7,7 @@ export function hasOwn(target: object, key: string): boolean {
   return hasOwnProperty.call(target, key);
 }
 
+/** Assigning obj["__proto__"] = v would replace the prototype, not store a field: it is defined. */
 export function setOwn<T>(target: Record<string, T>, key: string, value: T): void {
   if (key === '__proto__') {
     Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });

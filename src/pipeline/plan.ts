@@ -12,7 +12,7 @@ import {
 } from '../router/document.js';
 import type { Router, TableRoute } from '../router/router.js';
 import { SNAPSHOT_POSITION, type SinkOp, type UpsertOp } from '../sinks/sink.js';
-import { setOwnField } from '../util/own-field.js';
+import { setOwn } from '../decoder/own.js';
 
 export interface WriteStep {
   readonly kind: 'write';
@@ -80,7 +80,7 @@ function merge(earlier: SinkOp, later: SinkOp): SinkOp {
   const stillUnknown: string[] = [];
   for (const column of later.unchangedColumns) {
     if (Object.hasOwn(earlier.document, column)) {
-      setOwnField(document, column, earlier.document[column] ?? null);
+      setOwn(document, column, earlier.document[column] ?? null);
     } else {
       stillUnknown.push(column);
     }

@@ -4,9 +4,8 @@
 import { Decimal, type ColumnValue, type Row } from '../decoder/types.js';
 import type { DecimalMode } from '../config/tables.js';
 import type { TableRoute } from './router.js';
-import { setOwnField } from '../util/own-field.js';
 import { ConfigError } from '../errors.js';
-import { hasOwn } from '../decoder/own.js';
+import { hasOwn, setOwn } from '../decoder/own.js';
 
 export type DocumentValue =
   null | boolean | number | bigint | string | DocumentValue[] | { [field: string]: DocumentValue };
@@ -23,7 +22,7 @@ function convert(value: ColumnValue, decimal: DecimalMode): DocumentValue {
   if (value instanceof Decimal) return decimalValue(value, decimal);
   if (Array.isArray(value)) return value.map((item) => convert(item, decimal));
   const nested: Record<string, DocumentValue> = {};
-  for (const key in value) if (hasOwn(value, key)) setOwnField(nested, key, convert(value[key]!, decimal));
+  for (const key in value) if (hasOwn(value, key)) setOwn(nested, key, convert(value[key]!, decimal));
   return nested;
 }
 
@@ -45,7 +44,7 @@ function convertInPlace(
     if (!hasOwn(container, key)) continue;
     const item = container[key]!;
     if (item === null || typeof item !== 'object') continue;
-    if (item instanceof Decimal) setOwnField(container, key, decimalValue(item, decimal));
+    if (item instanceof Decimal) setOwn(container, key, decimalValue(item, decimal));
     else convertInPlace(item, decimal);
   }
 }
@@ -101,7 +100,7 @@ export function toDocument(row: Row, route: TableRoute): Document {
   const document: Document = {};
   for (const column in row) {
     if (!hasOwn(row, column) || (selects && !columnSelected(route, column))) continue;
-    setOwnField(document, fieldName(route, column), convert(row[column]!, route.decimal));
+    setOwn(document, fieldName(route, column), convert(row[column]!, route.decimal));
   }
   return document;
 }
