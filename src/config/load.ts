@@ -30,7 +30,6 @@ export interface Config {
     readonly maxBytesPerPartition: number;
     readonly maxBytes: number;
     readonly maxWaitMs: number;
-    readonly commitIntervalMs: number;
     readonly sessionTimeoutMs: number;
   };
   readonly registry: {

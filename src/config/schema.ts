@@ -222,12 +222,6 @@ export const schema = {
       default: 5000,
       env: 'KAFKA_MAX_WAIT_MS',
     },
-    commitIntervalMs: {
-      doc: "Shortest time between two offset commits of one partition, in milliseconds; a batch written sooner is committed with the next (its offset covers the earlier ones). Only written records are ever committed, so a crash redoes at most this long's records; a shutdown commits at once. 0: a commit after every batch.",
-      format: 'duration-ms-or-off',
-      default: 500,
-      env: 'KAFKA_COMMIT_INTERVAL_MS',
-    },
     sessionTimeoutMs: {
       doc: 'Consumer group session timeout in milliseconds.',
       format: 'duration-ms',

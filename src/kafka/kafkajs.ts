@@ -22,8 +22,6 @@ export interface KafkajsOptions {
   readonly maxBytesPerPartition: number;
   readonly maxBytes: number;
   readonly maxWaitMs: number;
-  /** Shortest time between two commits of a partition (commits.ts); 0: every batch. */
-  readonly commitIntervalMs: number;
   readonly logger: Logger;
 }
 
@@ -68,7 +66,6 @@ class KafkajsConsumer implements KafkaConsumer {
   constructor(
     private readonly consumer: Consumer,
     private readonly partitionsConcurrency: number,
-    commitIntervalMs: number,
     logger: Logger,
   ) {
     this.commits = new CommitQueue(
@@ -81,7 +78,6 @@ class KafkajsConsumer implements KafkaConsumer {
           { topic, partition, offset, error: errorMessage(error) },
           'offset commit failed; the next commit of the partition supersedes it',
         ),
-      commitIntervalMs,
     );
   }
 
@@ -219,7 +215,6 @@ export function createKafkajsClient(options: KafkajsOptions): KafkaClient {
           retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
         }),
         options.partitionsConcurrency,
-        options.commitIntervalMs,
         options.logger.child({ component: 'kafka-consumer', group: groupId }),
       ),
     producer: () => new KafkajsProducer(kafka.producer({ idempotent: true, maxInFlightRequests: 1 })),

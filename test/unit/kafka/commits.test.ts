@@ -31,23 +31,12 @@ class FakeBroker {
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
-function queue(broker: FakeBroker, intervalMs = 0) {
+function queue(broker: FakeBroker) {
   const errors: string[] = [];
-  const commits = new CommitQueue(
-    broker.send,
-    (error, topic, partition, offset) =>
-      errors.push(`${topic}/${partition}@${offset}: ${(error as Error).message}`),
-    intervalMs,
+  const commits = new CommitQueue(broker.send, (error, topic, partition, offset) =>
+    errors.push(`${topic}/${partition}@${offset}: ${(error as Error).message}`),
   );
   return { commits, errors };
-}
-
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!condition()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 describe('CommitQueue', () => {
@@ -144,76 +133,5 @@ describe('CommitQueue', () => {
     broker.sent[0]!.reject(new Error('not coordinator'));
     await draining;
     assert.deepEqual(errors, ['t/0@10: not coordinator']);
-  });
-});
-
-describe('CommitQueue with an interval', () => {
-  test('the first commit goes out at once; later ones within the interval wait, the latest replacing the rest', async () => {
-    const broker = new FakeBroker();
-    const { commits } = queue(broker, 60_000);
-    await commits.commit('t', 0, '10');
-    broker.sent[0]!.resolve();
-    await commits.commit('t', 0, '20');
-    await commits.commit('t', 0, '30');
-    await tick();
-    assert.deepEqual(
-      broker.sent.map((s) => s.offset),
-      ['10'],
-    );
-    assert.equal(commits.waitingCount, 1);
-  });
-
-  test('a waiting commit goes out by itself once the interval has passed, with the latest offset', async () => {
-    const broker = new FakeBroker();
-    const { commits } = queue(broker, 30);
-    await commits.commit('t', 0, '10');
-    broker.sent[0]!.resolve();
-    await commits.commit('t', 0, '20');
-    await commits.commit('t', 0, '30');
-    await until(() => broker.sent.length === 2, 'the waiting commit');
-    assert.equal(broker.sent[1]!.offset, '30');
-    broker.sent[1]!.resolve();
-    await tick();
-    assert.deepEqual(broker.acknowledged, ['t/0@10', 't/0@30']);
-    assert.equal(commits.waitingCount, 0);
-  });
-
-  test('partitions wait each for its own interval', async () => {
-    const broker = new FakeBroker();
-    const { commits } = queue(broker, 60_000);
-    await commits.commit('t', 0, '10');
-    await commits.commit('t', 0, '20');
-    await commits.commit('t', 1, '5');
-    assert.deepEqual(
-      broker.sent.map((s) => `${s.partition}@${s.offset}`),
-      ['0@10', '1@5'],
-    );
-  });
-
-  test('drain sends the waiting commits at once, after the one in flight, and waits for them', async () => {
-    const broker = new FakeBroker();
-    const { commits, errors } = queue(broker, 60_000);
-    await commits.commit('t', 0, '10');
-    await commits.commit('t', 0, '20');
-    await commits.commit('t', 1, '5');
-    await commits.commit('t', 1, '7');
-    let drained = false;
-    const draining = commits.drain().then(() => (drained = true));
-    await tick();
-    assert.deepEqual(
-      broker.sent.map((s) => `${s.partition}@${s.offset}`),
-      ['0@10', '1@5'],
-      'partition 0 waits for its commit in flight; so does partition 1',
-    );
-    broker.sent[0]!.resolve();
-    broker.sent[1]!.resolve();
-    await until(() => broker.sent.length === 4, 'the waiting commits');
-    assert.equal(drained, false);
-    broker.sent[2]!.resolve();
-    broker.sent[3]!.reject(new Error('group left'));
-    await draining;
-    assert.deepEqual(broker.acknowledged.sort(), ['t/0@10', 't/0@20', 't/1@5']);
-    assert.deepEqual(errors, ['t/1@7: group left']);
-    assert.equal(commits.waitingCount, 0);
   });
 });
