@@ -113,6 +113,14 @@ function tooLargeError(bytes: number): CdcFanoutError {
   );
 }
 
+function sizeWithoutEncoding(statement: Document): number | null {
+  try {
+    return BSON.calculateObjectSize(statement, { ignoreUndefined: false });
+  } catch {
+    return null; // what BSON cannot measure it cannot encode either: the encoding error says why
+  }
+}
+
 /**
  * Why a statement could not be encoded: a value BSON cannot encode, or, when js-bson ran out of its
  * 17 MiB buffer, a statement too large (its size measured without encoding). Either is about that
@@ -120,8 +128,8 @@ function tooLargeError(bytes: number): CdcFanoutError {
  */
 function encodingError(statement: Document, error: unknown): CdcFanoutError {
   if (error instanceof RangeError) {
-    const size = BSON.calculateObjectSize(statement, { ignoreUndefined: false });
-    if (size >= MAX_DOCUMENT_BYTES) return tooLargeError(size);
+    const size = sizeWithoutEncoding(statement);
+    if (size !== null && size >= MAX_DOCUMENT_BYTES) return tooLargeError(size);
   }
   const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return new PermanentSinkError(`mongodb driver refused the document: ${detail}`, error);
