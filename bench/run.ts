@@ -30,7 +30,7 @@ import { formatLoad, formatNumber } from './lib/format.js';
 import { clientGroups, evaluateKafkaClients } from './lib/kafka-clients.js';
 import { describeMachine, describeVersions } from './lib/machine.js';
 import { discoverPeers, runPeer } from './lib/peers.js';
-import { loadAverage } from './lib/proc.js';
+import { loadAverage, settle } from './lib/proc.js';
 import { summariseProfile, type CpuProfile } from './lib/profile.js';
 import { histogramBuckets, sumOf } from './lib/prom.js';
 import { largestTable, rebuildStep, type RebuildStep } from './lib/rebuild.js';
@@ -168,6 +168,18 @@ async function log(line: string): Promise<void> {
   console.log(`[bench ${elapsed}s load ${formatLoad(load)}] ${line}`);
 }
 const logSync = (line: string) => void log(line);
+
+/**
+ * The raw limits, the one-sink catch-ups and the peers are compared with each other: each starts on
+ * a machine the measurement before it has left quiet (proc.ts, settle), not in its after-work.
+ */
+async function settleBeforeMeasuring(what: string): Promise<void> {
+  const started = Date.now();
+  const busy = await settle();
+  await log(
+    `${what}: started after ${((Date.now() - started) / 1000).toFixed(0)} s of settling, CPUs ${(busy * 100).toFixed(0)} % busy`,
+  );
+}
 
 async function removeRunArtifacts(
   ids: ServiceRunIds,
@@ -418,11 +430,13 @@ async function main(): Promise<number> {
         const load = await loadAverage();
         results.raw = { results: [], load, error: null };
         if (sinks.includes('elasticsearch')) {
+          await settleBeforeMeasuring('raw: elasticsearch');
           const esResult = await rawElasticsearch(es, options);
           await log(`raw: elasticsearch ${formatNumber(esResult.docsPerSecond)} docs/s`);
           results.raw.results.push(esResult);
         }
         if (sinks.includes('mongodb')) {
+          await settleBeforeMeasuring('raw: mongodb');
           const mongoResult = await rawMongo(mongo, options);
           await log(`raw: mongodb ${formatNumber(mongoResult.docsPerSecond)} docs/s`);
           results.raw.results.push(mongoResult);
@@ -513,6 +527,7 @@ async function main(): Promise<number> {
       for (const sink of sinks) {
         const aloneIds = runIds(`alone-${sink}`);
         try {
+          await settleBeforeMeasuring(`alone: ${sink}`);
           await log(`alone: ${sink} catch-up by a service with only that sink (${aloneIds.groupBase})`);
           const run = await catchUp({
             admin,
@@ -650,6 +665,7 @@ async function main(): Promise<number> {
               });
               continue;
             }
+            await settleBeforeMeasuring(`peers: ${peer.name ?? 'peer'}`);
             const runId = `bench-peer-${Date.now().toString(36)}`;
             await log(`peers: ${peer.name ?? 'peer'} (${runId})`);
             const outcome = await runPeer(

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseCpuModel, parseKbField, parseLoadAverage, parseStatCpuTicks } from '../../../bench/lib/proc.js';
+import {
+  parseCpuModel,
+  parseCpuTimes,
+  parseKbField,
+  parseLoadAverage,
+  parseStatCpuTicks,
+} from '../../../bench/lib/proc.js';
 
 describe('bench /proc parsing', () => {
   it('adds utime and stime of /proc/<pid>/stat, even with spaces and parentheses in the name', () => {
@@ -23,5 +29,11 @@ describe('bench /proc parsing', () => {
     assert.equal(parseCpuModel(cpuinfo), 'AMD EPYC 7B13');
     assert.equal(parseCpuModel(''), 'unknown');
     assert.deepEqual(parseLoadAverage('1.52 0.98 0.40 3/512 12345\n'), [1.52, 0.98, 0.4]);
+  });
+
+  it("counts all CPUs' ticks but idle and iowait as busy", () => {
+    const stat = 'cpu  100 5 50 800 20 3 2 10 0 0\ncpu0 50 2 25 400 10 1 1 5 0 0\nintr 1\n';
+    assert.deepEqual(parseCpuTimes(stat), { busy: 100 + 5 + 50 + 3 + 2 + 10, total: 990 });
+    assert.throws(() => parseCpuTimes('intr 1\n'), /no "cpu" line/);
   });
 });
