@@ -56,6 +56,15 @@ export class MessageTooLargeError extends CdcFanoutError {
   }
 }
 
+/** The batch's partition may belong to another member now: its offsets are not committed here. */
+export class PartitionRevokedError extends CdcFanoutError {
+  constructor(topic: string, partition: number) {
+    super(`${topic}/${partition} was reassigned while its batch was handled; not committed`, {
+      retriable: true,
+    });
+  }
+}
+
 export interface KafkaProducer {
   connect(): Promise<void>;
   /**

@@ -12,7 +12,8 @@ import type {
 } from './client.js';
 import { CommitQueue } from './commits.js';
 import { errorMessage } from '../errors.js';
-import { MessageTooLargeError } from './client.js';
+import { MessageTooLargeError, PartitionRevokedError } from './client.js';
+import { PartitionLookahead } from './lookahead.js';
 
 export interface KafkajsOptions {
   readonly brokers: readonly string[];
@@ -62,11 +63,16 @@ class KafkajsConsumer implements KafkaConsumer {
    * replayed. The batch's own commit function has no such check: the member commits until it leaves.
    */
   private commitDirect: DirectCommit | null = null;
+  private readonly lookahead = new PartitionLookahead((topic, partition, from) =>
+    this.seek(topic, partition, from),
+  );
+  /** Counts group rejoins: a batch started before the last one may no longer be ours. */
+  private generation = 0;
 
   constructor(
     private readonly consumer: Consumer,
     private readonly partitionsConcurrency: number,
-    logger: Logger,
+    private readonly logger: Logger,
   ) {
     this.commits = new CommitQueue(
       (topic, partition, offset) => {
@@ -91,8 +97,14 @@ class KafkajsConsumer implements KafkaConsumer {
 
   async run(handler: BatchHandler, events: ConsumerEvents): Promise<void> {
     const { GROUP_JOIN, REBALANCING, CRASH } = this.consumer.events;
-    this.consumer.on(GROUP_JOIN, () => events.onGroupJoin());
-    this.consumer.on(REBALANCING, () => events.onRebalancing());
+    this.consumer.on(GROUP_JOIN, () => {
+      this.generation++;
+      events.onGroupJoin();
+    });
+    this.consumer.on(REBALANCING, () => {
+      this.generation++;
+      events.onRebalancing();
+    });
     this.consumer.on(CRASH, ({ payload }) => events.onCrash(payload.error, payload.restart));
     await this.consumer.run({
       autoCommit: false,
@@ -107,34 +119,67 @@ class KafkajsConsumer implements KafkaConsumer {
         commitOffsetsIfNecessary,
       }) => {
         if (batch.isEmpty()) return;
+        const { topic, partition } = batch;
+        const firstOffset = batch.messages[0]!.offset;
+        const failed = await this.lookahead.settle(topic, partition, firstOffset);
+        if (failed) {
+          // Thrown as the failed batch's handler would have: kafkajs backs off, then reads again.
+          this.seek(topic, partition, failed.refetchFrom);
+          throw failed.error;
+        }
+        if (this.leaving || !isRunning()) {
+          // Left unresolved: whoever reads the partition next starts from its committed offset.
+          await this.lookahead.drain();
+          return;
+        }
         this.commitDirect = commitOffsetsIfNecessary as DirectCommit;
+        const generation = this.generation;
+        // A rejoin may happen while the batch is still being handled: its partition may have
+        // moved to another member, so the batch stops retrying and commits nothing.
+        const isActive = () => (isRunning() || this.leaving) && !isStale() && generation === this.generation;
         const records = batch.messages.map((message) => ({
-          topic: batch.topic,
-          partition: batch.partition,
+          topic,
+          partition,
           offset: message.offset,
           key: message.key,
           value: message.value,
         }));
-        await handler(
-          { topic: batch.topic, partition: batch.partition, records, highWatermark: batch.highWatermark },
+        const handling = handler(
+          { topic, partition, records, highWatermark: batch.highWatermark },
           {
             heartbeat,
-            isActive: () => (isRunning() || this.leaving) && !isStale(),
+            isActive,
             commit: async () => {
-              const last = batch.lastOffset();
-              resolveOffset(last);
+              if (!isActive()) throw new PartitionRevokedError(topic, partition);
               // Sent now, acknowledged while the next batch is fetched and written.
-              await this.commits.commit(batch.topic, batch.partition, (BigInt(last) + 1n).toString());
+              await this.commits.commit(topic, partition, (BigInt(batch.lastOffset()) + 1n).toString());
             },
           },
         );
+        this.lookahead.start(topic, partition, firstOffset, handling);
+        // The next fetch reads past this batch while it is being written.
+        resolveOffset(batch.lastOffset());
       },
     });
   }
 
-  /** Commits still on their way are awaited (and later ones made synchronous) before leaving. */
+  /** Reads the partition again from `offset` on the next fetch (no commit: auto-commit is off). */
+  private seek(topic: string, partition: number, offset: string): void {
+    try {
+      this.consumer.seek({ topic, partition, offset });
+    } catch (error) {
+      // Only before run() or after the consumer stopped: its next run starts from the committed offsets.
+      this.logger.warn({ topic, partition, offset, error: errorMessage(error) }, 'seek refused');
+    }
+  }
+
+  /**
+   * The batches in hand are finished and the commits still on their way awaited (later ones made
+   * synchronous) before leaving.
+   */
   async disconnect(): Promise<void> {
     this.leaving = true;
+    await this.lookahead.drain();
     await this.commits.drain();
     await this.consumer.disconnect();
   }
