@@ -211,7 +211,7 @@ export const schema = {
       env: 'KAFKA_MAX_BYTES_PER_PARTITION',
     },
     maxBytes: {
-      doc: 'Largest fetch response over all partitions, in bytes: bounds what one fetch holds in memory.',
+      doc: 'Largest fetch response over all partitions, in bytes: bounds what one fetch holds in memory (a consumer holds up to two: the batches being written and the next fetch).',
       format: 'byte-count',
       default: 2097152,
       env: 'KAFKA_MAX_BYTES',
