@@ -27,6 +27,7 @@ export interface Config {
     readonly topicRefreshMs: number;
     readonly fromBeginning: boolean;
     readonly partitionsConcurrency: number;
+    readonly fetchAhead: boolean;
     readonly maxBytesPerPartition: number;
     readonly maxBytes: number;
     readonly maxWaitMs: number;

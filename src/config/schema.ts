@@ -204,6 +204,12 @@ export const schema = {
       default: 3,
       env: 'KAFKA_PARTITIONS_CONCURRENCY',
     },
+    fetchAhead: {
+      doc: "Fetch a partition's next batch while its batch in hand is written (one batch of look-ahead; still written and committed in order). Pays off when round trips to Kafka or the sink are long, or with one sink per process; costs a second fetch in memory per consumer (12-22 MiB more peak RSS with both sinks on the bench, for no gain there).",
+      format: 'strict-boolean',
+      default: false,
+      env: 'KAFKA_FETCH_AHEAD',
+    },
     maxBytesPerPartition: {
       doc: 'Largest fetch response per partition, in bytes: about the size of one batch (one bulk request) per partition.',
       format: 'byte-count',
@@ -211,7 +217,7 @@ export const schema = {
       env: 'KAFKA_MAX_BYTES_PER_PARTITION',
     },
     maxBytes: {
-      doc: 'Largest fetch response over all partitions, in bytes: bounds what one fetch holds in memory (a consumer holds up to two: the batches being written and the next fetch).',
+      doc: 'Largest fetch response over all partitions, in bytes: bounds what one fetch holds in memory (two with KAFKA_FETCH_AHEAD).',
       format: 'byte-count',
       default: 2097152,
       env: 'KAFKA_MAX_BYTES',

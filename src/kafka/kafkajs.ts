@@ -20,6 +20,8 @@ export interface KafkajsOptions {
   readonly clientId: string;
   readonly sessionTimeoutMs: number;
   readonly partitionsConcurrency: number;
+  /** KAFKA_FETCH_AHEAD: the next fetch overlaps the batch in hand (see lookahead.ts). */
+  readonly fetchAhead: boolean;
   readonly maxBytesPerPartition: number;
   readonly maxBytes: number;
   readonly maxWaitMs: number;
@@ -72,6 +74,7 @@ class KafkajsConsumer implements KafkaConsumer {
   constructor(
     private readonly consumer: Consumer,
     private readonly partitionsConcurrency: number,
+    private readonly fetchAhead: boolean,
     private readonly logger: Logger,
   ) {
     this.commits = new CommitQueue(
@@ -156,6 +159,12 @@ class KafkajsConsumer implements KafkaConsumer {
             },
           },
         );
+        if (!this.fetchAhead) {
+          // Resolved only once handled: a failed batch is read again from its first offset.
+          await handling;
+          resolveOffset(batch.lastOffset());
+          return;
+        }
         this.lookahead.start(topic, partition, firstOffset, handling);
         // The next fetch reads past this batch while it is being written.
         resolveOffset(batch.lastOffset());
@@ -260,6 +269,7 @@ export function createKafkajsClient(options: KafkajsOptions): KafkaClient {
           retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
         }),
         options.partitionsConcurrency,
+        options.fetchAhead,
         options.logger.child({ component: 'kafka-consumer', group: groupId }),
       ),
     producer: () => new KafkajsProducer(kafka.producer({ idempotent: true, maxInFlightRequests: 1 })),
