@@ -1,6 +1,8 @@
 // A comparable text for a document value, so values that mean the same compare equal whatever
 // each store hands back: an int64 read as number or bigint, a Decimal128, object keys in any order,
 // a float's NaN or ±Infinity as MongoDB's double or as the string Elasticsearch keeps for it.
+import { Decimal128, Double, Int32, Long } from 'mongodb';
+
 export function canonical(value: unknown): string {
   if (value === null || value === undefined) return 'null';
   switch (typeof value) {
@@ -15,12 +17,11 @@ export function canonical(value: unknown): string {
       return String(value);
   }
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  const object = value as Record<string, unknown> & { _bsontype?: string };
-  if (object._bsontype === 'Decimal128') return String(object);
-  if (object._bsontype === 'Long') return String(object); // exact decimal digits, not via a double
-  if (object._bsontype === 'Int32' || object._bsontype === 'Double') {
-    return canonical(Number(object.valueOf()));
-  }
+  // By class, not by a `_bsontype` field: a JSON column's object may have a field of that name.
+  if (value instanceof Decimal128) return String(value);
+  if (value instanceof Long) return String(value); // exact decimal digits, not via a double
+  if (value instanceof Int32 || value instanceof Double) return canonical(Number(value.valueOf()));
+  const object = value as Record<string, unknown>;
   const keys = Object.keys(object).sort();
   return `{${keys.map((key) => `${JSON.stringify(key)}:${canonical(object[key])}`).join(',')}}`;
 }

@@ -122,8 +122,8 @@ function sizeWithoutEncoding(statement: Document): number | null {
 }
 
 /**
- * Why a statement could not be encoded: a value BSON cannot encode, or, when js-bson ran out of its
- * 17 MiB buffer, a statement too large (its size measured without encoding). Either is about that
+ * Why a statement could not be encoded: a value BSON cannot encode, or, when the encoder reached
+ * its 17 MiB limit, a statement too large (its size measured without encoding). Either is about that
  * document, not the server: retrying could never succeed.
  */
 function encodingError(statement: Document, error: unknown): CdcFanoutError {
@@ -132,7 +132,7 @@ function encodingError(statement: Document, error: unknown): CdcFanoutError {
     if (size !== null && size >= MAX_DOCUMENT_BYTES) return tooLargeError(size);
   }
   const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return new PermanentSinkError(`mongodb driver refused the document: ${detail}`, error);
+  return new PermanentSinkError(`mongodb cannot encode the document: ${detail}`, error);
 }
 
 const WRITTEN: SinkOpResult = Object.freeze({ status: 'written' });

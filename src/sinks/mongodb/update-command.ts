@@ -12,8 +12,9 @@
 // command. So the size that decides refusal and cuts is the encoded length, not a second walk of
 // the document (BSON.calculateObjectSize), and a value BSON cannot encode fails its own statement
 // before anything is sent.
-import { BSON, type Document } from 'mongodb';
+import type { Document } from 'mongodb';
 import { DocumentSequence } from 'mongodb/lib/cmap/commands.js';
+import { encodeDocument } from './bson-encode.js';
 import type { Model } from './write-plan.js';
 
 /** One statement of an `update` command: filter, replacement or update, upsert. */
@@ -43,11 +44,12 @@ export interface EncodedStatement {
 
 /**
  * The statement's BSON, as the driver would encode it inside a command (undefined as null, keys
- * unchecked: stored field names may hold '.' and '$'). Throws BSONError for a value BSON cannot
- * encode, and RangeError for a statement larger than js-bson's 17 MiB encoding buffer.
+ * unchecked: stored field names may hold '.' and '$'), but with every plain object a document of
+ * its fields (bson-encode.ts). Throws BSONError for a value BSON cannot encode, and RangeError for
+ * a statement larger than js-bson's 17 MiB encoding buffer.
  */
 export function encodeStatement(statement: UpdateStatement): Uint8Array {
-  return BSON.serialize(statement, { ignoreUndefined: false, checkKeys: false });
+  return encodeDocument(statement as unknown as Record<string, unknown>);
 }
 
 /** The `update` command of the statements, sent as their encoded bytes (see the top of this file). */

@@ -8,7 +8,7 @@ export const COLUMNS = `id int PRIMARY KEY, i2 smallint, i8 bigint, num numeric(
   d date, ts timestamp, tstz timestamptz, tm time, iv interval, by bytea, e inventory.mood, arr int[], tarr text[]`;
 
 export const EDGE_ROW = `(1, -32768, 9223372036854775807, 12345678901234567890.0123456789, 1.2436200, 92233720368547758.07,
-  3.4e38, 1e308, true, 'a', '日本語 ✓', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '{"$where": {"a.b": [1, 2, null]}}',
+  3.4e38, 1e308, true, 'a', '日本語 ✓', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '{"$where": {"a.b": [1, 2, null]}, "_bsontype": "Long"}',
   '::1', '[1,5)', '0044-03-15 BC', '2024-02-29 23:59:59.999999', 'infinity', '24:00:00',
   '-1 year 2 mons 3 days 04:05:06.789', '\\x00ff', 'sad', '{1,NULL,3}', '{"",x}')`;
 

@@ -49,6 +49,16 @@ describe('canonical', () => {
     assert.notEqual(canonical(Long.fromBigInt(9223372036854775806n)), canonical(9223372036854775807n));
   });
 
+  test('an object with a _bsontype field (a JSON column may hold one) is compared by its fields', () => {
+    const stored = { _bsontype: 'Long', low: 1, high: 0 };
+    assert.equal(canonical(stored), canonical({ high: 0, low: 1, _bsontype: 'Long' }));
+    assert.notEqual(canonical(stored), canonical({ _bsontype: 'Long', low: 2, high: 0 }));
+    assert.notEqual(
+      canonical({ _bsontype: 'Decimal128', x: 'a' }),
+      canonical({ _bsontype: 'Decimal128', x: 'b' }),
+    );
+  });
+
   test("a float's NaN or ±Infinity equals the string Elasticsearch keeps for it, and MongoDB's double", () => {
     for (const value of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
       assert.equal(canonical(value), canonical(String(value)));
