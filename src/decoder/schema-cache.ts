@@ -26,6 +26,8 @@ export class SchemaCache<T> {
   private readonly byLength = new Map<number, Entry<T>[]>();
   /** Least recently used first (a Set iterates in insertion order; a hit re-inserts). */
   private readonly recency = new Set<Entry<T>>();
+  /** The last entry of `recency`. */
+  private newest: Entry<T> | undefined;
   /** The byte length of the last key found: where the next message's schema most likely ends. */
   lastHitLength = 0;
 
@@ -41,8 +43,13 @@ export class SchemaCache<T> {
     if (bucket === undefined) return undefined;
     for (const entry of bucket) {
       if (entry.bytes.compare(source, start, end) !== 0) continue;
-      this.recency.delete(entry);
-      this.recency.add(entry);
+      // Messages come in batches of one table: the entry is usually the most recent already, and
+      // moving it would cost a Set insertion per message for nothing.
+      if (entry !== this.newest) {
+        this.recency.delete(entry);
+        this.recency.add(entry);
+        this.newest = entry;
+      }
       this.lastHitLength = entry.bytes.length;
       return entry.value;
     }
@@ -72,6 +79,7 @@ export class SchemaCache<T> {
       }
     }
     this.recency.add(entry);
+    this.newest = entry;
     const bucket = this.byLength.get(entry.bytes.length);
     if (bucket === undefined) this.byLength.set(entry.bytes.length, [entry]);
     else bucket.push(entry);
@@ -84,5 +92,6 @@ export class SchemaCache<T> {
   clear(): void {
     this.byLength.clear();
     this.recency.clear();
+    this.newest = undefined;
   }
 }

@@ -220,12 +220,58 @@ function offsetSeconds(offset: string): number {
   return sign * (hours * 3600 + minutes * 60 + seconds);
 }
 
+/** The digit at `i` of `text` as a number, or NaN. */
+function digitAt(text: string, i: number): number {
+  const d = text.charCodeAt(i) - 48;
+  return d >= 0 && d <= 9 ? d : NaN;
+}
+
+function twoDigitsAt(text: string, i: number): number {
+  return digitAt(text, i) * 10 + digitAt(text, i + 1);
+}
+
+/**
+ * Whether `text` is already what normaliseZonedTimestamp makes of it: 'YYYY-MM-DDTHH:MM:SS.ffffffZ'
+ * with a valid date and time in years 1000-9999, as Debezium sends most timestamptz values; then
+ * the text is kept as it is, with no match groups and no new string per value.
+ */
+function isNormalUtcTimestamp(text: string): boolean {
+  if (text.length !== 27) return false;
+  if (
+    text.charCodeAt(4) !== 45 /* - */ ||
+    text.charCodeAt(7) !== 45 ||
+    text.charCodeAt(10) !== 84 /* T */ ||
+    text.charCodeAt(13) !== 58 /* : */ ||
+    text.charCodeAt(16) !== 58 ||
+    text.charCodeAt(19) !== 46 /* . */ ||
+    text.charCodeAt(26) !== 90 /* Z */
+  ) {
+    return false;
+  }
+  for (let i = 20; i < 26; i++) if (Number.isNaN(digitAt(text, i))) return false;
+  const year = twoDigitsAt(text, 0) * 100 + twoDigitsAt(text, 2);
+  const month = twoDigitsAt(text, 5);
+  const day = twoDigitsAt(text, 8);
+  // NaN fails every comparison: a non-digit anywhere makes this false.
+  return (
+    year >= 1000 &&
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth(year, month) &&
+    twoDigitsAt(text, 11) <= 23 &&
+    twoDigitsAt(text, 14) <= 59 &&
+    twoDigitsAt(text, 17) <= 59
+  );
+}
+
 /**
  * io.debezium.time.ZonedTimestamp: an ISO-8601 string with an offset (Debezium sends UTC, 'Z', with
  * 0-9 fraction digits) to 'YYYY-MM-DDTHH:MM:SS.ffffffZ': always UTC, always six fraction digits.
  * 'infinity' and '-infinity' (Postgres' special values) are kept as they are.
  */
 export function normaliseZonedTimestamp(text: string): string {
+  if (isNormalUtcTimestamp(text)) return text;
   const m = ZONED_TIMESTAMP.exec(text);
   if (m === null) {
     if (text === 'infinity' || text === '-infinity') return text;

@@ -42,6 +42,16 @@ describe('SchemaCache', () => {
     assert.ok(recompiled, 'b, the least recently used, was evicted');
   });
 
+  test('hits on the newest entry keep the order of the others', () => {
+    const cache = new SchemaCache<string>(3);
+    for (const key of ['a', 'b', 'c']) cache.get(key, () => key);
+    for (const key of ['c', 'c', 'a', 'a', 'c']) cache.get(key, () => assert.fail(`${key} is cached`));
+    cache.get('d', () => 'd');
+    for (const key of ['a', 'c', 'd'])
+      cache.get(key, () => assert.fail(`${key} stays: b was the least recent`));
+    assert.equal(cache.size, 3);
+  });
+
   test('finds a schema by a range of bytes, compared in place', () => {
     const cache = new SchemaCache<number>(10);
     const schema = '{"doc":"prénom"}';

@@ -188,6 +188,37 @@ describe('normaliseZonedTimestamp (io.debezium.time.ZonedTimestamp)', () => {
     assert.throws(() => normaliseZonedTimestamp('2024-02-29T21:59:59Z+19:00'), ValueError);
   });
 
+  test('property: a text already in the normal form is kept exactly when the general path would keep it', () => {
+    // 'YYYY-MM-DDTHH:MM:SS.ffffffZ' with any digits (or a stray letter), valid or not: the same
+    // answer as the same instant written with an offset of +00:00, which only the general path reads.
+    const digits = (n: number) =>
+      fc.array(fc.constantFrom(...'0123456789', 'x'), { minLength: n, maxLength: n });
+    const outcome = (text: string) => {
+      try {
+        return normaliseZonedTimestamp(text);
+      } catch (error) {
+        return error instanceof ValueError ? 'refused' : `unexpected ${String(error)}`;
+      }
+    };
+    fc.assert(
+      fc.property(
+        fc.tuple(digits(4), digits(2), digits(2), digits(2), digits(2), digits(2), digits(6)),
+        (parts) => {
+          const [y, mo, d, h, mi, se, f] = parts.map((part) => part.join(''));
+          const text = `${y}-${mo}-${d}T${h}:${mi}:${se}.${f}Z`;
+          assert.equal(outcome(text), outcome(text.replace(/Z$/, '+00:00')), text);
+        },
+      ),
+      { numRuns: 5000 },
+    );
+    for (const text of [
+      '2024-02-29T23:59:59.999999Z',
+      '1000-01-01T00:00:00.000000Z',
+      '0999-12-31T23:59:59.000000Z',
+    ])
+      assert.equal(normaliseZonedTimestamp(text), text);
+  });
+
   test('property: agrees with Date for millisecond timestamps at any offset', () => {
     fc.assert(
       fc.property(
