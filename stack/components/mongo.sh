@@ -43,7 +43,10 @@ mongo_start() {
   # of changes, about five a second under the sink, pages of 16 KB) a page was rewritten about every
   # time one of its documents changed. A SIGKILL loses the changes not yet written; SIGTERM
   # (stop_daemon) writes them.
-  start_daemon mongo "$(java_bin)" -Xms128m -Xmx2g -XX:+ExitOnOutOfMemoryError -Dmvstore.cacheMb="$STACK_MONGO_CACHE_MB" -Dstandin.replaceOtherFormat=true \
+  # The parallel collector, not G1 (the JVM's choice on two cores): MVStore makes a page of garbage
+  # per write, and G1's young collections of it cost the stand-in about a fifth more CPU in a
+  # MongoDB catch-up, on a machine the sink and the peers share with it (bench/results/tuning.md).
+  start_daemon mongo "$(java_bin)" -XX:+UseParallelGC -Xms128m -Xmx2g -XX:+ExitOnOutOfMemoryError -Dmvstore.cacheMb="$STACK_MONGO_CACHE_MB" -Dstandin.replaceOtherFormat=true \
     -Dmvstore.autoCommitDelayMs=10000 -Dmvstore.autoCommitBufferKb="$STACK_MONGO_COMMIT_KB" -Dmvstore.pageSplitSize=4096 \
     -cp "$(mongo_classes):$(mongo_lib)/*" cdcfanout.mongo.MongoStandIn \
     "$STACK_HOST" "$STACK_MONGO_PORT" "$(mongo_store)"
