@@ -85,13 +85,6 @@ function writeHeader(type: number, name: string): void {
   buffer[at++] = 0;
 }
 
-function writeInt32(value: number): void {
-  buffer[at++] = value & 0xff;
-  buffer[at++] = (value >>> 8) & 0xff;
-  buffer[at++] = (value >>> 16) & 0xff;
-  buffer[at++] = (value >>> 24) & 0xff;
-}
-
 function writeString(name: string, value: string): void {
   writeHeader(TYPE_STRING, name);
   reserve(4);
@@ -108,7 +101,7 @@ function writeNumber(name: string, value: number): void {
   if (Number.isInteger(value) && value >= INT32_MIN && value <= INT32_MAX && !Object.is(value, -0)) {
     writeHeader(TYPE_INT32, name);
     reserve(4);
-    writeInt32(value);
+    at = buffer.writeInt32LE(value, at);
   } else {
     writeHeader(TYPE_DOUBLE, name);
     reserve(8);
