@@ -118,6 +118,13 @@ function describeProblems(message: string): string {
     .join('\n');
 }
 
+// Each sink has its own consumer: with one sink the look-ahead keeps the sink and the fetch busy at
+// once; with both, one Node thread is already the bottleneck and a second fetch per consumer only
+// adds memory (bench/results/tuning.md).
+function resolveFetchAhead(setting: boolean | 'auto', sinks: readonly SinkName[]): boolean {
+  return setting === 'auto' ? sinks.length === 1 : setting;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   let validated;
   try {
@@ -126,7 +133,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   } catch (error) {
     throw new ConfigError(`invalid configuration:\n${describeProblems((error as Error).message)}`);
   }
-  const loaded = validated.getProperties() as unknown as Config & { tables: unknown };
+  const loaded = validated.getProperties() as unknown as Omit<Config, 'kafka' | 'tables'> & {
+    kafka: Omit<Config['kafka'], 'fetchAhead'> & { fetchAhead: boolean | 'auto' };
+    tables: unknown;
+  };
   const prefixProblem = loaded.elasticsearch.indexPrefix
     ? validateIndexName(`${loaded.elasticsearch.indexPrefix}x`)
     : null;
@@ -142,7 +152,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'invalid configuration:\nRETRY_MIN_TIMEOUT_MS: must not exceed RETRY_MAX_TIMEOUT_MS',
     );
   }
-  const config = { ...loaded, tables: parseTableOverrides(loaded.tables) };
+  const config = {
+    ...loaded,
+    kafka: { ...loaded.kafka, fetchAhead: resolveFetchAhead(loaded.kafka.fetchAhead, loaded.sinks) },
+    tables: parseTableOverrides(loaded.tables),
+  };
   // Across tables, with SINKS and ELASTICSEARCH_INDEX_PREFIX known: the default names count too.
   checkTargets(config);
   return deepFreeze(config);

@@ -120,6 +120,12 @@ convict.addFormats({
       if (typeof value !== 'boolean') throw new Error('must be true or false');
     },
   },
+  'true-false-or-auto': {
+    coerce: (value: unknown) => (value === 'true' ? true : value === 'false' ? false : value),
+    validate: (value: unknown) => {
+      if (typeof value !== 'boolean' && value !== 'auto') throw new Error('must be true, false or auto');
+    },
+  },
   'table-overrides': {
     coerce: (value: unknown) => value,
     validate: (value: unknown) => {
@@ -205,9 +211,9 @@ export const schema = {
       env: 'KAFKA_PARTITIONS_CONCURRENCY',
     },
     fetchAhead: {
-      doc: "Fetch a partition's next batch while its batch in hand is written (one batch of look-ahead; still written and committed in order). Pays off when round trips to Kafka or the sink are long, or with one sink per process; costs a second fetch in memory per consumer (12-22 MiB more peak RSS with both sinks on the bench, for no gain there).",
-      format: 'strict-boolean',
-      default: false,
+      doc: "Fetch a partition's next batch while its batch in hand is written (one batch of look-ahead; still written and committed in order). auto: on when the process runs one sink (SINKS), off with both. Pays off when round trips to Kafka or the sink are long, or with one sink per process (3-20 % faster MongoDB catch-ups on the bench); costs a second fetch in memory per consumer (12-22 MiB more peak RSS with both sinks on the bench, for no gain there).",
+      format: 'true-false-or-auto',
+      default: 'auto',
       env: 'KAFKA_FETCH_AHEAD',
     },
     maxBytesPerPartition: {

@@ -24,8 +24,9 @@ function isDeepFrozen(value: unknown, path = 'config'): void {
 describe('loadConfig defaults', () => {
   test('an empty environment loads the documented defaults', () => {
     const config = loadConfig({});
-    // Every leaf holds its schema default (settings added later are covered too).
-    for (const leaf of schemaLeaves()) {
+    // Every leaf holds its schema default (settings added later are covered too), but for 'auto',
+    // which loading resolves (the test below).
+    for (const leaf of schemaLeaves().filter((leaf) => leaf.default !== 'auto')) {
       const value = leaf.path
         .split('.')
         .reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], config);
@@ -61,6 +62,15 @@ describe('loadConfig defaults', () => {
     assert.throws(() => {
       (config.tables['public.orders']!.excludeColumns as string[])[0] = 'other';
     }, TypeError);
+  });
+
+  test('KAFKA_FETCH_AHEAD=auto (the default) is on with one sink and off with both', () => {
+    assert.equal(loadConfig({}).kafka.fetchAhead, false);
+    assert.equal(loadConfig({ SINKS: 'mongodb' }).kafka.fetchAhead, true);
+    assert.equal(loadConfig({ SINKS: 'elasticsearch' }).kafka.fetchAhead, true);
+    assert.equal(loadConfig({ SINKS: 'elasticsearch', KAFKA_FETCH_AHEAD: 'auto' }).kafka.fetchAhead, true);
+    assert.equal(loadConfig({ SINKS: 'mongodb', KAFKA_FETCH_AHEAD: 'false' }).kafka.fetchAhead, false);
+    assert.equal(loadConfig({ KAFKA_FETCH_AHEAD: 'true' }).kafka.fetchAhead, true);
   });
 
   test('each setting is read from its env var', () => {
@@ -124,6 +134,7 @@ describe('loadConfig refuses bad values, naming the env var and what was expecte
       /KAFKA_FROM_BEGINNING: must be true or false/,
     ],
     ['DEAD_LETTER_ENABLED=yes', { DEAD_LETTER_ENABLED: 'yes' }, /DEAD_LETTER_ENABLED: must be true or false/],
+    ['KAFKA_FETCH_AHEAD=on', { KAFKA_FETCH_AHEAD: 'on' }, /KAFKA_FETCH_AHEAD: must be true, false or auto/],
     [
       'MONGODB_URL with a port that is not a number',
       { MONGODB_URL: 'mongodb://db.example:notaport' },
