@@ -22,8 +22,9 @@ STACK_MONGO_PORT="${STACK_MONGO_PORT:-27017}"
 STACK_FERRETDB_PORT="${STACK_FERRETDB_PORT:-27027}"
 # The stand-in's storage: h2 (one file, survives restarts) or memory (faster, lost on restart).
 STACK_MONGO_BACKEND="${STACK_MONGO_BACKEND:-h2}"
-# The stand-in's page cache in MB (h2); a test shrinks it so that pages are read back from the file.
-STACK_MONGO_CACHE_MB="${STACK_MONGO_CACHE_MB:-256}"
+# The stand-in's page cache in MB (h2; docs/mongodb-stand-in.md, "Page cache"); a test shrinks it so
+# that pages are read back from the file.
+STACK_MONGO_CACHE_MB="${STACK_MONGO_CACHE_MB:-64}"
 # KB of changed pages after which the stand-in writes them (h2; at the latest every 10 s); a test
 # sets H2's default, 1024, so that the background writer runs several times a second.
 STACK_MONGO_COMMIT_KB="${STACK_MONGO_COMMIT_KB:-262144}"

@@ -6,7 +6,7 @@
 # lookup on it; docs/mongodb-stand-in.md has the measurements. Data lives in one MVStore file under
 # $STACK_DIR/mongo and survives a restart. STACK_MONGO_BACKEND=memory keeps it in memory instead
 # (about 20x faster writes, for benchmarks; a restart loses everything). STACK_MONGO_CACHE_MB sizes
-# its page cache (256; a test shrinks it so that pages are evicted and read back from the file),
+# its page cache (64; a test shrinks it so that pages are evicted and read back from the file),
 # STACK_MONGO_COMMIT_KB how many KB of changes it gathers before writing them.
 
 mongo_dir() { echo "$STACK_DIR/mongo"; }
