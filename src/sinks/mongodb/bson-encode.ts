@@ -36,6 +36,14 @@ const SHORT_STRING = 32;
 /** The encoding buffer kept between statements; a larger one made for a large statement is dropped. */
 const RETAINED_BYTES = 1024 * 1024;
 
+/**
+ * A statement over MAX_ENCODED_BYTES. Thrown only by the encoder's own limit, so the sink can tell
+ * "too large" from a RangeError of anything else.
+ */
+export class StatementTooLargeError extends RangeError {
+  override name = 'StatementTooLargeError';
+}
+
 let buffer = Buffer.allocUnsafeSlow(64 * 1024);
 let at = 0;
 
@@ -45,7 +53,7 @@ function reserve(bytes: number): void {
   if (needed <= buffer.length) return;
   if (needed > MAX_ENCODED_BYTES) {
     // A short string reserves 3 bytes a unit: say "over the limit", not a size.
-    throw new RangeError(`the statement is over ${MAX_ENCODED_BYTES} bytes of BSON`);
+    throw new StatementTooLargeError(`the statement is over ${MAX_ENCODED_BYTES} bytes of BSON`);
   }
   const grown = Buffer.allocUnsafeSlow(Math.min(MAX_ENCODED_BYTES, Math.max(needed, buffer.length * 2)));
   buffer.copy(grown, 0, 0, at);
@@ -195,7 +203,7 @@ function writeArray(array: readonly unknown[]): void {
 /**
  * The BSON of a plain object (a statement, a document), in a Buffer of its own. Throws BSONError
  * for a value BSON cannot hold (a key with a NUL, an integer beyond int64, what js-bson refuses),
- * and RangeError for a statement over MAX_ENCODED_BYTES.
+ * and StatementTooLargeError for a statement over MAX_ENCODED_BYTES.
  */
 export function encodeDocument(document: Record<string, unknown>): Buffer {
   at = 0;

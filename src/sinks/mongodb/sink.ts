@@ -25,6 +25,7 @@ import {
   type EncodedStatement,
   type UpdateOutcome,
 } from './update-command.js';
+import { MAX_ENCODED_BYTES, StatementTooLargeError } from './bson-encode.js';
 import { OWNED_FIELDS, POSITION_FIELD } from '../owned-fields.js';
 import {
   planGuardedWrite,
@@ -107,9 +108,10 @@ function ownedFieldProblem(document: Record<string, unknown>): string | null {
   return null;
 }
 
-function tooLargeError(bytes: number): CdcFanoutError {
+/** `bytes` null: too large for js-bson to measure, known only to be over the encoder's limit. */
+function tooLargeError(bytes: number | null): CdcFanoutError {
   return new PermanentSinkError(
-    `mongodb document too large: ${bytes} bytes of BSON (limit ${MAX_DOCUMENT_BYTES} bytes, MongoDB's 16 MiB maximum document size, counting the write statement around it)`,
+    `mongodb document too large: ${bytes ?? `over ${MAX_ENCODED_BYTES}`} bytes of BSON (limit ${MAX_DOCUMENT_BYTES} bytes, MongoDB's 16 MiB maximum document size, counting the write statement around it)`,
   );
 }
 
@@ -117,7 +119,9 @@ function sizeWithoutEncoding(statement: Document): number | null {
   try {
     return BSON.calculateObjectSize(statement, { ignoreUndefined: false });
   } catch {
-    return null; // what BSON cannot measure it cannot encode either: the encoding error says why
+    // What js-bson cannot measure (an object with a `_bsontype` field, which it takes for one of
+    // its classes) the sink's encoder still found over its limit: too large, size unknown.
+    return null;
   }
 }
 
@@ -127,10 +131,7 @@ function sizeWithoutEncoding(statement: Document): number | null {
  * document, not the server: retrying could never succeed.
  */
 function encodingError(statement: Document, error: unknown): CdcFanoutError {
-  if (error instanceof RangeError) {
-    const size = sizeWithoutEncoding(statement);
-    if (size !== null && size >= MAX_DOCUMENT_BYTES) return tooLargeError(size);
-  }
+  if (error instanceof StatementTooLargeError) return tooLargeError(sizeWithoutEncoding(statement));
   const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return new PermanentSinkError(`mongodb cannot encode the document: ${detail}`, error);
 }

@@ -45,8 +45,8 @@ export interface EncodedStatement {
 /**
  * The statement's BSON, as the driver would encode it inside a command (undefined as null, keys
  * unchecked: stored field names may hold '.' and '$'), but with every plain object a document of
- * its fields (bson-encode.ts). Throws BSONError for a value BSON cannot encode, and RangeError for
- * a statement over the encoder's 17 MiB limit (js-bson's own).
+ * its fields (bson-encode.ts). Throws BSONError for a value BSON cannot encode, and
+ * StatementTooLargeError for a statement over the encoder's 17 MiB limit (js-bson's own).
  */
 export function encodeStatement(statement: UpdateStatement): Uint8Array {
   return encodeDocument(statement as unknown as Record<string, unknown>);

@@ -447,6 +447,15 @@ describe('MongoSink.write: documents over the 16 MiB limit', () => {
     await onlyMiddleRefused(writing(), { huge }, /too large: 20971\d{3} bytes of BSON/);
   });
 
+  test('a statement too large for js-bson to measure (a `_bsontype` field) is still called too large', async () => {
+    const huge = 'h'.repeat(20 * 1024 * 1024);
+    await onlyMiddleRefused(
+      writing(),
+      { huge, json: { _bsontype: 'Long', n: 1 } },
+      /too large: over 17825792 bytes of BSON \(limit 16777216 bytes/,
+    );
+  });
+
   test('a value BSON cannot encode is permanent for that document only, not a transient request failure', async () => {
     await onlyMiddleRefused(writing(), { 'nul\u0000key': 1 }, /cannot encode the document: BSONError/);
   });
