@@ -15,6 +15,9 @@ const splitList = (value: unknown) =>
 const digitsOnly = (value: unknown) =>
   typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
 
+// The words true and false, and nothing else ('strict-boolean' below says why).
+const trueOrFalse = (value: unknown) => (value === 'true' ? true : value === 'false' ? false : value);
+
 // convict looks custom formats up by name; registering them here keeps them beside their use.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -115,13 +118,13 @@ convict.addFormats({
   },
   // convict's Boolean takes any string but "false" as true; a typo must fail instead.
   'strict-boolean': {
-    coerce: (value: unknown) => (value === 'true' ? true : value === 'false' ? false : value),
+    coerce: trueOrFalse,
     validate: (value: unknown) => {
       if (typeof value !== 'boolean') throw new Error('must be true or false');
     },
   },
   'true-false-or-auto': {
-    coerce: (value: unknown) => (value === 'true' ? true : value === 'false' ? false : value),
+    coerce: trueOrFalse,
     validate: (value: unknown) => {
       if (typeof value !== 'boolean' && value !== 'auto') throw new Error('must be true, false or auto');
     },
