@@ -34,7 +34,14 @@ import { loadAverage, settle } from './lib/proc.js';
 import { summariseProfile, type CpuProfile } from './lib/profile.js';
 import { histogramBuckets, sumOf } from './lib/prom.js';
 import { largestTable, rebuildStep, type RebuildStep } from './lib/rebuild.js';
-import { loadSampleRows, rawElasticsearch, rawMongo, rawTargets } from './lib/raw-sinks.js';
+import { CpuSplitMeter, stackComponents } from './lib/cpu-split.js';
+import {
+  loadSampleRows,
+  rawElasticsearch,
+  rawMongo,
+  rawTargets,
+  type RawSinkResult,
+} from './lib/raw-sinks.js';
 import {
   computeRatios,
   cpuMicrosPerEvent,
@@ -429,15 +436,21 @@ async function main(): Promise<number> {
         if (sinks.includes('mongodb')) await rawMongo(mongo, warmUp);
         const load = await loadAverage();
         results.raw = { results: [], load, error: null };
+        const withCpuSplit = async (write: () => Promise<RawSinkResult>): Promise<RawSinkResult> => {
+          const meter = new CpuSplitMeter(new Map([['bench', process.pid], ...(await stackComponents())]));
+          await meter.start();
+          const result = await write();
+          return { ...result, cpuSplit: await meter.stop() };
+        };
         if (sinks.includes('elasticsearch')) {
           await settleBeforeMeasuring('raw: elasticsearch');
-          const esResult = await rawElasticsearch(es, options);
+          const esResult = await withCpuSplit(() => rawElasticsearch(es, options));
           await log(`raw: elasticsearch ${formatNumber(esResult.docsPerSecond)} docs/s`);
           results.raw.results.push(esResult);
         }
         if (sinks.includes('mongodb')) {
           await settleBeforeMeasuring('raw: mongodb');
-          const mongoResult = await rawMongo(mongo, options);
+          const mongoResult = await withCpuSplit(() => rawMongo(mongo, options));
           await log(`raw: mongodb ${formatNumber(mongoResult.docsPerSecond)} docs/s`);
           results.raw.results.push(mongoResult);
         }

@@ -6,6 +6,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import { BaselineProbe, type BaselineLatency } from './baseline.js';
 import { verifyAll, type Stores } from '../../test/integration/support/converge.js';
 import type { TableReport } from '../../src/verify/verify.js';
+import { CpuSplitMeter, stackComponents, type CpuSplit } from './cpu-split.js';
 import { loadAverage, UsageSampler } from './proc.js';
 import {
   bucketDeltas,
@@ -104,6 +105,8 @@ export interface CatchUpResult {
   /** CPU seconds per wall second while catching up (1.0 = one core busy). */
   readonly cores: number;
   readonly peakRssBytes: number;
+  /** The same window's CPU by process: this service, each stack component, the machine. */
+  readonly cpuSplit?: CpuSplit;
   readonly sinks: CatchUpSink[];
   readonly deadLetters: number;
   readonly verify: VerifySummary | null;
@@ -197,6 +200,8 @@ export async function catchUp(options: {
   await service.start();
   const sampler = new UsageSampler(service.pid, 250);
   sampler.start();
+  const meter = new CpuSplitMeter(new Map([['cdc-fanout', service.pid], ...(await stackComponents())]));
+  await meter.start();
   const watch = await watchUntilDrained(
     service,
     admin,
@@ -209,6 +214,7 @@ export async function catchUp(options: {
     (line) => log(`  catch-up: consumed ${line}`),
   );
   await sampler.stop();
+  const cpuSplit = await meter.stop();
   const done = performance.now();
   const loadEnd = await loadAverage();
   const samples = (await service.metrics().catch(() => null)) ?? watch.lastSamples;
@@ -257,6 +263,7 @@ export async function catchUp(options: {
       cpuSeconds: sampler.cpuSeconds,
       cores: sampler.cpuSeconds / Math.max(busySeconds, 1e-3),
       peakRssBytes: sampler.peakRssBytes,
+      cpuSplit,
       sinks,
       deadLetters: sumOf(samples, 'cdc_fanout_dead_letters_total'),
       verify,

@@ -17,6 +17,7 @@ import { toStoredForm } from '../../src/sinks/mongodb/stored-form.js';
 import { storedBefore } from '../../src/sinks/mongodb/write-plan.js';
 import { encodeStatement, updateCommand } from '../../src/sinks/mongodb/update-command.js';
 import type { SinkOp } from '../../src/sinks/sink.js';
+import type { CpuSplit } from './cpu-split.js';
 import { DEMO_TABLES } from './source.js';
 
 /** Share of the documents per table: the generator's table weights. */
@@ -50,6 +51,8 @@ export interface RawSinkResult {
   readonly batchSize: number;
   readonly concurrency: number;
   readonly passes: RawPass[];
+  /** The passes' CPU by process: the bench (the writer), each stack component, the machine. */
+  readonly cpuSplit?: CpuSplit;
 }
 
 /** Up to `total` rows of the demo tables, in the generator's table proportions. */

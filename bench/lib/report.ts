@@ -7,6 +7,7 @@ import type { Machine } from './machine.js';
 import type { PeerOutcome } from './peers.js';
 import type { ProfileSummary } from './profile.js';
 import type { Quantile } from './prom.js';
+import type { CpuSplit } from './cpu-split.js';
 import type { RawSinkResult } from './raw-sinks.js';
 import type { RebuildComparison } from './rebuild.js';
 import type { GenerateRun } from './source.js';
@@ -252,6 +253,47 @@ function renderRebuild(out: string[], results: Results): void {
   out.push('');
 }
 
+/**
+ * Where a window's CPU went, per `unit` (an event, a document): each named process tree, the rest of
+ * the machine (other sessions, the kernel), and what the named processes' costs alone allow on all
+ * cores. `service` names the process whose share is left out of the second ceiling.
+ */
+export function renderCpuSplit(
+  out: string[],
+  split: CpuSplit,
+  units: number,
+  unit: string,
+  service: string,
+): void {
+  const perUnit = (seconds: number) => (seconds * 1e6) / Math.max(units, 1);
+  const named = split.processes.reduce((sum, process) => sum + process.cpuSeconds, 0);
+  const withoutService = split.processes
+    .filter((process) => process.name !== service)
+    .reduce((sum, process) => sum + process.cpuSeconds, 0);
+  const row = (name: string, cpuSeconds: number) => [
+    name,
+    cpuSeconds.toFixed(1),
+    (cpuSeconds / Math.max(split.seconds, 1e-3)).toFixed(2),
+    formatNumber(perUnit(cpuSeconds), 1),
+  ];
+  out.push('');
+  out.push(
+    markdownTable(
+      ['CPU over the same window (/proc, process trees)', 'CPU s', 'cores', `µs per ${unit}`],
+      [
+        ...split.processes.map((process) => row(process.name, process.cpuSeconds)),
+        row('everything else (other sessions, the kernel)', Math.max(0, split.machineBusySeconds - named)),
+        row(`machine, ${split.cpus} cores, ${split.seconds.toFixed(1)} s`, split.machineBusySeconds),
+      ],
+    ),
+  );
+  const ceiling = (seconds: number) => formatNumber((split.cpus * 1e6) / Math.max(perUnit(seconds), 1e-9));
+  out.push('');
+  out.push(
+    `At these costs ${split.cpus} cores allow at most ${ceiling(named)} ${unit}s/s for the named processes together, and ${ceiling(withoutService)} ${unit}s/s if ${service} cost nothing.`,
+  );
+}
+
 /** A catch-up's per-sink and process tables (catch-up and recovery share them). */
 function renderCatchUp(out: string[], c: CatchUpResult): void {
   out.push('');
@@ -303,6 +345,14 @@ function renderCatchUp(out: string[], c: CatchUpResult): void {
       ],
     ),
   );
+  if (c.cpuSplit)
+    renderCpuSplit(
+      out,
+      c.cpuSplit,
+      c.sinks.reduce((sum, sink) => sum + sink.events, 0),
+      'event',
+      'cdc-fanout',
+    );
   if (c.verify) {
     out.push('');
     out.push('```');
@@ -503,6 +553,12 @@ export function renderMarkdown(results: Results): string {
         ]),
       ),
     );
+    for (const raw of results.raw.results) {
+      if (!raw.cpuSplit) continue;
+      out.push('');
+      out.push(`CPU of the ${raw.sink} passes (the bench process builds, encodes and sends the writes):`);
+      renderCpuSplit(out, raw.cpuSplit, raw.docs, 'document', 'bench');
+    }
   }
   out.push('');
 

@@ -1,0 +1,135 @@
+// Where a measurement's CPU went. On this 2-core machine the service, the broker and the sink's
+// server share the cores, so a sink's events/s is bounded by the sum of their CPU per event, not by
+// the service alone: a ratio against the raw pass (which gives the server the cores by itself) is
+// only read right next to this split. Each stack component is its recorded pid and every process
+// below it (Postgres backends run in sessions of their own, so a session would miss them).
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { clockTicksPerSecond, parseCpuTimes, parseStatCpuTicks } from './proc.js';
+import { ROOT } from './source.js';
+
+export interface ProcStat {
+  readonly pid: number;
+  readonly ppid: number;
+  /** utime + stime, in clock ticks. */
+  readonly ticks: number;
+}
+
+/** pid, parent pid and CPU ticks of one /proc/<pid>/stat line. */
+export function parseProcStat(stat: string): ProcStat {
+  const end = stat.lastIndexOf(')');
+  const pid = Number(stat.slice(0, stat.indexOf(' (')));
+  // Field 4 (1-based) is the parent pid; "(comm)" is field 2 and the state field 3.
+  const ppid = Number(
+    stat
+      .slice(end + 2)
+      .trim()
+      .split(/\s+/)[4 - 3],
+  );
+  if (end < 0 || !Number.isInteger(pid) || !Number.isInteger(ppid))
+    throw new Error('not a /proc/<pid>/stat line');
+  return { pid, ppid, ticks: parseStatCpuTicks(stat) };
+}
+
+/** CPU ticks of `root` and all its descendants; 0 when `root` is not among `stats`. */
+export function treeTicks(stats: readonly ProcStat[], root: number): number {
+  const children = new Map<number, ProcStat[]>();
+  const byPid = new Map<number, ProcStat>();
+  for (const stat of stats) {
+    byPid.set(stat.pid, stat);
+    const siblings = children.get(stat.ppid);
+    if (siblings) siblings.push(stat);
+    else children.set(stat.ppid, [stat]);
+  }
+  const top = byPid.get(root);
+  if (!top) return 0;
+  let ticks = 0;
+  const pending = [top];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    ticks += next.ticks;
+    pending.push(...(children.get(next.pid) ?? []));
+  }
+  return ticks;
+}
+
+async function allProcStats(): Promise<ProcStat[]> {
+  const pids = (await readdir('/proc')).filter((name) => /^\d+$/.test(name));
+  const stats = await Promise.all(
+    pids.map((pid) => readFile(`/proc/${pid}/stat`, 'utf8').then(parseProcStat, () => null)),
+  );
+  return stats.filter((stat): stat is ProcStat => stat !== null);
+}
+
+/** The stack's components that are running, by name: stack/lib.sh's $STACK_DIR/run/<name>.pid. */
+export async function stackComponents(
+  stackDir = process.env.STACK_DIR || join(ROOT, '.stack'),
+): Promise<Map<string, number>> {
+  const run = join(stackDir, 'run');
+  const names = await readdir(run).catch(() => [] as string[]);
+  const components = new Map<string, number>();
+  for (const file of names.filter((name) => name.endsWith('.pid')).sort()) {
+    const pid = Number((await readFile(join(run, file), 'utf8')).trim());
+    if (Number.isInteger(pid) && pid > 0) components.set(file.slice(0, -'.pid'.length), pid);
+  }
+  return components;
+}
+
+export interface CpuShare {
+  readonly name: string;
+  readonly cpuSeconds: number;
+}
+
+export interface CpuSplit {
+  readonly seconds: number;
+  readonly cpus: number;
+  /** Every CPU's busy time together (all processes, the kernel included). */
+  readonly machineBusySeconds: number;
+  /** The named processes, each with its descendants. */
+  readonly processes: CpuShare[];
+}
+
+interface Snapshot {
+  readonly at: number;
+  readonly machineBusyTicks: number;
+  readonly byName: Map<string, number>;
+}
+
+async function cpuCount(): Promise<number> {
+  const stat = await readFile('/proc/stat', 'utf8');
+  return stat.split('\n').filter((line) => /^cpu\d+\s/.test(line)).length;
+}
+
+/** Measures the named process trees and the machine between start() and stop(). */
+export class CpuSplitMeter {
+  private first: Snapshot | null = null;
+
+  constructor(private readonly named: ReadonlyMap<string, number>) {}
+
+  private async snapshot(): Promise<Snapshot> {
+    const [stats, machine] = await Promise.all([allProcStats(), readFile('/proc/stat', 'utf8')]);
+    const byName = new Map<string, number>();
+    for (const [name, pid] of this.named) byName.set(name, treeTicks(stats, pid));
+    return { at: performance.now(), machineBusyTicks: parseCpuTimes(machine).busy, byName };
+  }
+
+  async start(): Promise<void> {
+    this.first = await this.snapshot();
+  }
+
+  async stop(): Promise<CpuSplit> {
+    if (!this.first) throw new Error('CpuSplitMeter stopped before it started');
+    const last = await this.snapshot();
+    const tick = clockTicksPerSecond();
+    const first = this.first;
+    return {
+      seconds: (last.at - first.at) / 1000,
+      cpus: await cpuCount(),
+      machineBusySeconds: (last.machineBusyTicks - first.machineBusyTicks) / tick,
+      processes: [...this.named.keys()].map((name) => ({
+        name,
+        // A process that exited in between (a Postgres backend) takes its ticks with it: never below 0.
+        cpuSeconds: Math.max(0, (last.byName.get(name) ?? 0) - (first.byName.get(name) ?? 0)) / tick,
+      })),
+    };
+  }
+}

@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseProcStat, treeTicks, type ProcStat } from '../../../bench/lib/cpu-split.js';
+import { renderCpuSplit } from '../../../bench/lib/report.js';
+
+const rest = (ppid: number, utime: number, stime: number) =>
+  `S ${ppid} 2 3 0 -1 4194560 100 0 0 0 ${utime} ${stime} 0 0 20 0 11 0 5000 100000000 20000`;
+
+describe('bench CPU split', () => {
+  it('reads pid, parent pid and utime + stime, whatever the command name holds', () => {
+    assert.deepEqual(parseProcStat(`4242 (java) ${rest(1, 300, 20)}`), { pid: 4242, ppid: 1, ticks: 320 });
+    assert.deepEqual(parseProcStat(`77 (a ) (b) ${rest(4242, 5, 5)}`), { pid: 77, ppid: 4242, ticks: 10 });
+    assert.throws(() => parseProcStat('garbage'), /stat/);
+  });
+
+  it("sums a process and all its descendants, not its parent's or siblings' ticks", () => {
+    const stats: ProcStat[] = [
+      { pid: 1, ppid: 0, ticks: 1000 },
+      { pid: 10, ppid: 1, ticks: 100 }, // the postmaster
+      { pid: 11, ppid: 10, ticks: 20 }, // a backend
+      { pid: 12, ppid: 10, ticks: 3 },
+      { pid: 13, ppid: 11, ticks: 4 }, // a grandchild
+      { pid: 20, ppid: 1, ticks: 500 }, // another component
+    ];
+    assert.equal(treeTicks(stats, 10), 127);
+    assert.equal(treeTicks(stats, 20), 500);
+    assert.equal(treeTicks(stats, 99), 0, 'a process that is gone counts nothing');
+  });
+
+  it('prints each process per unit, the rest of the machine, and both ceilings', () => {
+    const out: string[] = [];
+    renderCpuSplit(
+      out,
+      {
+        seconds: 10,
+        cpus: 2,
+        machineBusySeconds: 19,
+        processes: [
+          { name: 'cdc-fanout', cpuSeconds: 5 },
+          { name: 'mongo', cpuSeconds: 8 },
+          { name: 'kafka', cpuSeconds: 2 },
+        ],
+      },
+      100_000,
+      'event',
+      'cdc-fanout',
+    );
+    const text = out.join('\n');
+    assert.match(text, /\| cdc-fanout +\| +5\.0 \| +0\.50 \| +50\.0 \|/);
+    assert.match(text, /\| mongo +\| +8\.0 \| +0\.80 \| +80\.0 \|/);
+    assert.match(text, /\| everything else \(other sessions, the kernel\) +\| +4\.0 \| +0\.40 \| +40\.0 \|/);
+    assert.match(text, /\| machine, 2 cores, 10\.0 s +\| +19\.0 \| +1\.90 \| +190\.0 \|/);
+    // 2 cores = 2e6 µs/s: over 150 µs/event for all three, over 100 without the service.
+    assert.match(
+      text,
+      /at most 13,333 events\/s for the named processes together, and 20,000 events\/s if cdc-fanout cost nothing/,
+    );
+  });
+});
