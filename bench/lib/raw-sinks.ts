@@ -3,7 +3,7 @@
 // _bulk (the sink's NDJSON lines and size chunks) and to MongoDB with the sink's guarded write (an
 // unordered `update` command of replace upserts filtered on _id and a position stored before theirs,
 // no read, encoded and sent as the sink sends it), in batches like the ones the service gets from Kafka. No
-// Kafka, no decoding.
+// Kafka, no decoding. An insert pass, then overwrite passes at higher positions.
 import type { Client as EsClient } from '@elastic/elasticsearch';
 import type { MongoClient } from 'mongodb';
 import type pg from 'pg';
@@ -33,7 +33,8 @@ export interface SampleDocument {
 }
 
 export interface RawPass {
-  readonly pass: 'insert' | 'overwrite';
+  /** 'insert', then 'overwrite' or 'overwrite 1', 'overwrite 2', ... */
+  readonly pass: string;
   readonly docs: number;
   readonly seconds: number;
   readonly docsPerSecond: number;
@@ -46,7 +47,7 @@ export interface RawSinkResult {
   readonly sink: 'elasticsearch' | 'mongodb';
   readonly docs: number;
   readonly seconds: number;
-  /** Over both passes: the ceiling the service is compared with. */
+  /** Over all passes: the ceiling the service is compared with. */
   readonly docsPerSecond: number;
   readonly batchSize: number;
   readonly concurrency: number;
@@ -55,7 +56,7 @@ export interface RawSinkResult {
   readonly cpuSplit?: CpuSplit;
 }
 
-/** Up to `total` rows of the demo tables, in the generator's table proportions. */
+/** Up to `total` rows of the demo tables, in the generator's table proportions (Infinity: all of them). */
 export async function loadSampleRows(
   client: pg.Client,
   total: number,
@@ -120,6 +121,17 @@ export interface RawOptions {
   readonly concurrency: number;
   /** Longest a pass may take: past it no new batch starts, and the pass counts what was written. */
   readonly passBudgetMs: number;
+  /** Passes after the insert, each writing every row again at a higher position. */
+  readonly overwrites: number;
+}
+
+/** Each pass's name and position base: one insert, then the overwrites, each above the last. */
+function passPlan(overwrites: number): Array<readonly [string, bigint]> {
+  return Array.from({ length: 1 + overwrites }, (_, pass) => [
+    pass === 0 ? 'insert' : overwrites === 1 ? 'overwrite' : `overwrite ${pass}`,
+    // A batch's documents take base + their index in it: bases a million apart never overlap.
+    BigInt(pass + 1) * 1_000_000n,
+  ]);
 }
 
 function routerFor(sink: 'elasticsearch' | 'mongodb', runId: string): Router {
@@ -159,10 +171,7 @@ export async function rawElasticsearch(es: EsClient, options: RawOptions): Promi
     });
   }
   const passes: RawPass[] = [];
-  for (const [pass, base] of [
-    ['insert', 1_000_000n],
-    ['overwrite', 2_000_000n],
-  ] as const) {
+  for (const [pass, base] of passPlan(options.overwrites)) {
     let failed = 0;
     let written = 0;
     const started = performance.now();
@@ -213,10 +222,7 @@ export async function rawMongo(mongo: MongoClient, options: RawOptions): Promise
     return { table, id, target: route.target, stored: toStoredForm(toDocument(row, route)) };
   });
   const passes: RawPass[] = [];
-  for (const [pass, base] of [
-    ['insert', 1_000_000n],
-    ['overwrite', 2_000_000n],
-  ] as const) {
+  for (const [pass, base] of passPlan(options.overwrites)) {
     let failed = 0;
     let written = 0;
     const started = performance.now();
