@@ -282,7 +282,10 @@ export function renderCpuSplit(
       ['CPU over the same window (/proc, process trees)', 'CPU s', 'cores', `µs per ${unit}`],
       [
         ...split.processes.map((process) => row(process.name, process.cpuSeconds)),
-        row('everything else (other sessions, the kernel)', Math.max(0, split.machineBusySeconds - named)),
+        row(
+          'the rest of the machine (other processes, the kernel)',
+          Math.max(0, split.machineBusySeconds - named),
+        ),
         row(`machine, ${split.cpus} cores, ${split.seconds.toFixed(1)} s`, split.machineBusySeconds),
       ],
     ),
