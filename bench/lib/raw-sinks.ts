@@ -56,7 +56,7 @@ export interface RawSinkResult {
   readonly cpuSplit?: CpuSplit;
 }
 
-/** Up to `total` rows of the demo tables, in the generator's table proportions (Infinity: all of them). */
+/** Up to `total` rows of the demo tables, in the generator's table proportions. */
 export async function loadSampleRows(
   client: pg.Client,
   total: number,
