@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { CpuSplitMeter, stackComponents, type CpuSplit } from './cpu-split.js';
 import { ROOT } from './source.js';
 
 export interface PeerRunOptions {
@@ -43,7 +44,16 @@ export interface PeerOutcome {
   readonly status: string;
   readonly result: PeerResultLike | null;
   readonly installSeconds: number;
+  /**
+   * The run's CPU by process (not the install's): a Kafka Connect peer works in the stack's
+   * `connect` worker; a peer process the bench spawns counts under `bench`, with the correctness
+   * check the bench runs at the end.
+   */
+  readonly cpuSplit?: CpuSplit;
 }
+
+/** The bench's own process tree, which holds the peers it spawns. */
+export const BENCH_PROCESS = 'bench';
 
 const PEERS_DIR = join(ROOT, 'bench', 'peers');
 
@@ -146,6 +156,8 @@ export async function runPeer(
     };
   }
   const installSeconds = (performance.now() - started) / 1000;
+  const meter = new CpuSplitMeter(new Map([[BENCH_PROCESS, process.pid], ...(await stackComponents())]));
+  await meter.start();
   try {
     const result = await withTimeout(peer.run(options), options.timeoutMs + 60_000, `${name} run`);
     return {
@@ -155,6 +167,7 @@ export async function runPeer(
       status: 'ran',
       result,
       installSeconds,
+      cpuSplit: await meter.stop(),
     };
   } catch (error) {
     return {

@@ -4,7 +4,7 @@ import type { CatchUpResult, SteadyResult, VerifySummary } from './fanout.js';
 import { formatBytes, formatLoad, formatMs, formatNumber, formatShare, markdownTable } from './format.js';
 import type { KafkaClientsReport } from './kafka-clients.js';
 import type { Machine } from './machine.js';
-import type { PeerOutcome } from './peers.js';
+import { BENCH_PROCESS, type PeerOutcome } from './peers.js';
 import type { ProfileSummary } from './profile.js';
 import type { Quantile } from './prom.js';
 import type { CpuSplit } from './cpu-split.js';
@@ -294,6 +294,37 @@ export function renderCpuSplit(
   out.push('');
   out.push(
     `At these costs ${split.cpus} cores allow at most ${ceiling(named)} ${unit}s/s for the named processes together, and ${ceiling(withoutService)} ${unit}s/s if ${service} cost nothing.`,
+  );
+}
+
+/** One measured run for cpuPerEventTable. */
+export interface CpuRun {
+  readonly label: string;
+  readonly sink: string;
+  readonly events: number;
+  readonly split: CpuSplit;
+}
+
+/** Runs side by side: each process's CPU µs per event, the rest of the machine, the machine. */
+export function cpuPerEventTable(runs: readonly CpuRun[]): string {
+  const names = [...new Set(runs.flatMap((run) => run.split.processes.map((process) => process.name)))];
+  const perEvent = (run: CpuRun, seconds: number | undefined) =>
+    seconds === undefined ? '–' : formatNumber((seconds * 1e6) / Math.max(run.events, 1), 1);
+  return markdownTable(
+    ['run', 'sink', 'events', ...names, 'the rest of the machine', 'machine'],
+    runs.map((run) => {
+      const named = run.split.processes.reduce((sum, process) => sum + process.cpuSeconds, 0);
+      return [
+        run.label,
+        run.sink,
+        formatNumber(run.events),
+        ...names.map((name) =>
+          perEvent(run, run.split.processes.find((process) => process.name === name)?.cpuSeconds),
+        ),
+        perEvent(run, Math.max(0, run.split.machineBusySeconds - named)),
+        perEvent(run, run.split.machineBusySeconds),
+      ];
+    }),
   );
 }
 
@@ -707,6 +738,38 @@ export function renderMarkdown(results: Results): string {
           ]),
         ),
       );
+    }
+    const runs: CpuRun[] = [
+      ...(results.catchUpAlone ?? []).flatMap((alone) =>
+        alone.cpuSplit
+          ? alone.sinks.map((sink) => ({
+              label: `cdc-fanout, ${sink.sink} alone (2a)`,
+              sink: sink.sink,
+              events: sink.events,
+              split: alone.cpuSplit!,
+            }))
+          : [],
+      ),
+      ...results.peers.outcomes.flatMap((outcome) =>
+        outcome.cpuSplit && outcome.result
+          ? [
+              {
+                label: outcome.peer,
+                sink: outcome.sink,
+                events: outcome.result.events,
+                split: outcome.cpuSplit,
+              },
+            ]
+          : [],
+      ),
+    ];
+    if (runs.some((run) => run.label.startsWith('cdc-fanout')) && runs.length > 1) {
+      out.push('');
+      out.push(
+        `CPU µs per event over each run, by process tree (/proc): cdc-fanout's are its one-sink catch-ups of section 2a. A Kafka Connect peer works in the stack's \`connect\` worker; a peer the bench spawns (Redpanda Connect) counts under \`${BENCH_PROCESS}\`, with the correctness check the bench runs at the end of every peer's run (its reads also count under postgres and the sink's server). A peer that timed out is divided by the events it consumed.`,
+      );
+      out.push('');
+      out.push(cpuPerEventTable(runs));
     }
   }
   out.push('');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseProcStat, treeTicks, type ProcStat } from '../../../bench/lib/cpu-split.js';
-import { renderCpuSplit } from '../../../bench/lib/report.js';
+import { cpuPerEventTable, renderCpuSplit } from '../../../bench/lib/report.js';
 
 const rest = (ppid: number, utime: number, stime: number) =>
   `S ${ppid} 2 3 0 -1 4194560 100 0 0 0 ${utime} ${stime} 0 0 20 0 11 0 5000 100000000 20000`;
@@ -58,5 +58,47 @@ describe('bench CPU split', () => {
       text,
       /at most 13,333 events\/s for the named processes together, and 20,000 events\/s if cdc-fanout cost nothing/,
     );
+  });
+
+  it('sets runs side by side per event, with a dash where a run had no such process', () => {
+    const table = cpuPerEventTable([
+      {
+        label: 'cdc-fanout, mongodb alone (2a)',
+        sink: 'mongodb',
+        events: 1_000_000,
+        split: {
+          seconds: 60,
+          cpus: 2,
+          machineBusySeconds: 100,
+          processes: [
+            { name: 'cdc-fanout', cpuSeconds: 54 },
+            { name: 'connect', cpuSeconds: 2 },
+            { name: 'mongo', cpuSeconds: 38 },
+          ],
+        },
+      },
+      {
+        label: 'mongo-kafka-connect',
+        sink: 'mongodb',
+        events: 500_000,
+        split: {
+          seconds: 120,
+          cpus: 2,
+          machineBusySeconds: 150,
+          processes: [
+            { name: 'bench', cpuSeconds: 10 },
+            { name: 'connect', cpuSeconds: 90 },
+            { name: 'mongo', cpuSeconds: 40 },
+          ],
+        },
+      },
+    ]);
+    const [header, , own, peer] = table.split('\n');
+    assert.match(
+      header!,
+      /\| run +\| sink +\| +events \| cdc-fanout \| connect \| mongo \| bench \| the rest of the machine \| machine \|/,
+    );
+    assert.match(own!, /\| +54\.0 \| +2\.0 \| +38\.0 \| +– \| +6\.0 \| +100\.0 \|$/);
+    assert.match(peer!, /\| +– \| +180\.0 \| +80\.0 \| +20\.0 \| +20\.0 \| +300\.0 \|$/);
   });
 });
