@@ -11,24 +11,27 @@ import { ROOT } from './source.js';
 export interface ProcStat {
   readonly pid: number;
   readonly ppid: number;
-  /** utime + stime, in clock ticks. */
+  /**
+   * utime + stime + cutime + cstime, in clock ticks: the process's own CPU and that of its children
+   * that exited and were reaped (a peer process the bench ran and stopped, a Postgres backend that
+   * closed), which would otherwise leave the tree's sum when they leave /proc.
+   */
   readonly ticks: number;
 }
 
-/** pid, parent pid and CPU ticks of one /proc/<pid>/stat line. */
+/** pid, parent pid and CPU ticks (own and reaped children's) of one /proc/<pid>/stat line. */
 export function parseProcStat(stat: string): ProcStat {
   const end = stat.lastIndexOf(')');
   const pid = Number(stat.slice(0, stat.indexOf(' (')));
-  // Field 4 (1-based) is the parent pid; "(comm)" is field 2 and the state field 3.
-  const ppid = Number(
-    stat
-      .slice(end + 2)
-      .trim()
-      .split(/\s+/)[4 - 3],
-  );
-  if (end < 0 || !Number.isInteger(pid) || !Number.isInteger(ppid))
+  // Fields after "(comm)", 1-based: state 3, ppid 4, utime 14, stime 15, cutime 16, cstime 17.
+  const fields = stat
+    .slice(end + 2)
+    .trim()
+    .split(/\s+/);
+  const [ppid, cutime, cstime] = [4, 16, 17].map((field) => Number(fields[field - 3]));
+  if (end < 0 || !Number.isInteger(pid) || ![ppid, cutime, cstime].every(Number.isInteger))
     throw new Error('not a /proc/<pid>/stat line');
-  return { pid, ppid, ticks: parseStatCpuTicks(stat) };
+  return { pid, ppid: ppid!, ticks: parseStatCpuTicks(stat) + cutime! + cstime! };
 }
 
 /** CPU ticks of `root` and all its descendants; 0 when `root` is not among `stats`. */
@@ -127,7 +130,7 @@ export class CpuSplitMeter {
       machineBusySeconds: (last.machineBusyTicks - first.machineBusyTicks) / tick,
       processes: [...this.named.keys()].map((name) => ({
         name,
-        // A process that exited in between (a Postgres backend) takes its ticks with it: never below 0.
+        // Only a process that exited unreaped (its parent gone first) could make it fall: never below 0.
         cpuSeconds: Math.max(0, (last.byName.get(name) ?? 0) - (first.byName.get(name) ?? 0)) / tick,
       })),
     };

@@ -3,13 +3,19 @@ import { describe, it } from 'node:test';
 import { parseProcStat, treeTicks, type ProcStat } from '../../../bench/lib/cpu-split.js';
 import { cpuPerEventTable, renderCpuSplit } from '../../../bench/lib/report.js';
 
-const rest = (ppid: number, utime: number, stime: number) =>
-  `S ${ppid} 2 3 0 -1 4194560 100 0 0 0 ${utime} ${stime} 0 0 20 0 11 0 5000 100000000 20000`;
+const rest = (ppid: number, utime: number, stime: number, cutime = 0, cstime = 0) =>
+  `S ${ppid} 2 3 0 -1 4194560 100 0 0 0 ${utime} ${stime} ${cutime} ${cstime} 20 0 11 0 5000 100000000 20000`;
 
 describe('bench CPU split', () => {
-  it('reads pid, parent pid and utime + stime, whatever the command name holds', () => {
+  it('reads pid, parent pid and the CPU of the process and its reaped children, whatever its name holds', () => {
     assert.deepEqual(parseProcStat(`4242 (java) ${rest(1, 300, 20)}`), { pid: 4242, ppid: 1, ticks: 320 });
     assert.deepEqual(parseProcStat(`77 (a ) (b) ${rest(4242, 5, 5)}`), { pid: 77, ppid: 4242, ticks: 10 });
+    // A reaped child's CPU stays in its parent's count (cutime + cstime).
+    assert.deepEqual(parseProcStat(`4242 (node) ${rest(1, 300, 20, 700, 40)}`), {
+      pid: 4242,
+      ppid: 1,
+      ticks: 1060,
+    });
     assert.throws(() => parseProcStat('garbage'), /stat/);
   });
 
