@@ -34,7 +34,7 @@ import { loadAverage, settle } from './lib/proc.js';
 import { summariseProfile, type CpuProfile } from './lib/profile.js';
 import { histogramBuckets, sumOf } from './lib/prom.js';
 import { largestTable, rebuildStep, type RebuildStep } from './lib/rebuild.js';
-import { CpuSplitMeter, stackComponents } from './lib/cpu-split.js';
+import { BENCH_PROCESS, startStackMeter } from './lib/cpu-split.js';
 import {
   loadSampleRows,
   rawElasticsearch,
@@ -450,8 +450,7 @@ async function main(): Promise<number> {
         const load = await loadAverage();
         results.raw = { results: [], load, error: null };
         const withCpuSplit = async (write: () => Promise<RawSinkResult>): Promise<RawSinkResult> => {
-          const meter = new CpuSplitMeter(new Map([['bench', process.pid], ...(await stackComponents())]));
-          await meter.start();
+          const meter = await startStackMeter(BENCH_PROCESS, process.pid);
           const result = await write();
           return { ...result, cpuSplit: await meter.stop() };
         };

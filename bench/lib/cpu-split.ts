@@ -64,7 +64,7 @@ async function allProcStats(): Promise<ProcStat[]> {
 }
 
 /** The stack's components that are running, by name: stack/lib.sh's $STACK_DIR/run/<name>.pid. */
-export async function stackComponents(
+async function stackComponents(
   stackDir = process.env.STACK_DIR || join(ROOT, '.stack'),
 ): Promise<Map<string, number>> {
   const run = join(stackDir, 'run');
@@ -93,13 +93,9 @@ export interface CpuSplit {
 
 interface Snapshot {
   readonly at: number;
+  readonly cpus: number;
   readonly machineBusyTicks: number;
   readonly byName: Map<string, number>;
-}
-
-async function cpuCount(): Promise<number> {
-  const stat = await readFile('/proc/stat', 'utf8');
-  return stat.split('\n').filter((line) => /^cpu\d+\s/.test(line)).length;
 }
 
 /** Measures the named process trees and the machine between start() and stop(). */
@@ -112,7 +108,12 @@ export class CpuSplitMeter {
     const [stats, machine] = await Promise.all([allProcStats(), readFile('/proc/stat', 'utf8')]);
     const byName = new Map<string, number>();
     for (const [name, pid] of this.named) byName.set(name, treeTicks(stats, pid));
-    return { at: performance.now(), machineBusyTicks: parseCpuTimes(machine).busy, byName };
+    return {
+      at: performance.now(),
+      cpus: machine.split('\n').filter((line) => /^cpu\d+\s/.test(line)).length,
+      machineBusyTicks: parseCpuTimes(machine).busy,
+      byName,
+    };
   }
 
   async start(): Promise<void> {
@@ -126,7 +127,7 @@ export class CpuSplitMeter {
     const first = this.first;
     return {
       seconds: (last.at - first.at) / 1000,
-      cpus: await cpuCount(),
+      cpus: last.cpus,
       machineBusySeconds: (last.machineBusyTicks - first.machineBusyTicks) / tick,
       processes: [...this.named.keys()].map((name) => ({
         name,
@@ -135,4 +136,16 @@ export class CpuSplitMeter {
       })),
     };
   }
+}
+
+/** The bench's own process tree: the raw passes' writer, and the peers it spawns. */
+export const BENCH_PROCESS = 'bench';
+/** The service's process tree in a catch-up. */
+export const SERVICE_PROCESS = 'cdc-fanout';
+
+/** A started meter of one named process tree and every running stack component. */
+export async function startStackMeter(name: string, pid: number): Promise<CpuSplitMeter> {
+  const meter = new CpuSplitMeter(new Map([[name, pid], ...(await stackComponents())]));
+  await meter.start();
+  return meter;
 }

@@ -6,7 +6,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import { BaselineProbe, type BaselineLatency } from './baseline.js';
 import { verifyAll, type Stores } from '../../test/integration/support/converge.js';
 import type { TableReport } from '../../src/verify/verify.js';
-import { CpuSplitMeter, stackComponents, type CpuSplit } from './cpu-split.js';
+import { SERVICE_PROCESS, startStackMeter, type CpuSplit } from './cpu-split.js';
 import { loadAverage, UsageSampler } from './proc.js';
 import {
   bucketDeltas,
@@ -200,8 +200,7 @@ export async function catchUp(options: {
   await service.start();
   const sampler = new UsageSampler(service.pid, 250);
   sampler.start();
-  const meter = new CpuSplitMeter(new Map([['cdc-fanout', service.pid], ...(await stackComponents())]));
-  await meter.start();
+  const meter = await startStackMeter(SERVICE_PROCESS, service.pid);
   const watch = await watchUntilDrained(
     service,
     admin,

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { CpuSplitMeter, stackComponents, type CpuSplit } from './cpu-split.js';
+import { BENCH_PROCESS, startStackMeter, type CpuSplit } from './cpu-split.js';
 import { ROOT } from './source.js';
 
 export interface PeerRunOptions {
@@ -51,9 +51,6 @@ export interface PeerOutcome {
    */
   readonly cpuSplit?: CpuSplit;
 }
-
-/** The bench's own process tree, which holds the peers it spawns. */
-export const BENCH_PROCESS = 'bench';
 
 const PEERS_DIR = join(ROOT, 'bench', 'peers');
 
@@ -156,8 +153,7 @@ export async function runPeer(
     };
   }
   const installSeconds = (performance.now() - started) / 1000;
-  const meter = new CpuSplitMeter(new Map([[BENCH_PROCESS, process.pid], ...(await stackComponents())]));
-  await meter.start();
+  const meter = await startStackMeter(BENCH_PROCESS, process.pid);
   try {
     const result = await withTimeout(peer.run(options), options.timeoutMs + 60_000, `${name} run`);
     return {

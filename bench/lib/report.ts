@@ -4,10 +4,10 @@ import type { CatchUpResult, SteadyResult, VerifySummary } from './fanout.js';
 import { formatBytes, formatLoad, formatMs, formatNumber, formatShare, markdownTable } from './format.js';
 import type { KafkaClientsReport } from './kafka-clients.js';
 import type { Machine } from './machine.js';
-import { BENCH_PROCESS, type PeerOutcome } from './peers.js';
+import type { PeerOutcome } from './peers.js';
 import type { ProfileSummary } from './profile.js';
 import type { Quantile } from './prom.js';
-import type { CpuSplit } from './cpu-split.js';
+import { BENCH_PROCESS, SERVICE_PROCESS, type CpuSplit } from './cpu-split.js';
 import type { RawSinkResult } from './raw-sinks.js';
 import type { RebuildComparison } from './rebuild.js';
 import type { GenerateRun } from './source.js';
@@ -385,7 +385,7 @@ function renderCatchUp(out: string[], c: CatchUpResult): void {
       c.cpuSplit,
       c.sinks.reduce((sum, sink) => sum + sink.events, 0),
       'event',
-      'cdc-fanout',
+      SERVICE_PROCESS,
     );
   if (c.verify) {
     out.push('');
@@ -591,7 +591,7 @@ export function renderMarkdown(results: Results): string {
       if (!raw.cpuSplit) continue;
       out.push('');
       out.push(`CPU of the ${raw.sink} passes (the bench process builds, encodes and sends the writes):`);
-      renderCpuSplit(out, raw.cpuSplit, raw.docs, 'document', 'bench');
+      renderCpuSplit(out, raw.cpuSplit, raw.docs, 'document', BENCH_PROCESS);
     }
   }
   out.push('');
@@ -739,37 +739,36 @@ export function renderMarkdown(results: Results): string {
         ),
       );
     }
-    const runs: CpuRun[] = [
-      ...(results.catchUpAlone ?? []).flatMap((alone) =>
-        alone.cpuSplit
-          ? alone.sinks.map((sink) => ({
-              label: `cdc-fanout, ${sink.sink} alone (2a)`,
-              sink: sink.sink,
-              events: sink.events,
-              split: alone.cpuSplit!,
-            }))
-          : [],
-      ),
-      ...results.peers.outcomes.flatMap((outcome) =>
-        outcome.cpuSplit && outcome.result
-          ? [
-              {
-                label: outcome.peer,
-                sink: outcome.sink,
-                events: outcome.result.events,
-                split: outcome.cpuSplit,
-              },
-            ]
-          : [],
-      ),
-    ];
-    if (runs.some((run) => run.label.startsWith('cdc-fanout')) && runs.length > 1) {
+    const peerRuns: CpuRun[] = results.peers.outcomes.flatMap((outcome) =>
+      outcome.cpuSplit && outcome.result
+        ? [
+            {
+              label: outcome.peer,
+              sink: outcome.sink,
+              events: outcome.result.events,
+              split: outcome.cpuSplit,
+            },
+          ]
+        : [],
+    );
+    const serviceRuns: CpuRun[] = (results.catchUpAlone ?? []).flatMap((alone) =>
+      alone.cpuSplit
+        ? alone.sinks.map((sink) => ({
+            label: `cdc-fanout, ${sink.sink} alone (2a)`,
+            sink: sink.sink,
+            events: sink.events,
+            split: alone.cpuSplit!,
+          }))
+        : [],
+    );
+    // Runs from before the peers were measured this way have no split: then there is nothing to set beside.
+    if (peerRuns.length > 0) {
       out.push('');
       out.push(
         `CPU µs per event over each run, by process tree (/proc): cdc-fanout's are its one-sink catch-ups of section 2a. A Kafka Connect peer works in the stack's \`connect\` worker; a peer the bench spawns (Redpanda Connect) counts under \`${BENCH_PROCESS}\`, with the correctness check the bench runs at the end of every peer's run (its reads also count under postgres and the sink's server). A peer that timed out is divided by the events it consumed.`,
       );
       out.push('');
-      out.push(cpuPerEventTable(runs));
+      out.push(cpuPerEventTable([...serviceRuns, ...peerRuns]));
     }
   }
   out.push('');

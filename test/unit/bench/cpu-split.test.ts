@@ -1,10 +1,22 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseProcStat, treeTicks, type ProcStat } from '../../../bench/lib/cpu-split.js';
+import { parseProcStat, treeTicks, type CpuSplit, type ProcStat } from '../../../bench/lib/cpu-split.js';
 import { cpuPerEventTable, renderCpuSplit } from '../../../bench/lib/report.js';
 
 const rest = (ppid: number, utime: number, stime: number, cutime = 0, cstime = 0) =>
   `S ${ppid} 2 3 0 -1 4194560 100 0 0 0 ${utime} ${stime} ${cutime} ${cstime} 20 0 11 0 5000 100000000 20000`;
+
+/** A 2-core split of `seconds`, with the named processes' CPU seconds. */
+const splitOf = (
+  seconds: number,
+  machineBusySeconds: number,
+  processes: Record<string, number>,
+): CpuSplit => ({
+  seconds,
+  cpus: 2,
+  machineBusySeconds,
+  processes: Object.entries(processes).map(([name, cpuSeconds]) => ({ name, cpuSeconds })),
+});
 
 describe('bench CPU split', () => {
   it('reads pid, parent pid and the CPU of the process and its reaped children, whatever its name holds', () => {
@@ -37,16 +49,7 @@ describe('bench CPU split', () => {
     const out: string[] = [];
     renderCpuSplit(
       out,
-      {
-        seconds: 10,
-        cpus: 2,
-        machineBusySeconds: 19,
-        processes: [
-          { name: 'cdc-fanout', cpuSeconds: 5 },
-          { name: 'mongo', cpuSeconds: 8 },
-          { name: 'kafka', cpuSeconds: 2 },
-        ],
-      },
+      splitOf(10, 19, { 'cdc-fanout': 5, mongo: 8, kafka: 2 }),
       100_000,
       'event',
       'cdc-fanout',
@@ -72,31 +75,13 @@ describe('bench CPU split', () => {
         label: 'cdc-fanout, mongodb alone (2a)',
         sink: 'mongodb',
         events: 1_000_000,
-        split: {
-          seconds: 60,
-          cpus: 2,
-          machineBusySeconds: 100,
-          processes: [
-            { name: 'cdc-fanout', cpuSeconds: 54 },
-            { name: 'connect', cpuSeconds: 2 },
-            { name: 'mongo', cpuSeconds: 38 },
-          ],
-        },
+        split: splitOf(60, 100, { 'cdc-fanout': 54, connect: 2, mongo: 38 }),
       },
       {
         label: 'mongo-kafka-connect',
         sink: 'mongodb',
         events: 500_000,
-        split: {
-          seconds: 120,
-          cpus: 2,
-          machineBusySeconds: 150,
-          processes: [
-            { name: 'bench', cpuSeconds: 10 },
-            { name: 'connect', cpuSeconds: 90 },
-            { name: 'mongo', cpuSeconds: 40 },
-          ],
-        },
+        split: splitOf(120, 150, { bench: 10, connect: 90, mongo: 40 }),
       },
     ]);
     const [header, , own, peer] = table.split('\n');

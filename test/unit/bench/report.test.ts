@@ -237,3 +237,53 @@ describe('bench report: each sink alone', () => {
     assert.ok(!renderMarkdown(results(null)).includes('## 2a.'));
   });
 });
+
+describe('bench report: CPU per event beside the peers', () => {
+  const split = (name: string, cpuSeconds: number) => ({
+    seconds: 10,
+    cpus: 2,
+    machineBusySeconds: 15,
+    processes: [{ name, cpuSeconds }],
+  });
+  const withPeer = (measured: boolean): Results => ({
+    ...resultsWith(null),
+    catchUpAlone: [
+      { ...catchUpOf('bench-alone-1', 6, { elasticsearch: 1000 }), cpuSplit: split('cdc-fanout', 6) },
+      { ...catchUpOf('bench-alone-2', 5, { mongodb: 1000 }), cpuSplit: split('cdc-fanout', 5) },
+    ],
+    peers: {
+      note: '1 peer(s) found',
+      load: [1, 1, 1],
+      outcomes: [
+        {
+          peer: 'mongo-kafka-connect',
+          sink: 'mongodb',
+          available: true,
+          status: 'ran',
+          installSeconds: 0,
+          result: {
+            peer: 'mongo-kafka-connect',
+            sink: 'mongodb',
+            events: 1000,
+            seconds: 2,
+            eventsPerSecond: 500,
+            correct: true,
+            correctness: 'agrees',
+          },
+          ...(measured ? { cpuSplit: split('connect', 8) } : {}),
+        },
+      ],
+    },
+  });
+
+  it("sets a measured peer's CPU per event beside cdc-fanout's one-sink catch-up", () => {
+    const text = renderMarkdown(withPeer(true));
+    assert.match(text, /CPU µs per event over each run/);
+    assert.match(text, /\| cdc-fanout, mongodb alone \(2a\) +\| mongodb +\| +1,000 \| +5,000\.0 \| +– \|/);
+    assert.match(text, /\| mongo-kafka-connect +\| mongodb +\| +1,000 \| +– \| +8,000\.0 \|/);
+  });
+
+  it('prints no such table for peers measured before it existed', () => {
+    assert.doesNotMatch(renderMarkdown(withPeer(false)), /CPU µs per event over each run/);
+  });
+});
