@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CatchUpResult } from '../../../bench/lib/fanout.js';
+import type { PeerOutcome } from '../../../bench/lib/peers.js';
 import {
   computeRatios,
   cpuMicrosPerEvent,
@@ -33,6 +34,26 @@ function catchUpOf(runId: string, cpuSeconds: number, perSecond: Record<string, 
     deadLetters: 0,
     verify: { ok: true, seconds: 1, lines: [] },
     load: { start: [1, 1, 1], end: [2, 2, 2] },
+  };
+}
+
+/** A peer that ran 1,000 events at 500 per second and agreed with Postgres. */
+function ranPeer(peer: string, sink: string): PeerOutcome {
+  return {
+    peer,
+    sink,
+    available: true,
+    status: 'ran',
+    installSeconds: 0,
+    result: {
+      peer,
+      sink,
+      events: 1000,
+      seconds: 2,
+      eventsPerSecond: 500,
+      correct: true,
+      correctness: 'agrees',
+    },
   };
 }
 
@@ -192,22 +213,7 @@ describe('bench report: each sink alone', () => {
     concurrency: 3,
     passes: [],
   });
-  const peer = {
-    peer: 'redpanda-connect-mongodb',
-    sink: 'mongodb',
-    available: true,
-    status: 'ran',
-    installSeconds: 0,
-    result: {
-      peer: 'redpanda-connect-mongodb',
-      sink: 'mongodb',
-      events: 1000,
-      seconds: 2,
-      eventsPerSecond: 500,
-      correct: true,
-      correctness: 'agrees',
-    },
-  };
+  const peer = ranPeer('redpanda-connect-mongodb', 'mongodb');
   const results = (alone: CatchUpResult[] | null): Results => ({
     ...resultsWith(null),
     raw: { results: [raw('mongodb', 2000)], load: [1, 1, 1], error: null },
@@ -256,20 +262,7 @@ describe('bench report: CPU per event beside the peers', () => {
       load: [1, 1, 1],
       outcomes: [
         {
-          peer: 'mongo-kafka-connect',
-          sink: 'mongodb',
-          available: true,
-          status: 'ran',
-          installSeconds: 0,
-          result: {
-            peer: 'mongo-kafka-connect',
-            sink: 'mongodb',
-            events: 1000,
-            seconds: 2,
-            eventsPerSecond: 500,
-            correct: true,
-            correctness: 'agrees',
-          },
+          ...ranPeer('mongo-kafka-connect', 'mongodb'),
           ...(measured ? { cpuSplit: split('connect', 8) } : {}),
         },
       ],
