@@ -429,7 +429,7 @@ async function main(): Promise<number> {
         // As many documents as the backlog has events, onto as many rows as the catch-up ends with:
         // the ceiling is measured at the volume and collection sizes it bounds, long enough to pay
         // for the server's garbage collection. 60,000-document passes, a 3-second burst, had the
-        // stand-in at 24-34 µs per document against 44 over the full rows and 59-70 in a catch-up.
+        // stand-in at 24-34 µs per document against 44-53 over the full rows and 45-70 in a catch-up.
         const overwrites = Math.max(1, Math.round(backlog.total / Math.max(rows.length, 1)) - 1);
         await log(
           `raw: ${formatNumber(rows.length)} documents per pass, an insert and ${overwrites} overwrite passes, batches of ${settings.batchSize}`,

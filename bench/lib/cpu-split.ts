@@ -5,7 +5,7 @@
 // below it (Postgres backends run in sessions of their own, so a session would miss them).
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { clockTicksPerSecond, parseCpuTimes, parseStatCpuTicks } from './proc.js';
+import { clockTicksPerSecond, parseCpuTimes } from './proc.js';
 import { ROOT } from './source.js';
 
 export interface ProcStat {
@@ -28,10 +28,10 @@ export function parseProcStat(stat: string): ProcStat {
     .slice(end + 2)
     .trim()
     .split(/\s+/);
-  const [ppid, cutime, cstime] = [4, 16, 17].map((field) => Number(fields[field - 3]));
-  if (end < 0 || !Number.isInteger(pid) || ![ppid, cutime, cstime].every(Number.isInteger))
+  const [ppid, utime, stime, cutime, cstime] = [4, 14, 15, 16, 17].map((field) => Number(fields[field - 3]));
+  if (end < 0 || !Number.isInteger(pid) || ![ppid, utime, stime, cutime, cstime].every(Number.isInteger))
     throw new Error('not a /proc/<pid>/stat line');
-  return { pid, ppid: ppid!, ticks: parseStatCpuTicks(stat) + cutime! + cstime! };
+  return { pid, ppid: ppid!, ticks: utime! + stime! + cutime! + cstime! };
 }
 
 /** CPU ticks of `root` and all its descendants; 0 when `root` is not among `stats`. */

@@ -80,16 +80,21 @@ export interface AvroComparison {
   readonly runs: FormatCatchUp[];
 }
 
+/** Events consumed by all of a catch-up's sinks together. */
+const eventsOfAllSinks = (c: CatchUpResult) => c.sinks.reduce((sum, sink) => sum + sink.events, 0);
+
 /** CPU time of the service per consumed event, both sinks' events counted. */
 export function cpuMicrosPerEvent(c: CatchUpResult): number {
-  return (
-    (c.cpuSeconds * 1e6) /
-    Math.max(
-      1,
-      c.sinks.reduce((sum, sink) => sum + sink.events, 0),
-    )
-  );
+  return (c.cpuSeconds * 1e6) / Math.max(1, eventsOfAllSinks(c));
 }
+
+/** CPU seconds of the named process trees together. */
+const namedCpuSeconds = (split: CpuSplit) =>
+  split.processes.reduce((sum, process) => sum + process.cpuSeconds, 0);
+
+/** CPU seconds of everything on the machine but the named process trees. */
+const restOfMachineSeconds = (split: CpuSplit) =>
+  Math.max(0, split.machineBusySeconds - namedCpuSeconds(split));
 
 const q = (quantile: Quantile | null) =>
   quantile === null ? '–' : `${formatMs(quantile.value)}${quantile.upper === Infinity ? '+' : ''}`;
@@ -266,7 +271,7 @@ export function renderCpuSplit(
   service: string,
 ): void {
   const perUnit = (seconds: number) => (seconds * 1e6) / Math.max(units, 1);
-  const named = split.processes.reduce((sum, process) => sum + process.cpuSeconds, 0);
+  const named = namedCpuSeconds(split);
   const withoutService = split.processes
     .filter((process) => process.name !== service)
     .reduce((sum, process) => sum + process.cpuSeconds, 0);
@@ -282,10 +287,7 @@ export function renderCpuSplit(
       ['CPU over the same window (/proc, process trees)', 'CPU s', 'cores', `µs per ${unit}`],
       [
         ...split.processes.map((process) => row(process.name, process.cpuSeconds)),
-        row(
-          'the rest of the machine (other processes, the kernel)',
-          Math.max(0, split.machineBusySeconds - named),
-        ),
+        row('the rest of the machine (other processes, the kernel)', restOfMachineSeconds(split)),
         row(`machine, ${split.cpus} cores, ${split.seconds.toFixed(1)} s`, split.machineBusySeconds),
       ],
     ),
@@ -312,19 +314,16 @@ export function cpuPerEventTable(runs: readonly CpuRun[]): string {
     seconds === undefined ? '–' : formatNumber((seconds * 1e6) / Math.max(run.events, 1), 1);
   return markdownTable(
     ['run', 'sink', 'events', ...names, 'the rest of the machine', 'machine'],
-    runs.map((run) => {
-      const named = run.split.processes.reduce((sum, process) => sum + process.cpuSeconds, 0);
-      return [
-        run.label,
-        run.sink,
-        formatNumber(run.events),
-        ...names.map((name) =>
-          perEvent(run, run.split.processes.find((process) => process.name === name)?.cpuSeconds),
-        ),
-        perEvent(run, Math.max(0, run.split.machineBusySeconds - named)),
-        perEvent(run, run.split.machineBusySeconds),
-      ];
-    }),
+    runs.map((run) => [
+      run.label,
+      run.sink,
+      formatNumber(run.events),
+      ...names.map((name) =>
+        perEvent(run, run.split.processes.find((process) => process.name === name)?.cpuSeconds),
+      ),
+      perEvent(run, restOfMachineSeconds(run.split)),
+      perEvent(run, run.split.machineBusySeconds),
+    ]),
   );
 }
 
@@ -379,14 +378,7 @@ function renderCatchUp(out: string[], c: CatchUpResult): void {
       ],
     ),
   );
-  if (c.cpuSplit)
-    renderCpuSplit(
-      out,
-      c.cpuSplit,
-      c.sinks.reduce((sum, sink) => sum + sink.events, 0),
-      'event',
-      SERVICE_PROCESS,
-    );
+  if (c.cpuSplit) renderCpuSplit(out, c.cpuSplit, eventsOfAllSinks(c), 'event', SERVICE_PROCESS);
   if (c.verify) {
     out.push('');
     out.push('```');
