@@ -3,6 +3,11 @@
 // the service alone: a ratio against the raw pass (which gives the server the cores by itself) is
 // only read right next to this split. Each stack component is its recorded pid and every process
 // below it (Postgres backends run in sessions of their own, so a session would miss them).
+//
+// CPU seconds alone do not say whether a process was short of work or short of a core. The
+// scheduler's own account (/proc/<pid>/task/<tid>/schedstat) does: how long each thread ran and how
+// long it sat runnable, waiting for a CPU. A service whose main thread waits a quarter of the window
+// for a core is bound by the machine, not by its own design.
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { clockTicksPerSecond, parseCpuTimes } from './proc.js';
@@ -36,6 +41,11 @@ export function parseProcStat(stat: string): ProcStat {
 
 /** CPU ticks of `root` and all its descendants; 0 when `root` is not among `stats`. */
 export function treeTicks(stats: readonly ProcStat[], root: number): number {
+  return treeOf(stats, root).reduce((sum, stat) => sum + stat.ticks, 0);
+}
+
+/** `root` and all its descendants; none when `root` is not among `stats`. */
+function treeOf(stats: readonly ProcStat[], root: number): ProcStat[] {
   const children = new Map<number, ProcStat[]>();
   const byPid = new Map<number, ProcStat>();
   for (const stat of stats) {
@@ -45,14 +55,64 @@ export function treeTicks(stats: readonly ProcStat[], root: number): number {
     else children.set(stat.ppid, [stat]);
   }
   const top = byPid.get(root);
-  if (!top) return 0;
-  let ticks = 0;
+  if (!top) return [];
+  const tree: ProcStat[] = [];
   const pending = [top];
   for (let next = pending.pop(); next; next = pending.pop()) {
-    ticks += next.ticks;
+    tree.push(next);
     pending.push(...(children.get(next.pid) ?? []));
   }
-  return ticks;
+  return tree;
+}
+
+/** Nanoseconds a thread ran on a CPU and sat runnable waiting for one (since it started). */
+export interface ThreadTimes {
+  readonly runNs: number;
+  readonly waitNs: number;
+}
+
+/** The first two fields of a /proc/<pid>/task/<tid>/schedstat line: run time, run-queue wait. */
+export function parseSchedstat(text: string): ThreadTimes {
+  const [runNs, waitNs] = text.trim().split(/\s+/).map(Number);
+  if (!Number.isSafeInteger(runNs) || !Number.isSafeInteger(waitNs)) throw new Error('not a schedstat line');
+  return { runNs: runNs!, waitNs: waitNs! };
+}
+
+/** Each thread's times by "pid/tid", for every process of `tree`; a thread that is gone is left out. */
+async function threadTimes(tree: readonly ProcStat[]): Promise<Map<string, ThreadTimes>> {
+  const times = new Map<string, ThreadTimes>();
+  await Promise.all(
+    tree.map(async ({ pid }) => {
+      const tids = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
+      await Promise.all(
+        tids.map((tid) =>
+          readFile(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').then(
+            (text) => times.set(`${pid}/${tid}`, parseSchedstat(text)),
+            () => undefined,
+          ),
+        ),
+      );
+    }),
+  );
+  return times;
+}
+
+/** Seconds run and waited for a CPU between two snapshots, by the threads alive at the second. */
+export function threadSeconds(
+  first: ReadonlyMap<string, ThreadTimes>,
+  last: ReadonlyMap<string, ThreadTimes>,
+  only: (thread: string) => boolean = () => true,
+): { runSeconds: number; waitSeconds: number } {
+  let runNs = 0;
+  let waitNs = 0;
+  for (const [thread, now] of last) {
+    if (!only(thread)) continue;
+    // A thread started within the window counts from its start.
+    const before = first.get(thread) ?? { runNs: 0, waitNs: 0 };
+    runNs += Math.max(0, now.runNs - before.runNs);
+    waitNs += Math.max(0, now.waitNs - before.waitNs);
+  }
+  return { runSeconds: runNs / 1e9, waitSeconds: waitNs / 1e9 };
 }
 
 async function allProcStats(): Promise<ProcStat[]> {
@@ -80,6 +140,18 @@ async function stackComponents(
 export interface CpuShare {
   readonly name: string;
   readonly cpuSeconds: number;
+  /**
+   * How long its threads sat runnable, waiting for a CPU (summed over threads, so it may exceed
+   * the window). Absent without schedstat, and in results measured before it was recorded.
+   */
+  readonly waitSeconds?: number;
+}
+
+/** The measured process's main thread (a Node process's JavaScript runs there alone). */
+export interface MainThread {
+  readonly name: string;
+  readonly runSeconds: number;
+  readonly waitSeconds: number;
 }
 
 export interface CpuSplit {
@@ -89,6 +161,7 @@ export interface CpuSplit {
   readonly machineBusySeconds: number;
   /** The named processes, each with its descendants. */
   readonly processes: CpuShare[];
+  readonly mainThread?: MainThread;
 }
 
 interface Snapshot {
@@ -96,23 +169,39 @@ interface Snapshot {
   readonly cpus: number;
   readonly machineBusyTicks: number;
   readonly byName: Map<string, number>;
+  readonly threadsByName: Map<string, Map<string, ThreadTimes>>;
 }
 
-/** Measures the named process trees and the machine between start() and stop(). */
+/**
+ * Measures the named process trees and the machine between start() and stop(), and the main thread
+ * of the process named `measured`.
+ */
 export class CpuSplitMeter {
   private first: Snapshot | null = null;
 
-  constructor(private readonly named: ReadonlyMap<string, number>) {}
+  constructor(
+    private readonly named: ReadonlyMap<string, number>,
+    private readonly measured: string | null = null,
+  ) {}
 
   private async snapshot(): Promise<Snapshot> {
     const [stats, machine] = await Promise.all([allProcStats(), readFile('/proc/stat', 'utf8')]);
     const byName = new Map<string, number>();
-    for (const [name, pid] of this.named) byName.set(name, treeTicks(stats, pid));
+    const threadsByName = new Map<string, Map<string, ThreadTimes>>();
+    for (const [name, pid] of this.named) {
+      const tree = treeOf(stats, pid);
+      byName.set(
+        name,
+        tree.reduce((sum, stat) => sum + stat.ticks, 0),
+      );
+      threadsByName.set(name, await threadTimes(tree));
+    }
     return {
       at: performance.now(),
       cpus: machine.split('\n').filter((line) => /^cpu\d+\s/.test(line)).length,
       machineBusyTicks: parseCpuTimes(machine).busy,
       byName,
+      threadsByName,
     };
   }
 
@@ -125,6 +214,14 @@ export class CpuSplitMeter {
     const last = await this.snapshot();
     const tick = clockTicksPerSecond();
     const first = this.first;
+    const threads = (name: string, only?: (thread: string) => boolean) =>
+      threadSeconds(
+        first.threadsByName.get(name) ?? new Map(),
+        last.threadsByName.get(name) ?? new Map(),
+        only,
+      );
+    const anyThreads = [...last.threadsByName.values()].some((times) => times.size > 0);
+    const measuredPid = this.measured === null ? undefined : this.named.get(this.measured);
     return {
       seconds: (last.at - first.at) / 1000,
       cpus: last.cpus,
@@ -133,7 +230,16 @@ export class CpuSplitMeter {
         name,
         // Only a process that exited unreaped (its parent gone first) could make it fall: never below 0.
         cpuSeconds: Math.max(0, (last.byName.get(name) ?? 0) - (first.byName.get(name) ?? 0)) / tick,
+        ...(anyThreads ? { waitSeconds: threads(name).waitSeconds } : {}),
       })),
+      ...(anyThreads && this.measured !== null && measuredPid !== undefined
+        ? {
+            mainThread: {
+              name: this.measured,
+              ...threads(this.measured, (thread) => thread === `${measuredPid}/${measuredPid}`),
+            },
+          }
+        : {}),
     };
   }
 }
@@ -145,7 +251,7 @@ export const SERVICE_PROCESS = 'cdc-fanout';
 
 /** A started meter of one named process tree and every running stack component. */
 export async function startStackMeter(name: string, pid: number): Promise<CpuSplitMeter> {
-  const meter = new CpuSplitMeter(new Map([[name, pid], ...(await stackComponents())]));
+  const meter = new CpuSplitMeter(new Map([[name, pid], ...(await stackComponents())]), name);
   await meter.start();
   return meter;
 }

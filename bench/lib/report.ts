@@ -275,23 +275,41 @@ export function renderCpuSplit(
   const withoutService = split.processes
     .filter((process) => process.name !== service)
     .reduce((sum, process) => sum + process.cpuSeconds, 0);
-  const row = (name: string, cpuSeconds: number) => [
+  // Results recorded before the scheduler's account was read have no wait column.
+  const waits = split.processes.some((process) => process.waitSeconds !== undefined);
+  const row = (name: string, cpuSeconds: number, waitSeconds?: number) => [
     name,
     cpuSeconds.toFixed(1),
     (cpuSeconds / Math.max(split.seconds, 1e-3)).toFixed(2),
     formatNumber(perUnit(cpuSeconds), 1),
+    ...(waits ? [waitSeconds === undefined ? '' : waitSeconds.toFixed(1)] : []),
   ];
   out.push('');
   out.push(
     markdownTable(
-      ['CPU over the same window (/proc, process trees)', 'CPU s', 'cores', `µs per ${unit}`],
       [
-        ...split.processes.map((process) => row(process.name, process.cpuSeconds)),
+        'CPU over the same window (/proc, process trees)',
+        'CPU s',
+        'cores',
+        `µs per ${unit}`,
+        ...(waits ? ['waiting for a CPU, s'] : []),
+      ],
+      [
+        ...split.processes.map((process) => row(process.name, process.cpuSeconds, process.waitSeconds)),
         row('the rest of the machine (other processes, the kernel)', restOfMachineSeconds(split)),
         row(`machine, ${split.cpus} cores, ${split.seconds.toFixed(1)} s`, split.machineBusySeconds),
       ],
     ),
   );
+  const main = split.mainThread;
+  if (main) {
+    const share = (seconds: number) => `${Math.round((seconds / Math.max(split.seconds, 1e-3)) * 100)} %`;
+    const idle = Math.max(0, split.seconds - main.runSeconds - main.waitSeconds);
+    out.push('');
+    out.push(
+      `${main.name}'s main thread ran ${share(main.runSeconds)} of the window, waited for a CPU ${share(main.waitSeconds)} (runnable, another thread on the cores), and was idle ${share(idle)} (waiting for I/O). Waiting for a CPU is summed over a process's threads (schedstat).`,
+    );
+  }
   const ceiling = (seconds: number) => formatNumber((split.cpus * 1e6) / Math.max(perUnit(seconds), 1e-9));
   out.push('');
   out.push(

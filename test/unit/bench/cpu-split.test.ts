@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseProcStat, treeTicks, type CpuSplit, type ProcStat } from '../../../bench/lib/cpu-split.js';
+import {
+  CpuSplitMeter,
+  parseProcStat,
+  parseSchedstat,
+  threadSeconds,
+  treeTicks,
+  type CpuSplit,
+  type ProcStat,
+} from '../../../bench/lib/cpu-split.js';
 import { cpuPerEventTable, renderCpuSplit } from '../../../bench/lib/report.js';
 
 const rest = (ppid: number, utime: number, stime: number, cutime = 0, cstime = 0) =>
@@ -91,5 +99,73 @@ describe('bench CPU split', () => {
     );
     assert.match(own!, /\| +54\.0 \| +2\.0 \| +38\.0 \| +– \| +6\.0 \| +100\.0 \|$/);
     assert.match(peer!, /\| +– \| +180\.0 \| +80\.0 \| +20\.0 \| +20\.0 \| +300\.0 \|$/);
+  });
+
+  it('reads run time and run-queue wait of a schedstat line', () => {
+    assert.deepEqual(parseSchedstat('123456789 98765 42\n'), { runNs: 123_456_789, waitNs: 98_765 });
+    assert.throws(() => parseSchedstat(''), /schedstat/);
+    assert.throws(() => parseSchedstat('12 x 3'), /schedstat/);
+  });
+
+  it("counts each thread's run and wait since the first snapshot, a new thread from its start", () => {
+    const first = new Map([
+      ['10/10', { runNs: 5e9, waitNs: 1e9 }],
+      ['10/11', { runNs: 2e9, waitNs: 2e9 }],
+      ['10/12', { runNs: 9e9, waitNs: 9e9 }], // gone by the second snapshot
+    ]);
+    const last = new Map([
+      ['10/10', { runNs: 8e9, waitNs: 1.5e9 }],
+      ['10/11', { runNs: 3e9, waitNs: 2.5e9 }],
+      ['10/13', { runNs: 0.5e9, waitNs: 0.25e9 }], // started within the window
+    ]);
+    assert.deepEqual(threadSeconds(first, last), { runSeconds: 4.5, waitSeconds: 1.25 });
+    assert.deepEqual(
+      threadSeconds(first, last, (thread) => thread === '10/10'),
+      { runSeconds: 3, waitSeconds: 0.5 },
+    );
+  });
+
+  it('meters a busy main thread of a real process: its run time, and its wait against the CPU seconds', async () => {
+    const meter = new CpuSplitMeter(new Map([['self', process.pid]]), 'self');
+    await meter.start();
+    const until = performance.now() + 300;
+    while (performance.now() < until); // busy on the main thread
+    const split = await meter.stop();
+    const main = split.mainThread;
+    assert.ok(main, 'no main thread: /proc/<pid>/task/<tid>/schedstat unreadable');
+    assert.equal(main.name, 'self');
+    assert.ok(main.runSeconds > 0.1 && main.runSeconds <= split.seconds + 0.01, `ran ${main.runSeconds} s`);
+    const self = split.processes.find((share) => share.name === 'self');
+    assert.ok(self?.waitSeconds !== undefined && self.waitSeconds >= main.waitSeconds);
+  });
+
+  it("prints each process's wait for a CPU and the main thread's run, wait and idle shares", () => {
+    const out: string[] = [];
+    renderCpuSplit(
+      out,
+      {
+        ...splitOf(10, 19, {}),
+        processes: [
+          { name: 'cdc-fanout', cpuSeconds: 8, waitSeconds: 3.5 },
+          { name: 'mongo', cpuSeconds: 7, waitSeconds: 7.25 },
+        ],
+        mainThread: { name: 'cdc-fanout', runSeconds: 6.5, waitSeconds: 2.5 },
+      },
+      100_000,
+      'event',
+      'cdc-fanout',
+    );
+    const text = out.join('\n');
+    assert.match(text, /\| µs per event \| waiting for a CPU, s \|/);
+    assert.match(text, /\| cdc-fanout +\| +8\.0 \| +0\.80 \| +80\.0 \| +3\.5 \|/);
+    assert.match(text, /\| mongo +\| +7\.0 \| +0\.70 \| +70\.0 \| +7\.3 \|/);
+    assert.match(text, /cdc-fanout's main thread ran 65 % of the window, waited for a CPU 25 % .*idle 10 %/);
+  });
+
+  it('prints no wait column nor main thread for a split recorded without them', () => {
+    const out: string[] = [];
+    renderCpuSplit(out, splitOf(10, 19, { 'cdc-fanout': 5 }), 100_000, 'event', 'cdc-fanout');
+    const text = out.join('\n');
+    assert.doesNotMatch(text, /waiting for a CPU|main thread/);
   });
 });
