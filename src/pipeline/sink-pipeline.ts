@@ -16,7 +16,7 @@ import {
 } from '../errors.js';
 import type { BatchControl, ConsumedBatch, KafkaConsumer } from '../kafka/client.js';
 import type { Metrics } from '../observability/metrics.js';
-import { tableName, type Router } from '../router/router.js';
+import { qualifiedName, type Router } from '../router/router.js';
 import { predatesTruncate, type Sink, type SinkOp } from '../sinks/sink.js';
 import { DEAD_LETTER_HEADERS, type DeadLetter, type DeadLetterTopic } from './dead-letter.js';
 import { planBatch, type Plan } from './plan.js';
@@ -63,13 +63,10 @@ function isAccessFailure(error: unknown): boolean {
   return error instanceof SinkAccessError || (error as { cause?: unknown }).cause instanceof SinkAccessError;
 }
 
-/** "<schema>.<table>" of a Debezium table topic, for metric labels of events that did not decode. */
-function topicTable(topic: string): string {
-  return topic.split('.').slice(-2).join('.');
-}
-
-function eventTable(event: ChangeEvent): string {
-  return event.kind === 'tombstone' ? topicTable(event.record.topic) : tableName(event.table);
+/** A Debezium table topic's schema and table, for metric labels of events that did not decode. */
+function topicTable(topic: string): [schema: string, table: string] {
+  const [schema = '', table = ''] = topic.split('.').slice(-2);
+  return [schema, table];
 }
 
 function eventOp(event: ChangeEvent): string {
@@ -77,19 +74,44 @@ function eventOp(event: ChangeEvent): string {
   return event.kind === 'truncate' ? 't' : 'tombstone';
 }
 
-/** Counts by (table, label), so that a batch updates each labelled metric once. */
-class Counts {
-  private readonly counts = new Map<string, { table: string; label: string; count: number }>();
+/**
+ * Values by a table's schema and name. Nested by part rather than keyed by the joined name: it is
+ * looked up for every event, and the name is joined once per table and batch instead.
+ */
+class ByTable<V> {
+  private readonly bySchema = new Map<string, Map<string, { name: string; value: V }>>();
 
-  add(table: string, label: string): void {
-    const key = `${table}\u0000${label}`;
-    const entry = this.counts.get(key);
-    if (entry) entry.count++;
-    else this.counts.set(key, { table, label, count: 1 });
+  constructor(private readonly make: (name: string) => V) {}
+
+  get(schema: string, table: string): V {
+    let tables = this.bySchema.get(schema);
+    if (!tables) this.bySchema.set(schema, (tables = new Map()));
+    let entry = tables.get(table);
+    if (!entry) {
+      const name = qualifiedName(schema, table);
+      tables.set(table, (entry = { name, value: this.make(name) }));
+    }
+    return entry.value;
+  }
+
+  *entries(): IterableIterator<[string, V]> {
+    for (const tables of this.bySchema.values())
+      for (const { name, value } of tables.values()) yield [name, value];
+  }
+}
+
+/** Counts by table and label, so that a batch updates each labelled metric once. */
+class Counts {
+  private readonly byTable = new ByTable<Map<string, number>>(() => new Map());
+
+  add(schema: string, table: string, label: string): void {
+    const labels = this.byTable.get(schema, table);
+    labels.set(label, (labels.get(label) ?? 0) + 1);
   }
 
   forEach(each: (table: string, label: string, count: number) => void): void {
-    for (const { table, label, count } of this.counts.values()) each(table, label, count);
+    for (const [table, labels] of this.byTable.entries())
+      for (const [label, count] of labels) each(table, label, count);
   }
 }
 
@@ -296,10 +318,12 @@ export class SinkPipeline {
       const decoded = decodeRecord(record, schemas);
       if (decoded.ok) {
         events.push(decoded.event);
-        consumed.add(eventTable(decoded.event), eventOp(decoded.event));
+        const event = decoded.event;
+        if (event.kind === 'tombstone') consumed.add(...topicTable(record.topic), eventOp(event));
+        else consumed.add(event.table.schema, event.table.table, eventOp(event));
       } else {
         letters.push({ record, error: decoded.error, sink: this.sinkName });
-        consumed.add(topicTable(batch.topic), 'undecodable');
+        consumed.add(...topicTable(batch.topic), 'undecodable');
         this.log.warn(
           {
             topic: record.topic,
@@ -446,7 +470,9 @@ export class SinkPipeline {
         let firstTransient: CdcFanoutError | null = null;
         const now = Date.now();
         const writes = new Counts();
-        const latency = new Map<string, ReturnType<Metrics['endToEndLatency']['labels']>>();
+        const latency = new ByTable((table) =>
+          metrics.endToEndLatency.labels({ sink: this.sinkName, table }),
+        );
         results.forEach((result, index) => {
           const op = pending[index]!;
           if (result.status === 'failed') {
@@ -459,14 +485,9 @@ export class SinkPipeline {
             return;
           }
           if (result.status === 'written') written?.push(op);
-          const table = tableName(op.event.table);
-          writes.add(table, result.status);
-          let histogram = latency.get(table);
-          if (!histogram) {
-            histogram = metrics.endToEndLatency.labels({ sink: this.sinkName, table });
-            latency.set(table, histogram);
-          }
-          histogram.observe(Math.max(0, now - op.event.position.commitTsMs) / 1000);
+          const { schema, table } = op.event.table;
+          writes.add(schema, table, result.status);
+          latency.get(schema, table).observe(Math.max(0, now - op.event.position.commitTsMs) / 1000);
         });
         writes.forEach((table, status, count) =>
           metrics.sinkWrites.inc({ sink: this.sinkName, table, result: status }, count),
@@ -530,7 +551,7 @@ export class SinkPipeline {
       metrics.deadLetters.inc({ sink: this.sinkName, topic: letter.record.topic, error: letter.error.name });
       metrics.sinkWrites.inc({
         sink: this.sinkName,
-        table: topicTable(letter.record.topic),
+        table: qualifiedName(...topicTable(letter.record.topic)),
         result: 'dead_lettered',
       });
     }

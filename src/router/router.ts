@@ -31,7 +31,12 @@ type RouterConfig = Pick<Config, 'tables' | 'defaults' | 'sinks'> & {
 };
 
 export function tableName(table: TableRef): string {
-  return `${table.schema}.${table.table}`;
+  return qualifiedName(table.schema, table.table);
+}
+
+/** "<schema>.<table>", the table label of metrics and settings. */
+export function qualifiedName(schema: string, table: string): string {
+  return `${schema}.${table}`;
 }
 
 /** The targets a table's settings give: its own list, or the shorthand's one per sink. */

@@ -388,3 +388,58 @@ describe('SinkPipeline reading Avro records', () => {
     assert.deepEqual(harness.commits, ['1']);
   });
 });
+
+describe('SinkPipeline metrics', () => {
+  /** A metric's values as "label=value,...: count", sorted, the sink label left out. */
+  const valuesOf = async (metric: { get(): Promise<{ values: Array<{ labels: object; value: number }> }> }) =>
+    (await metric.get()).values
+      .map(
+        ({ labels, value }) =>
+          `${Object.entries(labels)
+            .filter(([name]) => name !== 'sink')
+            .map(([name, label]) => `${name}=${String(label)}`)
+            .join(',')}: ${value}`,
+      )
+      .sort();
+
+  test("count each batch's events by table and op, and its writes by table and result, dead letters included", async () => {
+    const sink = new ScriptedSink((_call, ops) =>
+      ops.map((op): SinkOpResult => {
+        if (op.id === '1') return { status: 'written' };
+        if (op.id === '2') return { status: 'stale' };
+        return { status: 'failed', error: new PermanentSinkError('refused') };
+      }),
+    );
+    const harness = await startHarness(sink, { deadLetters: new RecordingDeadLetters() });
+    const at = (offset: number, value: Buffer | null) => ({
+      ...insert(9, 100, offset),
+      value,
+    });
+    await harness.batch([
+      insert(1, 100, 0),
+      insert(2, 101, 1),
+      insert(3, 102, 2),
+      at(3, null), // a tombstone
+      at(4, Buffer.from('{not json')), // undecodable
+      remove(4, 103, 5),
+    ]);
+    assert.deepEqual(await valuesOf(harness.metrics.eventsConsumed), [
+      'table=inventory.things,op=c: 3',
+      'table=inventory.things,op=d: 1',
+      'table=inventory.things,op=tombstone: 1',
+      'table=inventory.things,op=undecodable: 1',
+    ]);
+    assert.deepEqual(await valuesOf(harness.metrics.sinkWrites), [
+      'table=inventory.things,result=dead_lettered: 3',
+      'table=inventory.things,result=stale: 1',
+      'table=inventory.things,result=written: 1',
+    ]);
+    const latency = (await harness.metrics.endToEndLatency.get()).values.filter(
+      (value) => value.metricName === 'cdc_fanout_end_to_end_latency_seconds_count',
+    );
+    assert.deepEqual(
+      latency.map((value) => [value.labels.table, value.value]),
+      [['inventory.things', 2]],
+    );
+  });
+});
