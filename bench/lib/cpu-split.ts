@@ -39,13 +39,10 @@ export function parseProcStat(stat: string): ProcStat {
   return { pid, ppid: ppid!, ticks: utime! + stime! + cutime! + cstime! };
 }
 
-/** CPU ticks of `root` and all its descendants; 0 when `root` is not among `stats`. */
-export function treeTicks(stats: readonly ProcStat[], root: number): number {
-  return treeOf(stats, root).reduce((sum, stat) => sum + stat.ticks, 0);
-}
+const ticksOf = (processes: readonly ProcStat[]) => processes.reduce((sum, stat) => sum + stat.ticks, 0);
 
 /** `root` and all its descendants; none when `root` is not among `stats`. */
-function treeOf(stats: readonly ProcStat[], root: number): ProcStat[] {
+export function treeOf(stats: readonly ProcStat[], root: number): ProcStat[] {
   const children = new Map<number, ProcStat[]>();
   const byPid = new Map<number, ProcStat>();
   for (const stat of stats) {
@@ -186,16 +183,11 @@ export class CpuSplitMeter {
 
   private async snapshot(): Promise<Snapshot> {
     const [stats, machine] = await Promise.all([allProcStats(), readFile('/proc/stat', 'utf8')]);
-    const byName = new Map<string, number>();
-    const threadsByName = new Map<string, Map<string, ThreadTimes>>();
-    for (const [name, pid] of this.named) {
-      const tree = treeOf(stats, pid);
-      byName.set(
-        name,
-        tree.reduce((sum, stat) => sum + stat.ticks, 0),
-      );
-      threadsByName.set(name, await threadTimes(tree));
-    }
+    const trees = [...this.named].map(([name, pid]) => [name, treeOf(stats, pid)] as const);
+    const byName = new Map(trees.map(([name, tree]) => [name, ticksOf(tree)]));
+    const threadsByName = new Map(
+      await Promise.all(trees.map(async ([name, tree]) => [name, await threadTimes(tree)] as const)),
+    );
     return {
       at: performance.now(),
       cpus: machine.split('\n').filter((line) => /^cpu\d+\s/.test(line)).length,

@@ -5,7 +5,7 @@ import {
   parseProcStat,
   parseSchedstat,
   threadSeconds,
-  treeTicks,
+  treeOf,
   type CpuSplit,
   type ProcStat,
 } from '../../../bench/lib/cpu-split.js';
@@ -39,7 +39,7 @@ describe('bench CPU split', () => {
     assert.throws(() => parseProcStat('garbage'), /stat/);
   });
 
-  it("sums a process and all its descendants, not its parent's or siblings' ticks", () => {
+  it('finds a process and all its descendants, not its parent or siblings', () => {
     const stats: ProcStat[] = [
       { pid: 1, ppid: 0, ticks: 1000 },
       { pid: 10, ppid: 1, ticks: 100 }, // the postmaster
@@ -48,9 +48,13 @@ describe('bench CPU split', () => {
       { pid: 13, ppid: 11, ticks: 4 }, // a grandchild
       { pid: 20, ppid: 1, ticks: 500 }, // another component
     ];
-    assert.equal(treeTicks(stats, 10), 127);
-    assert.equal(treeTicks(stats, 20), 500);
-    assert.equal(treeTicks(stats, 99), 0, 'a process that is gone counts nothing');
+    const pids = (root: number) =>
+      treeOf(stats, root)
+        .map((stat) => stat.pid)
+        .sort((a, b) => a - b);
+    assert.deepEqual(pids(10), [10, 11, 12, 13]);
+    assert.deepEqual(pids(20), [20]);
+    assert.deepEqual(pids(99), [], 'a process that is gone counts nothing');
   });
 
   it('prints each process per unit, the rest of the machine, and both ceilings', () => {
@@ -137,6 +141,11 @@ describe('bench CPU split', () => {
     assert.ok(main.runSeconds > 0.1 && main.runSeconds <= split.seconds + 0.01, `ran ${main.runSeconds} s`);
     const self = split.processes.find((share) => share.name === 'self');
     assert.ok(self?.waitSeconds !== undefined && self.waitSeconds >= main.waitSeconds);
+    // /proc/<pid>/stat's ticks of the same process (10 ms each) cover the busy main thread.
+    assert.ok(
+      self.cpuSeconds >= main.runSeconds - 0.05,
+      `${self.cpuSeconds} CPU s, ${main.runSeconds} run s`,
+    );
   });
 
   it("prints each process's wait for a CPU and the main thread's run, wait and idle shares", () => {
