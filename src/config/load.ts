@@ -125,6 +125,17 @@ function resolveFetchAhead(setting: boolean | 'auto', sinks: readonly SinkName[]
   return setting === 'auto' ? sinks.length === 1 : setting;
 }
 
+// A process running MongoDB alone has one consumer: the fetch memory a second would have held goes
+// to the first, in batches that cost the server less per document (bench/results/tuning.md).
+function resolveMongoFetchSize(
+  setting: number | 'auto',
+  kafkaSize: number,
+  sinks: readonly SinkName[],
+): number {
+  if (setting !== 'auto') return setting;
+  return sinks.length === 1 && sinks[0] === 'mongodb' ? Math.min(2 * kafkaSize, 2 ** 30) : 0;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   let validated;
   try {
@@ -133,8 +144,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   } catch (error) {
     throw new ConfigError(`invalid configuration:\n${describeProblems((error as Error).message)}`);
   }
-  const loaded = validated.getProperties() as unknown as Omit<Config, 'kafka' | 'tables'> & {
+  const loaded = validated.getProperties() as unknown as Omit<Config, 'kafka' | 'mongodb' | 'tables'> & {
     kafka: Omit<Config['kafka'], 'fetchAhead'> & { fetchAhead: boolean | 'auto' };
+    mongodb: Omit<Config['mongodb'], 'fetchMaxBytes' | 'fetchMaxBytesPerPartition'> & {
+      fetchMaxBytes: number | 'auto';
+      fetchMaxBytesPerPartition: number | 'auto';
+    };
     tables: unknown;
   };
   const prefixProblem = loaded.elasticsearch.indexPrefix
@@ -155,6 +170,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const config = {
     ...loaded,
     kafka: { ...loaded.kafka, fetchAhead: resolveFetchAhead(loaded.kafka.fetchAhead, loaded.sinks) },
+    mongodb: {
+      ...loaded.mongodb,
+      fetchMaxBytes: resolveMongoFetchSize(loaded.mongodb.fetchMaxBytes, loaded.kafka.maxBytes, loaded.sinks),
+      fetchMaxBytesPerPartition: resolveMongoFetchSize(
+        loaded.mongodb.fetchMaxBytesPerPartition,
+        loaded.kafka.maxBytesPerPartition,
+        loaded.sinks,
+      ),
+    },
     tables: parseTableOverrides(loaded.tables),
   };
   // Across tables, with SINKS and ELASTICSEARCH_INDEX_PREFIX known: the default names count too.

@@ -68,6 +68,19 @@ convict.addFormats({
         );
     },
   },
+  'byte-count-inherit-or-auto': {
+    coerce: digitsOnly,
+    validate: (value: unknown) => {
+      const bytes = value as number;
+      if (
+        value !== 'auto' &&
+        (!Number.isSafeInteger(bytes) || (bytes !== 0 && (bytes < 1024 || bytes > 2 ** 30)))
+      )
+        throw new Error(
+          'must be auto, or a whole number of bytes (digits only): 0 (the KAFKA_ setting) or from 1024 to 1073741824',
+        );
+    },
+  },
   'byte-count': {
     coerce: digitsOnly,
     validate: (value: unknown) => {
@@ -428,15 +441,15 @@ export const schema = {
       env: 'MONGODB_POSITION_CACHE_ENTRIES',
     },
     fetchMaxBytes: {
-      doc: 'KAFKA_MAX_BYTES for the consumer of the MongoDB sink only; 0 takes KAFKA_MAX_BYTES.',
-      format: 'byte-count-or-inherit',
-      default: 0,
+      doc: "KAFKA_MAX_BYTES for the consumer of the MongoDB sink only; 0 takes KAFKA_MAX_BYTES. auto: twice KAFKA_MAX_BYTES when MongoDB is the process's only sink (SINKS), else KAFKA_MAX_BYTES (see MONGODB_FETCH_MAX_BYTES_PER_PARTITION).",
+      format: 'byte-count-inherit-or-auto',
+      default: 'auto',
       env: 'MONGODB_FETCH_MAX_BYTES',
     },
     fetchMaxBytesPerPartition: {
-      doc: 'KAFKA_MAX_BYTES_PER_PARTITION for the consumer of the MongoDB sink only (about one batch per partition); 0 takes KAFKA_MAX_BYTES_PER_PARTITION.',
-      format: 'byte-count-or-inherit',
-      default: 0,
+      doc: "KAFKA_MAX_BYTES_PER_PARTITION for the consumer of the MongoDB sink only (about one batch per partition); 0 takes KAFKA_MAX_BYTES_PER_PARTITION. auto: twice KAFKA_MAX_BYTES_PER_PARTITION when MongoDB is the process's only sink (SINKS), else KAFKA_MAX_BYTES_PER_PARTITION. Alone, the sink has the memory a second consumer would have held: batches twice as large cost the server less per document (about 7 % faster MongoDB-alone catch-ups on the bench, 15 MiB more peak RSS); with both sinks that memory would bring peak RSS near 200 MiB.",
+      format: 'byte-count-inherit-or-auto',
+      default: 'auto',
       env: 'MONGODB_FETCH_MAX_BYTES_PER_PARTITION',
     },
   },

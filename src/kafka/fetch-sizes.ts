@@ -4,7 +4,7 @@ import type { Config } from '../config/load.js';
 import type { SinkName } from '../config/tables.js';
 import type { FetchSizes } from './client.js';
 
-/** The sink's own fetch sizes where set (not 0), else the KAFKA_ ones. */
+/** The sink's own fetch sizes where set (not 0; MongoDB's auto is resolved at load), else the KAFKA_ ones. */
 export function fetchSizesFor(config: Config, sink: SinkName): FetchSizes {
   const own = config[sink];
   return {

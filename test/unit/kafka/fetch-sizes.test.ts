@@ -20,8 +20,8 @@ describe('fetchSizesFor', () => {
     });
   });
 
-  test('the defaults are the KAFKA_ ones for both sinks', () => {
-    const config = loadConfig({});
+  test('with both sinks in the process the defaults are the KAFKA_ ones for both', () => {
+    const config = loadConfig({ SINKS: 'elasticsearch,mongodb' });
     for (const sink of ['mongodb', 'elasticsearch'] as const)
       assert.deepEqual(fetchSizesFor(config, sink), {
         maxBytes: config.kafka.maxBytes,
@@ -29,7 +29,53 @@ describe('fetchSizesFor', () => {
       });
   });
 
-  test('a size below 1 KiB other than 0 is refused at start', () => {
+  test('with MongoDB as the only sink its consumer fetches twice the KAFKA_ sizes by default', () => {
+    assert.deepEqual(fetchSizesFor(loadConfig({ SINKS: 'mongodb' }), 'mongodb'), {
+      maxBytes: 2 * 2097152,
+      maxBytesPerPartition: 2 * 524288,
+    });
+    const scaled = loadConfig({
+      SINKS: 'mongodb',
+      KAFKA_MAX_BYTES: '1048576',
+      KAFKA_MAX_BYTES_PER_PARTITION: '262144',
+    });
+    assert.deepEqual(fetchSizesFor(scaled, 'mongodb'), { maxBytes: 2097152, maxBytesPerPartition: 524288 });
+    const largest = loadConfig({ SINKS: 'mongodb', KAFKA_MAX_BYTES: String(2 ** 30) });
+    assert.equal(fetchSizesFor(largest, 'mongodb').maxBytes, 2 ** 30);
+  });
+
+  test('auto, 0 and a size are each taken as given, whatever the sinks', () => {
+    const alone = { SINKS: 'mongodb' };
+    assert.deepEqual(
+      fetchSizesFor(
+        loadConfig({ ...alone, MONGODB_FETCH_MAX_BYTES: '0', MONGODB_FETCH_MAX_BYTES_PER_PARTITION: '0' }),
+        'mongodb',
+      ),
+      { maxBytes: 2097152, maxBytesPerPartition: 524288 },
+    );
+    assert.deepEqual(
+      fetchSizesFor(
+        loadConfig({
+          ...alone,
+          MONGODB_FETCH_MAX_BYTES: '3145728',
+          MONGODB_FETCH_MAX_BYTES_PER_PARTITION: 'auto',
+        }),
+        'mongodb',
+      ),
+      { maxBytes: 3145728, maxBytesPerPartition: 1048576 },
+    );
+    assert.deepEqual(
+      fetchSizesFor(
+        loadConfig({ SINKS: 'elasticsearch,mongodb', MONGODB_FETCH_MAX_BYTES: 'auto' }),
+        'mongodb',
+      ),
+      { maxBytes: 2097152, maxBytesPerPartition: 524288 },
+    );
+  });
+
+  test('a size below 1 KiB other than 0, or a word other than auto, is refused at start', () => {
     assert.throws(() => loadConfig({ MONGODB_FETCH_MAX_BYTES: '100' }), ConfigError);
+    assert.throws(() => loadConfig({ MONGODB_FETCH_MAX_BYTES_PER_PARTITION: 'double' }), /auto/);
+    assert.throws(() => loadConfig({ ELASTICSEARCH_FETCH_MAX_BYTES: 'auto' }), ConfigError);
   });
 });
