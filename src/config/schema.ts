@@ -18,6 +18,12 @@ const digitsOnly = (value: unknown) =>
 // The words true and false, and nothing else ('strict-boolean' below says why).
 const trueOrFalse = (value: unknown) => (value === 'true' ? true : value === 'false' ? false : value);
 
+// A sink's own fetch size: 0 takes the KAFKA_ one.
+const BYTE_COUNT_OR_INHERIT =
+  'a whole number of bytes (digits only): 0 (the KAFKA_ setting) or from 1024 to 1073741824';
+const isByteCountOrInherit = (value: unknown) =>
+  Number.isSafeInteger(value) && (value === 0 || ((value as number) >= 1024 && (value as number) <= 2 ** 30));
+
 // convict looks custom formats up by name; registering them here keeps them beside their use.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -61,24 +67,14 @@ convict.addFormats({
   'byte-count-or-inherit': {
     coerce: digitsOnly,
     validate: (value: unknown) => {
-      const bytes = value as number;
-      if (!Number.isSafeInteger(bytes) || (bytes !== 0 && (bytes < 1024 || bytes > 2 ** 30)))
-        throw new Error(
-          'must be a whole number of bytes (digits only): 0 (the KAFKA_ setting) or from 1024 to 1073741824',
-        );
+      if (!isByteCountOrInherit(value)) throw new Error(`must be ${BYTE_COUNT_OR_INHERIT}`);
     },
   },
   'byte-count-inherit-or-auto': {
     coerce: digitsOnly,
     validate: (value: unknown) => {
-      const bytes = value as number;
-      if (
-        value !== 'auto' &&
-        (!Number.isSafeInteger(bytes) || (bytes !== 0 && (bytes < 1024 || bytes > 2 ** 30)))
-      )
-        throw new Error(
-          'must be auto, or a whole number of bytes (digits only): 0 (the KAFKA_ setting) or from 1024 to 1073741824',
-        );
+      if (value !== 'auto' && !isByteCountOrInherit(value))
+        throw new Error(`must be auto, or ${BYTE_COUNT_OR_INHERIT}`);
     },
   },
   'byte-count': {
