@@ -2,7 +2,7 @@
 // value fails with the variable's name and what was expected, never with the secret itself.
 import convict from 'convict';
 import { ConfigError } from '../errors.js';
-import { schema } from './schema.js';
+import { MAX_BYTE_COUNT, schema } from './schema.js';
 import { checkTargets } from '../router/router.js';
 import type { WriteGuard } from '../sinks/mongodb/sink.js';
 import {
@@ -133,7 +133,7 @@ function resolveMongoFetchSize(
   sinks: readonly SinkName[],
 ): number {
   if (setting !== 'auto') return setting;
-  return sinks.length === 1 && sinks[0] === 'mongodb' ? Math.min(2 * kafkaSize, 2 ** 30) : 0;
+  return sinks.length === 1 && sinks[0] === 'mongodb' ? Math.min(2 * kafkaSize, MAX_BYTE_COUNT) : 0;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {

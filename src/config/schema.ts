@@ -18,11 +18,15 @@ const digitsOnly = (value: unknown) =>
 // The words true and false, and nothing else ('strict-boolean' below says why).
 const trueOrFalse = (value: unknown) => (value === 'true' ? true : value === 'false' ? false : value);
 
+/** The largest byte count a setting takes (1 GiB); a derived size is capped to it too. */
+export const MAX_BYTE_COUNT = 2 ** 30;
+
 // A sink's own fetch size: 0 takes the KAFKA_ one.
 const BYTE_COUNT_OR_INHERIT =
   'a whole number of bytes (digits only): 0 (the KAFKA_ setting) or from 1024 to 1073741824';
 const isByteCountOrInherit = (value: unknown) =>
-  Number.isSafeInteger(value) && (value === 0 || ((value as number) >= 1024 && (value as number) <= 2 ** 30));
+  Number.isSafeInteger(value) &&
+  (value === 0 || ((value as number) >= 1024 && (value as number) <= MAX_BYTE_COUNT));
 
 // convict looks custom formats up by name; registering them here keeps them beside their use.
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -80,7 +84,7 @@ convict.addFormats({
   'byte-count': {
     coerce: digitsOnly,
     validate: (value: unknown) => {
-      if (!Number.isSafeInteger(value) || (value as number) < 1024 || (value as number) > 2 ** 30)
+      if (!Number.isSafeInteger(value) || (value as number) < 1024 || (value as number) > MAX_BYTE_COUNT)
         throw new Error('must be a whole number of bytes (digits only) from 1024 to 1073741824');
     },
   },
