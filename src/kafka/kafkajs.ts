@@ -1,6 +1,6 @@
 // kafkajs behind the KafkaClient seam. Auto-commit is off: offsets move only through
 // BatchControl.commit, after the sink acknowledged the batch.
-import { Kafka, logLevel as KafkaLogLevel, type Consumer, type LogEntry } from 'kafkajs';
+import type { Consumer, Kafka as KafkajsKafka, LogEntry } from 'kafkajs';
 import type { Logger } from 'pino';
 import type {
   BatchHandler,
@@ -14,6 +14,12 @@ import { CommitQueue } from './commits.js';
 import { errorMessage } from '../errors.js';
 import { MessageTooLargeError, PartitionRevokedError } from './client.js';
 import { PartitionLookahead } from './lookahead.js';
+import { loadKafkajs } from './kafkajs-records.js';
+
+const {
+  kafkajs: { Kafka, logLevel: KafkaLogLevel },
+  fastRecords,
+} = loadKafkajs();
 
 export interface KafkajsOptions {
   readonly brokers: readonly string[];
@@ -215,7 +221,7 @@ export function tooLargeError(error: unknown, depth = 0): { type: string; messag
 }
 
 class KafkajsProducer implements KafkaProducer {
-  constructor(private readonly producer: ReturnType<Kafka['producer']>) {}
+  constructor(private readonly producer: ReturnType<KafkajsKafka['producer']>) {}
 
   connect(): Promise<void> {
     return this.producer.connect();
@@ -256,6 +262,10 @@ export function createKafkajsClient(options: KafkajsOptions): KafkaClient {
     // Reconnects are ours to make: the pipeline's own retry keeps going however long it takes.
     retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
   });
+  if (!fastRecords)
+    options.logger.info(
+      "kafkajs decodes records with its own decoder (kafkajs-records.ts's was not installed)",
+    );
   return {
     consumer: (groupId, fetch) =>
       new KafkajsConsumer(

@@ -1,0 +1,179 @@
+// kafkajs 2.2.4 decodes every record's offset and timestamp through its 64-bit Long (a BigInt
+// wrapper): the batch's first offset and timestamp are parsed from decimal strings, added to, and
+// printed back, for each record, and the timestamp delta is read one varint byte at a time as
+// Longs. It then merges the record's headers by spreading a new object per header (Debezium 3
+// sends three). This decoder returns the same record, field for field, with plain numbers where
+// they are exact and the Long path kept for the rest; it is installed in kafkajs' place before
+// kafkajs loads (loadKafkajs), and only for the version it was written against.
+import { createRequire, Module } from 'node:module';
+
+const require = createRequire(import.meta.url);
+
+/** The kafkajs version whose record decoder this one reproduces. */
+const KAFKAJS_VERSION = '2.2.4';
+const RECORD_DECODER = 'kafkajs/src/protocol/recordBatch/record/v0/decoder.js';
+const BATCH_DECODER = 'kafkajs/src/protocol/recordBatch/v0/decoder.js';
+
+/** kafkajs' Long: only what the fallback path needs. */
+interface KafkajsLong {
+  add(addend: KafkajsLong | number): KafkajsLong;
+  toString(): string;
+}
+interface LongStatics {
+  fromValue(value: string | number | KafkajsLong): KafkajsLong;
+}
+
+/** The parts of kafkajs' protocol Decoder a record is read with. */
+export interface KafkajsDecoder {
+  buffer: Buffer;
+  offset: number;
+  readInt8(): number;
+  readVarInt(): number;
+  readVarLong(): KafkajsLong;
+  readVarIntBytes(): Buffer | null;
+  readVarIntString(): string | null;
+}
+
+/** What kafkajs' batch decoder hands each record: its batch's header fields. */
+export interface BatchContext {
+  readonly firstOffset?: string;
+  readonly firstTimestamp?: string;
+  readonly magicByte?: number;
+  readonly isControlBatch?: boolean;
+  readonly timestampType?: number;
+  readonly maxTimestamp?: string;
+}
+
+export type HeaderValue = Buffer | null | Array<Buffer | null | unknown>;
+
+export interface DecodedRecord {
+  readonly magicByte: number | undefined;
+  readonly attributes: number;
+  readonly timestamp: string;
+  readonly offset: string;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: Record<string, HeaderValue>;
+  readonly isControlRecord: boolean;
+  readonly batchContext: BatchContext;
+}
+
+const Long = require('kafkajs/src/utils/long.js') as LongStatics;
+const { LOG_APPEND_TIME } = require('kafkajs/src/protocol/timestampTypes.js') as { LOG_APPEND_TIME: number };
+
+/** Up to 49 bits: the value and its zigzag decoding are exact doubles. */
+const EXACT_VARLONG_BYTES = 7;
+
+/** The next varlong as a number when it is short enough to be exact, else null and nothing read. */
+function readShortVarLong(decoder: KafkajsDecoder): number | null {
+  const { buffer } = decoder;
+  let at = decoder.offset;
+  let unsigned = 0;
+  let scale = 1;
+  for (let read = 0; read < EXACT_VARLONG_BYTES && at < buffer.length; read++) {
+    const byte = buffer[at++]!;
+    unsigned += (byte & 0x7f) * scale;
+    if (byte < 0x80) {
+      decoder.offset = at;
+      return unsigned % 2 === 0 ? unsigned / 2 : -(unsigned + 1) / 2;
+    }
+    scale *= 128;
+  }
+  return null;
+}
+
+/** `base + delta` as kafkajs prints it: a decimal string, exact for every int64. */
+function addToDecimal(base: string | undefined, delta: number | KafkajsLong): string {
+  if (typeof delta === 'number' && base !== undefined) {
+    const start = Number(base);
+    const sum = start + delta;
+    if (Number.isSafeInteger(start) && Number.isSafeInteger(sum)) return String(sum);
+  }
+  return Long.fromValue(base as string)
+    .add(delta)
+    .toString();
+}
+
+/**
+ * kafkajs' merge, one object instead of one per header: a repeated key collects its values in an
+ * array. It reads the key as kafkajs does (inherited properties included), and defines `__proto__`
+ * as an own property, as kafkajs' spread does, instead of setting the prototype.
+ */
+function readHeaders(decoder: KafkajsDecoder): Record<string, HeaderValue> {
+  const headers: Record<string, HeaderValue> = {};
+  const count = decoder.readVarInt();
+  for (let i = 0; i < count; i++) {
+    const key = String(decoder.readVarIntString());
+    const value = decoder.readVarIntBytes();
+    const earlier: unknown = headers[key];
+    const merged =
+      earlier === undefined ? value : Array.isArray(earlier) ? earlier.concat([value]) : [earlier, value];
+    if (key === '__proto__') {
+      Object.defineProperty(headers, key, {
+        value: merged,
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
+    } else {
+      headers[key] = merged;
+    }
+  }
+  return headers;
+}
+
+export function decodeRecord(decoder: KafkajsDecoder, batchContext: BatchContext = {}): DecodedRecord {
+  const {
+    firstOffset,
+    firstTimestamp,
+    magicByte,
+    isControlBatch = false,
+    timestampType,
+    maxTimestamp,
+  } = batchContext;
+  const attributes = decoder.readInt8();
+  const timestampDelta = readShortVarLong(decoder) ?? decoder.readVarLong();
+  const timestamp =
+    timestampType === LOG_APPEND_TIME && maxTimestamp
+      ? maxTimestamp
+      : addToDecimal(firstTimestamp, timestampDelta);
+  const offset = addToDecimal(firstOffset, decoder.readVarInt());
+  const key = decoder.readVarIntBytes();
+  const value = decoder.readVarIntBytes();
+  const headers = readHeaders(decoder);
+  return {
+    magicByte,
+    attributes,
+    timestamp,
+    offset,
+    key,
+    value,
+    headers,
+    isControlRecord: isControlBatch,
+    batchContext,
+  };
+}
+
+/**
+ * Puts decodeRecord in the module cache under kafkajs' record decoder, so that kafkajs' batch
+ * decoder takes it when it loads. False, and kafkajs left as it is, when the installed kafkajs is
+ * another version or its batch decoder was loaded already.
+ */
+export function installRecordDecoder(): boolean {
+  const { version } = require('kafkajs/package.json') as { version: string };
+  if (version !== KAFKAJS_VERSION) return false;
+  if (require.cache[require.resolve(BATCH_DECODER)]) return false;
+  const recordDecoder = require.resolve(RECORD_DECODER);
+  const entry = new Module(recordDecoder);
+  entry.filename = recordDecoder;
+  entry.exports = decodeRecord;
+  entry.loaded = true;
+  require.cache[recordDecoder] = entry;
+  return true;
+}
+
+/** kafkajs, loaded after decodeRecord was put in its place (where it could be). */
+export function loadKafkajs(): { kafkajs: typeof import('kafkajs'); fastRecords: boolean } {
+  const fastRecords = installRecordDecoder();
+  return { kafkajs: require('kafkajs') as typeof import('kafkajs'), fastRecords };
+}
