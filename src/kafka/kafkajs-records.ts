@@ -1,8 +1,8 @@
 // kafkajs 2.2.4 decodes every record's offset and timestamp through its 64-bit Long (a BigInt
 // wrapper): the batch's first offset and timestamp are parsed from decimal strings, added to, and
 // printed back, for each record, and the timestamp delta is read one varint byte at a time as
-// Longs. It then merges the record's headers by spreading a new object per header (Debezium 3
-// sends three). This decoder returns the same record, field for field, with plain numbers where
+// Longs. It then decodes each header name to a new string and merges the headers by spreading a
+// new object per header (Debezium 3 sends three per record). This decoder returns the same record, field for field, with plain numbers where
 // they are exact and the Long path kept for the rest; it is installed in kafkajs' place before
 // kafkajs loads (loadKafkajs), and only for the version it was written against.
 import { createRequire, Module } from 'node:module';
@@ -94,6 +94,39 @@ function addToDecimal(base: string | undefined, delta: number | KafkajsLong): st
     .toString();
 }
 
+/** Header names recently decoded, as bytes and as the string they decode to. */
+const NAME_SLOTS = 16;
+const nameBytes: Buffer[] = [];
+const nameTexts: string[] = [];
+let nextNameSlot = 0;
+
+function bytesEqual(known: Buffer, buffer: Buffer, start: number): boolean {
+  for (let i = 0; i < known.length; i++) if (known[i] !== buffer[start + i]) return false;
+  return true;
+}
+
+/**
+ * A header's name, as kafkajs reads it (a null name is keyed "null" by its merge). The same few
+ * names come in every record (Debezium's three), so each is decoded once: the record then costs
+ * no new string, and setting a property under a name V8 has seen is its fast path.
+ */
+function readHeaderName(decoder: KafkajsDecoder): string {
+  const length = decoder.readVarInt();
+  if (length === -1) return 'null';
+  const { buffer } = decoder;
+  const start = decoder.offset;
+  decoder.offset = start + length;
+  for (let slot = 0; slot < nameBytes.length; slot++) {
+    const known = nameBytes[slot]!;
+    if (known.length === length && bytesEqual(known, buffer, start)) return nameTexts[slot]!;
+  }
+  const name = buffer.toString('utf8', start, start + length);
+  nameBytes[nextNameSlot] = Buffer.from(buffer.subarray(start, start + length));
+  nameTexts[nextNameSlot] = name;
+  nextNameSlot = (nextNameSlot + 1) % NAME_SLOTS;
+  return name;
+}
+
 /**
  * kafkajs' merge, one object instead of one per header: a repeated key collects its values in an
  * array. It reads the key as kafkajs does (inherited properties included), and defines `__proto__`
@@ -103,7 +136,7 @@ function readHeaders(decoder: KafkajsDecoder): Record<string, HeaderValue> {
   const headers: Record<string, HeaderValue> = {};
   const count = decoder.readVarInt();
   for (let i = 0; i < count; i++) {
-    const key = String(decoder.readVarIntString());
+    const key = readHeaderName(decoder);
     const value = decoder.readVarIntBytes();
     const earlier: unknown = headers[key];
     const merged =

@@ -200,6 +200,24 @@ describe("decodeRecord against kafkajs' record decoder", () => {
     assert.ok(Object.hasOwn(record.headers, '__proto__'));
   });
 
+  test('header names of the same length and more names than are remembered are each read right', () => {
+    const names = Array.from({ length: 40 }, (_, i) => `name-${String(i).padStart(2, '0')}`);
+    for (let round = 0; round < 3; round++)
+      assertSameAsKafkajs({ headers: names.map((name) => [name, Buffer.from(name)] as const) }, context());
+    assertSameAsKafkajs(
+      {
+        headers: [
+          ['ab', null],
+          ['ac', null],
+          ['ab', null],
+          ['é', null],
+          ['\u00e9', null],
+        ],
+      },
+      context(),
+    );
+  });
+
   test('a record decoded without a batch context fails or decodes as kafkajs does', () => {
     assertSameAsKafkajs({ offsetDelta: 3 });
   });
