@@ -2,9 +2,10 @@
 // wrapper): the batch's first offset and timestamp are parsed from decimal strings, added to, and
 // printed back, for each record, and the timestamp delta is read one varint byte at a time as
 // Longs. It then decodes each header name to a new string and merges the headers by spreading a
-// new object per header (Debezium 3 sends three per record). This decoder returns the same record, field for field, with plain numbers where
-// they are exact and the Long path kept for the rest; it is installed in kafkajs' place before
-// kafkajs loads (loadKafkajs), and only for the version it was written against.
+// new object per header (Debezium 3 sends three per record). This decoder returns the same record,
+// field for field, with plain numbers where they are exact and the Long path kept for the rest;
+// it is installed in kafkajs' place before kafkajs loads (loadKafkajs), and only for the version
+// it was written against.
 import { createRequire, Module } from 'node:module';
 
 const require = createRequire(import.meta.url);
