@@ -29,6 +29,7 @@ const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
+const SAFE_INTEGER = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** Below this many UTF-16 units a string is copied by a loop while it is ASCII; above, by Buffer#write. */
 const SHORT_STRING = 32;
@@ -123,7 +124,16 @@ function writeBigInt(name: string, value: bigint): void {
     throw new BSON.BSONError(`field ${name}: ${value} is beyond the range of a BSON int64`);
   writeHeader(TYPE_INT64, name);
   reserve(8);
-  at = buffer.writeBigInt64LE(value, at);
+  if (value >= -SAFE_INTEGER && value <= SAFE_INTEGER) {
+    // Positions and most bigint columns: as a number, the two words cost no BigInt arithmetic
+    // (writeBigInt64LE makes three BigInts per value). `>>> 0` is the low word of the two's
+    // complement, negative numbers included; the floor is the signed high word.
+    const exact = Number(value);
+    at = buffer.writeUInt32LE(exact >>> 0, at);
+    at = buffer.writeInt32LE(Math.floor(exact / 2 ** 32), at);
+  } else {
+    at = buffer.writeBigInt64LE(value, at);
+  }
 }
 
 /** Whether `value` is encoded as a document of its own fields. */

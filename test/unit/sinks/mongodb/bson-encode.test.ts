@@ -46,7 +46,25 @@ const NUMBERS = [
   Infinity,
   -Infinity,
 ];
-const BIGINTS = [0n, -1n, 2n ** 63n - 1n, -(2n ** 63n), 2n ** 31n, 12345678901234567n];
+const BIGINTS = [
+  0n,
+  -1n,
+  2n ** 63n - 1n,
+  -(2n ** 63n),
+  2n ** 31n,
+  12345678901234567n,
+  2n ** 32n,
+  2n ** 32n - 1n,
+  -(2n ** 32n),
+  -(2n ** 32n) - 1n,
+  -(2n ** 31n) - 1n,
+  2n ** 53n - 1n,
+  -(2n ** 53n) + 1n,
+  2n ** 53n,
+  -(2n ** 53n),
+  0x16b3c2a8f0n, // a WAL position (LSN)
+  -123456789012345n,
+];
 const STRINGS = [
   '',
   'a',
