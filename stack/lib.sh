@@ -29,6 +29,9 @@ STACK_MONGO_CACHE_MB="${STACK_MONGO_CACHE_MB:-64}"
 # sets H2's default, 1024, so that the background writer runs several times a second.
 STACK_MONGO_COMMIT_KB="${STACK_MONGO_COMMIT_KB:-262144}"
 STACK_TOPIC_PREFIX="${STACK_TOPIC_PREFIX:-cdc}"
+# A component's log over this many MB when it starts is moved to <name>.log.1 (replacing the last
+# one): the Connect worker's reached 2.5 GB on a long-lived machine, restarted many times.
+STACK_LOG_KEEP_MB="${STACK_LOG_KEEP_MB:-64}"
 # Apicurio Registry, the schema registry of the Avro pipeline (optional: stack/up.sh registry).
 STACK_REGISTRY_PORT="${STACK_REGISTRY_PORT:-8085}"
 # The Avro connector's topic prefix; it is also the Avro namespace, so no '-' or '.'.
@@ -61,6 +64,17 @@ is_running() {
   [[ -f "$f" ]] && kill -0 "$(cat "$f")" 2>/dev/null
 }
 
+# rotate_log NAME: moves NAME's log aside once it is over STACK_LOG_KEEP_MB, keeping one old log.
+rotate_log() {
+  local log size
+  log="$(log_file "$1")"
+  [[ -f "$log" ]] || return 0
+  size=$(stat -c %s "$log")
+  ((size > STACK_LOG_KEEP_MB * 1024 * 1024)) || return 0
+  mv -f "$log" "$log.1"
+  stack_log "$1's log was over ${STACK_LOG_KEEP_MB} MB: moved to $log.1"
+}
+
 # start_daemon NAME CMD...: runs CMD detached in its own session, output to the component log,
 # and records its pid so that stop_daemon stops exactly that process tree and nothing else.
 start_daemon() {
@@ -70,6 +84,7 @@ start_daemon() {
     stack_log "$name already running (pid $(cat "$(pid_file "$name")"))"
     return 0
   fi
+  rotate_log "$name"
   setsid "$@" >>"$(log_file "$name")" 2>&1 </dev/null &
   echo $! >"$(pid_file "$name")"
 }

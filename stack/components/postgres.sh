@@ -52,6 +52,7 @@ CONF
   fi
   if [[ $EUID -eq 0 ]]; then chown postgres: "$(log_file postgres)" 2>/dev/null || touch "$(log_file postgres)"; fi
   if is_running postgres; then return 0; fi
+  rotate_log postgres
   touch "$(log_file postgres)"
   [[ $EUID -eq 0 ]] && chown postgres: "$(log_file postgres)"
   # postgres daemonises itself under pg_ctl; we record the postmaster pid from postmaster.pid.
