@@ -32,7 +32,6 @@ export interface KafkajsDecoder {
   readVarInt(): number;
   readVarLong(): KafkajsLong;
   readVarIntBytes(): Buffer | null;
-  readVarIntString(): string | null;
 }
 
 /** What kafkajs' batch decoder hands each record: its batch's header fields. */
