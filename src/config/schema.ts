@@ -24,9 +24,9 @@ export const MAX_BYTE_COUNT = 2 ** 30;
 // A sink's own fetch size: 0 takes the KAFKA_ one.
 const BYTE_COUNT_OR_INHERIT =
   'a whole number of bytes (digits only): 0 (the KAFKA_ setting) or from 1024 to 1073741824';
-const isByteCountOrInherit = (value: unknown) =>
-  Number.isSafeInteger(value) &&
-  (value === 0 || ((value as number) >= 1024 && (value as number) <= MAX_BYTE_COUNT));
+const isByteCount = (value: unknown) =>
+  Number.isSafeInteger(value) && (value as number) >= 1024 && (value as number) <= MAX_BYTE_COUNT;
+const isByteCountOrInherit = (value: unknown) => value === 0 || isByteCount(value);
 
 // convict looks custom formats up by name; registering them here keeps them beside their use.
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -84,7 +84,7 @@ convict.addFormats({
   'byte-count': {
     coerce: digitsOnly,
     validate: (value: unknown) => {
-      if (!Number.isSafeInteger(value) || (value as number) < 1024 || (value as number) > MAX_BYTE_COUNT)
+      if (!isByteCount(value))
         throw new Error('must be a whole number of bytes (digits only) from 1024 to 1073741824');
     },
   },

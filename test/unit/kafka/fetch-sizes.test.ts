@@ -78,4 +78,17 @@ describe('fetchSizesFor', () => {
     assert.throws(() => loadConfig({ MONGODB_FETCH_MAX_BYTES_PER_PARTITION: 'double' }), /auto/);
     assert.throws(() => loadConfig({ ELASTICSEARCH_FETCH_MAX_BYTES: 'auto' }), ConfigError);
   });
+
+  test('every byte-count setting takes 1 KiB to 1 GiB and refuses one byte beyond either end', () => {
+    const formats = [
+      ['KAFKA_MAX_BYTES', /from 1024 to 1073741824/],
+      ['ELASTICSEARCH_FETCH_MAX_BYTES', /0 \(the KAFKA_ setting\) or from 1024 to 1073741824/],
+      ['MONGODB_FETCH_MAX_BYTES', /must be auto, or .* from 1024 to 1073741824/],
+    ] as const;
+    for (const [name, message] of formats) {
+      for (const bytes of ['1024', '1073741824'])
+        assert.doesNotThrow(() => loadConfig({ [name]: bytes }), name);
+      for (const bytes of ['1023', '1073741825']) assert.throws(() => loadConfig({ [name]: bytes }), message);
+    }
+  });
 });
