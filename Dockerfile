@@ -31,7 +31,7 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
 STOPSIGNAL SIGTERM
 # V8 sizes its heap for throughput: 16 MiB semi-spaces, and an old generation let grow up to 4x what
 # survived the last full collection before it collects again. Each batch outlives a sink write and is
-# promoted, so that slack is garbage. 4 MiB semi-spaces and growth capped at 2x (heap-growing-percent
-# 100) keep a catch-up with both sinks near 165 MiB of RSS instead of 230-240 MiB, for some 5-10 %
-# more CPU per event (bench/results/tuning.md, both measured there).
-CMD ["node", "--max-semi-space-size=4", "--heap-growing-percent=100", "dist/src/cli/main.js", "start"]
+# promoted, so that slack is garbage. 4 MiB semi-spaces, and growth capped at 2x with both sinks
+# (HEAP_GROWING_PERCENT, which the service sets at start from SINKS), keep a catch-up with both sinks
+# near 175 MiB of RSS instead of 230-240 MiB (bench/results/tuning.md).
+CMD ["node", "--max-semi-space-size=4", "dist/src/cli/main.js", "start"]

@@ -6,8 +6,14 @@ import type { Config } from '../config/load.js';
 import { createKafkajsClient } from '../kafka/kafkajs.js';
 import type { Logger } from 'pino';
 import { checkRenamesAtStart } from '../router/catalog-check.js';
+import { applyHeapGrowingPercent } from './heap-growth.js';
 
 export async function runStart(config: Config, logger: Logger): Promise<number> {
+  applyHeapGrowingPercent(config.heapGrowingPercent);
+  logger.info(
+    { heapGrowingPercent: config.heapGrowingPercent || "V8's own" },
+    'old generation growth between full collections',
+  );
   const kafka = createKafkajsClient({ ...config.kafka, logger });
   const service = new Service(config, kafka, logger, new Registry());
   const stopped = new Promise<number>((resolve) => {

@@ -17,6 +17,8 @@ import {
 export interface Config {
   readonly logLevel: string;
   readonly shutdownTimeoutMs: number;
+  /** HEAP_GROWING_PERCENT resolved: 0 leaves V8's own heap growth. */
+  readonly heapGrowingPercent: number;
   readonly http: { readonly host: string; readonly port: number };
   readonly kafka: {
     readonly brokers: readonly string[];
@@ -125,6 +127,15 @@ function resolveFetchAhead(setting: boolean | 'auto', sinks: readonly SinkName[]
   return setting === 'auto' ? sinks.length === 1 : setting;
 }
 
+// With both sinks, a batch of each is in flight and promoted, so the old generation V8 lets grow to
+// 4x its survivors holds mostly garbage: capped at 2x, a catch-up stays under 200 MiB. One sink's
+// process keeps V8's growth, since the full collections the cap adds cost it more CPU (about 10 %
+// per MongoDB event on the bench) than its memory is worth (bench/results/tuning.md).
+function resolveHeapGrowingPercent(setting: number | 'auto', sinks: readonly SinkName[]): number {
+  if (setting !== 'auto') return setting;
+  return sinks.length > 1 ? 100 : 0;
+}
+
 // A process running MongoDB alone has one consumer: the fetch memory a second would have held goes
 // to the first, in batches that cost the server less per document (bench/results/tuning.md).
 function resolveMongoFetchSize(
@@ -144,7 +155,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   } catch (error) {
     throw new ConfigError(`invalid configuration:\n${describeProblems((error as Error).message)}`);
   }
-  const loaded = validated.getProperties() as unknown as Omit<Config, 'kafka' | 'mongodb' | 'tables'> & {
+  const loaded = validated.getProperties() as unknown as Omit<
+    Config,
+    'heapGrowingPercent' | 'kafka' | 'mongodb' | 'tables'
+  > & {
+    heapGrowingPercent: number | 'auto';
     kafka: Omit<Config['kafka'], 'fetchAhead'> & { fetchAhead: boolean | 'auto' };
     mongodb: Omit<Config['mongodb'], 'fetchMaxBytes' | 'fetchMaxBytesPerPartition'> & {
       fetchMaxBytes: number | 'auto';
@@ -169,6 +184,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const config = {
     ...loaded,
+    heapGrowingPercent: resolveHeapGrowingPercent(loaded.heapGrowingPercent, loaded.sinks),
     kafka: { ...loaded.kafka, fetchAhead: resolveFetchAhead(loaded.kafka.fetchAhead, loaded.sinks) },
     mongodb: {
       ...loaded.mongodb,

@@ -73,6 +73,15 @@ describe('loadConfig defaults', () => {
     assert.equal(loadConfig({ KAFKA_FETCH_AHEAD: 'true' }).kafka.fetchAhead, true);
   });
 
+  test('HEAP_GROWING_PERCENT=auto (the default) caps growth at 100 % with both sinks and leaves V8 its own with one', () => {
+    assert.equal(loadConfig({}).heapGrowingPercent, 100);
+    assert.equal(loadConfig({ SINKS: 'mongodb' }).heapGrowingPercent, 0);
+    assert.equal(loadConfig({ SINKS: 'elasticsearch', HEAP_GROWING_PERCENT: 'auto' }).heapGrowingPercent, 0);
+    assert.equal(loadConfig({ SINKS: 'mongodb', HEAP_GROWING_PERCENT: '50' }).heapGrowingPercent, 50);
+    assert.equal(loadConfig({ HEAP_GROWING_PERCENT: '0' }).heapGrowingPercent, 0);
+    assert.equal(loadConfig({ HEAP_GROWING_PERCENT: '1000' }).heapGrowingPercent, 1000);
+  });
+
   test('each setting is read from its env var', () => {
     const config = loadConfig({
       LOG_LEVEL: 'debug',
@@ -135,6 +144,11 @@ describe('loadConfig refuses bad values, naming the env var and what was expecte
     ],
     ['DEAD_LETTER_ENABLED=yes', { DEAD_LETTER_ENABLED: 'yes' }, /DEAD_LETTER_ENABLED: must be true or false/],
     ['KAFKA_FETCH_AHEAD=on', { KAFKA_FETCH_AHEAD: 'on' }, /KAFKA_FETCH_AHEAD: must be true, false or auto/],
+    ...['1001', '-1', '2.5', '100%', 'off', ''].map((value): [string, Record<string, string>, RegExp] => [
+      `HEAP_GROWING_PERCENT=${value}`,
+      { HEAP_GROWING_PERCENT: value },
+      /HEAP_GROWING_PERCENT: must be auto or a whole number of percent from 0 to 1000/,
+    ]),
     [
       'MONGODB_URL with a port that is not a number',
       { MONGODB_URL: 'mongodb://db.example:notaport' },
