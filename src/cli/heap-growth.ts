@@ -1,6 +1,6 @@
 // V8's --heap-growing-percent, set from the configuration (HEAP_GROWING_PERCENT) once the process
 // knows which sinks it runs. V8 reads the flag whenever a full collection sets the next limit, so
-// setting it at start has the effect of the command-line flag (test/integration/cli/heap-growth.test.ts
+// setting it at start has the effect of the command-line flag (test/unit/cli/heap-growth.test.ts
 // checks that on the Node in use), and the image needs no flag that depends on SINKS.
 import { setFlagsFromString } from 'node:v8';
 

@@ -10,10 +10,8 @@ import { applyHeapGrowingPercent } from './heap-growth.js';
 
 export async function runStart(config: Config, logger: Logger): Promise<number> {
   applyHeapGrowingPercent(config.heapGrowingPercent);
-  logger.info(
-    { heapGrowingPercent: config.heapGrowingPercent || "V8's own" },
-    'old generation growth between full collections',
-  );
+  // 0 leaves the growth to V8, or to a --heap-growing-percent on the Node command line.
+  logger.info({ heapGrowingPercent: config.heapGrowingPercent }, 'heap growth between full collections');
   const kafka = createKafkajsClient({ ...config.kafka, logger });
   const service = new Service(config, kafka, logger, new Registry());
   const stopped = new Promise<number>((resolve) => {
