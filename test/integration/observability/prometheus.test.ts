@@ -34,6 +34,11 @@ function run(command: string, args: readonly string[], input?: string): Promise<
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.once('error', reject);
     child.once('close', (code) => resolve({ code, stdout, stderr }));
+    // A child that exits before reading its input (bash running a short script) closes the pipe
+    // first, and the write fails with EPIPE: its exit code and output already say how it went.
+    child.stdin.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') reject(error);
+    });
     child.stdin.end(input ?? '');
   });
 }
