@@ -30,6 +30,8 @@ const isByteCountOrInherit = (value: unknown) => value === 0 || isByteCount(valu
 
 /** 1000 % lets the old generation grow to 11x what survived: past any use, and past V8's own 4x. */
 const MAX_HEAP_GROWING_PERCENT = 1000;
+const isHeapGrowingPercent = (value: unknown) =>
+  Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= MAX_HEAP_GROWING_PERCENT;
 
 // convict looks custom formats up by name; registering them here keeps them beside their use.
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -140,14 +142,9 @@ convict.addFormats({
     },
   },
   'percent-or-auto': {
-    coerce: (value: unknown) => (value === 'auto' ? value : digitsOnly(value)),
+    coerce: digitsOnly,
     validate: (value: unknown) => {
-      if (value === 'auto') return;
-      if (
-        !Number.isSafeInteger(value) ||
-        (value as number) < 0 ||
-        (value as number) > MAX_HEAP_GROWING_PERCENT
-      )
+      if (value !== 'auto' && !isHeapGrowingPercent(value))
         throw new Error(`must be auto or a whole number of percent from 0 to ${MAX_HEAP_GROWING_PERCENT}`);
     },
   },
