@@ -5,8 +5,10 @@
 //
 //   tsx bench/run.ts [--smoke] [--source isolated|shared] [--backlog N] [--skip a,b] [--peers]
 //                    [--out DIR] [--drop-source] [--sinks elasticsearch,mongodb] [--compiled]
+//                    [--rounds N]
+//   --rounds: raw pass and one-sink catch-up pairs per sink in phase pairs (3; smoke: phase off unless given).
 //   --compiled runs the service from dist/ (npm run build first), as the image does, not through tsx.
-//   phases for --skip: raw, catchup, recovery, alone, avro, steady, peers, profile, clients, reindex, chart
+//   phases for --skip: raw, catchup, recovery, alone, avro, pairs, steady, peers, profile, clients, reindex, chart
 //   avro (Avro against JSON) needs --source shared and the stack's registry (stack/up.sh registry).
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
@@ -27,6 +29,7 @@ import {
   type CatchUpResult,
 } from './lib/fanout.js';
 import { formatLoad, formatNumber } from './lib/format.js';
+import { roundRatio, type PairedRatios } from './lib/pairs.js';
 import { clientGroups, evaluateKafkaClients } from './lib/kafka-clients.js';
 import { describeMachine, describeVersions } from './lib/machine.js';
 import { discoverPeers, runPeer } from './lib/peers.js';
@@ -40,6 +43,7 @@ import {
   rawElasticsearch,
   rawMongo,
   rawTargets,
+  type RawOptions,
   type RawSinkResult,
 } from './lib/raw-sinks.js';
 import {
@@ -80,6 +84,7 @@ const PHASES = [
   'recovery',
   'alone',
   'avro',
+  'pairs',
   'steady',
   'peers',
   'profile',
@@ -100,6 +105,8 @@ interface Settings {
   readonly rawRows: number;
   readonly batchSize: number;
   readonly concurrency: number;
+  /** Rounds of a raw pass and a one-sink catch-up per sink (phase pairs, lib/pairs.ts). */
+  readonly rounds: number;
   readonly topUpRate: number;
   readonly steadyRates: readonly number[];
   readonly steadySeconds: number;
@@ -124,6 +131,7 @@ function settingsFrom(argv: readonly string[]) {
       render: { type: 'boolean', default: false },
       sinks: { type: 'string' },
       compiled: { type: 'boolean', default: false },
+      rounds: { type: 'string' },
     },
   });
   const smoke = values.smoke;
@@ -136,12 +144,17 @@ function settingsFrom(argv: readonly string[]) {
   // The smoke run is for CI: no peers unless asked for, no Kafka client builds.
   if (smoke && !values.peers) phases.delete('peers');
   if (smoke) phases.delete('clients');
+  if (smoke && values.rounds === undefined) phases.delete('pairs');
+  const rounds = Number(values.rounds ?? 3);
+  if (!Number.isInteger(rounds) || rounds < 1)
+    throw new Error(`--rounds ${values.rounds}: a whole number of at least 1`);
   const settings: Settings = {
     mode: smoke ? 'smoke' : 'full',
     backlog: values.backlog ? Number(values.backlog) : smoke ? 20_000 : 500_000,
     rawRows: smoke ? 5_000 : 400_000,
     batchSize: 1000,
     concurrency: 3,
+    rounds,
     topUpRate: 20_000,
     steadyRates: smoke ? [200] : [1000, 5000],
     steadySeconds: smoke ? 15 : 30,
@@ -421,10 +434,10 @@ async function main(): Promise<number> {
     await log(`backlog: ${formatNumber(backlog.total)} messages`);
     await save();
 
-    if (settings.phases.has('raw')) {
-      const rawId = runIds('raw');
-      const warmUpId = runIds('raw-warm-up');
-      try {
+    /** The raw passes' rows and settings, read once for phases raw and pairs. */
+    let rawPlan: Omit<RawOptions, 'runId'> | null = null;
+    const rawOptions = async (runId: string): Promise<RawOptions> => {
+      if (rawPlan === null) {
         const rows = await loadSampleRows(pg, settings.rawRows);
         // As many documents as the backlog has events, onto as many rows as the catch-up ends with:
         // the ceiling is measured at the volume and collection sizes it bounds, long enough to pay
@@ -434,52 +447,60 @@ async function main(): Promise<number> {
         await log(
           `raw: ${formatNumber(rows.length)} documents per pass, an insert and ${overwrites} overwrite passes, batches of ${settings.batchSize}`,
         );
-        const options = {
+        rawPlan = {
           rows,
-          runId: rawId.runId,
           batchSize: settings.batchSize,
           concurrency: settings.concurrency,
           passBudgetMs: settings.mode === 'smoke' ? 30_000 : 90_000,
           overwrites,
         };
-        // On a stack just started, the servers' JIT is cold: a first, unrecorded pass into targets
-        // of its own (measured cold, Elasticsearch gave half its warm rate).
-        const warmUp = { ...options, rows: rows.slice(0, 20_000), runId: warmUpId.runId, overwrites: 1 };
-        if (sinks.includes('elasticsearch')) await rawElasticsearch(es, warmUp);
-        if (sinks.includes('mongodb')) await rawMongo(mongo, warmUp);
+      }
+      return { ...rawPlan, runId };
+    };
+    const rawPass = (sink: BenchSink, options: RawOptions) =>
+      sink === 'elasticsearch' ? rawElasticsearch(es, options) : rawMongo(mongo, options);
+    const dropRawTargets = async (runId: string) => {
+      const targets = rawTargets(runId);
+      await es.indices.delete({ index: targets.indices, ignore_unavailable: true }).catch(() => undefined);
+      if (sinks.includes('mongodb'))
+        await mongo
+          .db(targets.mongoDatabase)
+          .dropDatabase()
+          .catch(() => undefined);
+    };
+    /**
+     * On a stack just started, the servers' JIT is cold: a first, unrecorded pass into targets of
+     * its own (measured cold, Elasticsearch gave half its warm rate).
+     */
+    const warmUp = async (sink: BenchSink, runId: string) => {
+      const options = await rawOptions(runId);
+      await rawPass(sink, { ...options, rows: options.rows.slice(0, 20_000), overwrites: 1 });
+    };
+    const withCpuSplit = async (write: () => Promise<RawSinkResult>): Promise<RawSinkResult> => {
+      const meter = await startStackMeter(BENCH_PROCESS, process.pid);
+      const result = await write();
+      return { ...result, cpuSplit: await meter.stop() };
+    };
+
+    if (settings.phases.has('raw')) {
+      const rawId = runIds('raw');
+      const warmUpId = runIds('raw-warm-up');
+      try {
+        const options = await rawOptions(rawId.runId);
+        for (const sink of sinks) await warmUp(sink, warmUpId.runId);
         const load = await loadAverage();
         results.raw = { results: [], load, error: null };
-        const withCpuSplit = async (write: () => Promise<RawSinkResult>): Promise<RawSinkResult> => {
-          const meter = await startStackMeter(BENCH_PROCESS, process.pid);
-          const result = await write();
-          return { ...result, cpuSplit: await meter.stop() };
-        };
-        if (sinks.includes('elasticsearch')) {
-          await settleBeforeMeasuring('raw: elasticsearch');
-          const esResult = await withCpuSplit(() => rawElasticsearch(es, options));
-          await log(`raw: elasticsearch ${formatNumber(esResult.docsPerSecond)} docs/s`);
-          results.raw.results.push(esResult);
-        }
-        if (sinks.includes('mongodb')) {
-          await settleBeforeMeasuring('raw: mongodb');
-          const mongoResult = await withCpuSplit(() => rawMongo(mongo, options));
-          await log(`raw: mongodb ${formatNumber(mongoResult.docsPerSecond)} docs/s`);
-          results.raw.results.push(mongoResult);
+        for (const sink of sinks) {
+          await settleBeforeMeasuring(`raw: ${sink}`);
+          const result = await withCpuSplit(() => rawPass(sink, options));
+          await log(`raw: ${sink} ${formatNumber(result.docsPerSecond)} docs/s`);
+          results.raw.results.push(result);
         }
       } catch (error) {
         results.raw = { results: [], load: await loadAverage(), error: String(error) };
         await log(`raw failed: ${String(error)}`);
       } finally {
-        for (const targets of [rawTargets(rawId.runId), rawTargets(warmUpId.runId)]) {
-          await es.indices
-            .delete({ index: targets.indices, ignore_unavailable: true })
-            .catch(() => undefined);
-          if (sinks.includes('mongodb'))
-            await mongo
-              .db(targets.mongoDatabase)
-              .dropDatabase()
-              .catch(() => undefined);
-        }
+        for (const runId of [rawId.runId, warmUpId.runId]) await dropRawTargets(runId);
       }
       await save();
     }
@@ -546,42 +567,94 @@ async function main(): Promise<number> {
      * writing, nothing else consuming), where section 2 has both sinks share the process and the
      * machine.
      */
+    /** One service with only `sink` catches up the backlog (fresh groups and targets, removed after). */
+    const catchUpAlone = async (sink: BenchSink, label: string): Promise<CatchUpResult> => {
+      const aloneIds = runIds(label);
+      try {
+        await settleBeforeMeasuring(`${label}: ${sink}`);
+        await log(`${label}: ${sink} catch-up by a service with only that sink (${aloneIds.groupBase})`);
+        const run = await catchUp({
+          admin,
+          source,
+          ids: aloneIds,
+          backlog,
+          stores,
+          timeoutMs: settings.catchUpTimeoutMs,
+          sinks: [sink],
+          log: logSync,
+        });
+        await run.service.stop();
+        const own = run.result.sinks[0]!;
+        await log(
+          `${label}: ${sink} ${formatNumber(own.eventsPerSecond)} events/s (${formatNumber(own.events)} in ${own.seconds.toFixed(1)} s), cpu ${cpuMicrosPerEvent(run.result).toFixed(1)} µs/event, peak rss ${(run.result.peakRssBytes / 2 ** 20).toFixed(0)} MiB, verify ${run.result.verify?.ok ? 'ok' : 'NOT OK'}`,
+        );
+        if (!run.result.verify?.ok) {
+          exitCode = 1;
+          for (const line of run.result.verify?.lines ?? []) await log(`  ${line}`);
+        }
+        return run.result;
+      } finally {
+        await removeRunArtifacts(aloneIds, admin, es, sink === 'mongodb' ? mongo : null);
+      }
+    };
+
     const catchUpEachAlone = async () => {
       results.catchUpAlone = [];
       results.catchUpAloneError = null;
       for (const sink of sinks) {
-        const aloneIds = runIds(`alone-${sink}`);
         try {
-          await settleBeforeMeasuring(`alone: ${sink}`);
-          await log(`alone: ${sink} catch-up by a service with only that sink (${aloneIds.groupBase})`);
-          const run = await catchUp({
-            admin,
-            source,
-            ids: aloneIds,
-            backlog,
-            stores,
-            timeoutMs: settings.catchUpTimeoutMs,
-            sinks: [sink],
-            log: logSync,
-          });
-          await run.service.stop();
-          results.catchUpAlone.push(run.result);
-          const own = run.result.sinks[0]!;
-          await log(
-            `alone: ${sink} ${formatNumber(own.eventsPerSecond)} events/s (${formatNumber(own.events)} in ${own.seconds.toFixed(1)} s), peak rss ${(run.result.peakRssBytes / 2 ** 20).toFixed(0)} MiB, verify ${run.result.verify?.ok ? 'ok' : 'NOT OK'}`,
-          );
-          if (!run.result.verify?.ok) {
-            exitCode = 1;
-            for (const line of run.result.verify?.lines ?? []) await log(`  ${line}`);
-          }
+          results.catchUpAlone.push(await catchUpAlone(sink, `alone-${sink}`));
         } catch (error) {
           results.catchUpAloneError = error instanceof Error ? (error.stack ?? error.message) : String(error);
           exitCode = 1;
           await log(`alone: ${sink} failed: ${results.catchUpAloneError}`);
         } finally {
-          await removeRunArtifacts(aloneIds, admin, es, sink === 'mongodb' ? mongo : null);
           await save();
         }
+      }
+    };
+
+    /** Per sink, `settings.rounds` times: a raw pass, then a one-sink catch-up (lib/pairs.ts). */
+    const measurePairs = async () => {
+      results.pairs = [];
+      results.pairsError = null;
+      try {
+        for (const sink of sinks) {
+          const pairs: PairedRatios = { sink, rounds: [] };
+          results.pairs.push(pairs);
+          if (!settings.phases.has('raw')) {
+            const warmUpId = runIds(`pair-warm-up-${sink}`);
+            await warmUp(sink, warmUpId.runId).finally(() => dropRawTargets(warmUpId.runId));
+          }
+          for (let round = 1; round <= settings.rounds; round++) {
+            const rawId = runIds(`pair-raw-${sink}-${round}`);
+            let raw: RawSinkResult;
+            try {
+              await settleBeforeMeasuring(`pairs: round ${round} raw ${sink}`);
+              raw = await withCpuSplit(async () => rawPass(sink, await rawOptions(rawId.runId)));
+            } finally {
+              await dropRawTargets(rawId.runId);
+            }
+            await log(`pairs: round ${round} raw ${sink} ${formatNumber(raw.docsPerSecond)} docs/s`);
+            try {
+              pairs.rounds.push({ round, raw, alone: await catchUpAlone(sink, `pair-${sink}-${round}`) });
+            } catch (error) {
+              const message = error instanceof Error ? error.message : String(error);
+              pairs.rounds.push({ round, raw, alone: null, error: message });
+              exitCode = 1;
+              await log(`pairs: round ${round} catch-up ${sink} failed: ${message}`);
+            }
+            const ratio = roundRatio(pairs.rounds[pairs.rounds.length - 1]!);
+            await log(`pairs: round ${round} ${sink} ratio ${ratio === null ? '–' : ratio.toFixed(2)}`);
+            await save();
+          }
+        }
+      } catch (error) {
+        results.pairsError = error instanceof Error ? (error.stack ?? error.message) : String(error);
+        exitCode = 1;
+        await log(`pairs failed: ${results.pairsError}`);
+      } finally {
+        await save();
       }
     };
 
@@ -665,6 +738,7 @@ async function main(): Promise<number> {
         if (settings.phases.has('recovery')) await recover(ids);
       }
       if (settings.phases.has('alone') && sinks.length > 1) await catchUpEachAlone();
+      if (settings.phases.has('pairs')) await measurePairs();
 
       if (settings.phases.has('peers')) {
         // The peers read their endpoints (POSTGRES_URL for the correctness check) when loaded.

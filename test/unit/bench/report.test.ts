@@ -9,33 +9,7 @@ import {
   renderMarkdown,
   type Results,
 } from '../../../bench/lib/report.js';
-
-function catchUpOf(runId: string, cpuSeconds: number, perSecond: Record<string, number>): CatchUpResult {
-  return {
-    runId,
-    backlog: 1000,
-    wallSeconds: 10,
-    startupSeconds: 1,
-    cpuSeconds,
-    cores: 0.5,
-    peakRssBytes: 100 * 2 ** 20,
-    sinks: Object.entries(perSecond).map(([sink, eventsPerSecond]) => ({
-      sink: sink as 'elasticsearch' | 'mongodb',
-      events: 1000,
-      writes: 900,
-      seconds: 1000 / eventsPerSecond,
-      eventsPerSecond,
-      writesPerSecond: 0.9 * eventsPerSecond,
-      secondsFromSpawn: 1000 / eventsPerSecond + 1,
-      eventsPerSecondFromSpawn: eventsPerSecond,
-      drained: true,
-      stalled: false,
-    })),
-    deadLetters: 0,
-    verify: { ok: true, seconds: 1, lines: [] },
-    load: { start: [1, 1, 1], end: [2, 2, 2] },
-  };
-}
+import { catchUpOf, rawOf as raw } from './support/results.js';
 
 /** A peer that ran 1,000 events at 500 per second and agreed with Postgres. */
 function ranPeer(peer: string, sink: string): PeerOutcome {
@@ -204,15 +178,6 @@ describe('bench report: resync and reindex of the largest table', () => {
 });
 
 describe('bench report: each sink alone', () => {
-  const raw = (sink: 'elasticsearch' | 'mongodb', docsPerSecond: number) => ({
-    sink,
-    docs: 1000,
-    seconds: 1000 / docsPerSecond,
-    docsPerSecond,
-    batchSize: 1000,
-    concurrency: 3,
-    passes: [],
-  });
   const peer = ranPeer('redpanda-connect-mongodb', 'mongodb');
   const results = (alone: CatchUpResult[] | null): Results => ({
     ...resultsWith(null),
