@@ -239,7 +239,7 @@ export async function rawMongo(mongo: MongoClient, options: RawOptions): Promise
           u: { ...doc.stored, [POSITION_FIELD]: position },
           upsert: true,
         } as const;
-        return { statement, bytes: encodeStatement(statement) };
+        return { bytes: encodeStatement(statement) };
       });
       let timer: NodeJS.Timeout | undefined;
       const stalled = new Promise<never>((_, reject) => {

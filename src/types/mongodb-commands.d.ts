@@ -6,8 +6,10 @@ declare module 'mongodb/lib/cmap/commands.js' {
   /** A command field sent as a payload type 1 section: the documents' bytes as they are. */
   export class DocumentSequence {
     constructor(field: string);
-    /** The documents as given, for the driver's command monitoring. */
+    /** The documents as given, read by the driver only for command monitoring. */
     readonly documents: Document[];
+    /** The section's header, then each document's bytes as pushed: what is sent. */
+    readonly chunks: Uint8Array[];
     /** Appends a document with its BSON; answers the section's length so far. */
     push(document: Document, bytes: Uint8Array): number;
   }

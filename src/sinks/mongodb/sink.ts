@@ -81,10 +81,13 @@ export type WriteGuard = 'range' | 'compare-and-set';
 interface Entry {
   readonly index: number;
   readonly op: SinkOp;
-  readonly upsert: UpsertFields | null;
 }
 
-/** A planned write, as its statement and that statement's BSON. */
+/**
+ * A planned write as its BSON alone. The stored form, the model and the statement it was encoded
+ * from are not kept: they would live until the reply, long enough to be promoted out of the young
+ * generation, and a write planned again (after a collision) builds them anew from the operation.
+ */
 type Sendable = Entry & EncodedStatement;
 
 export function createMongoClient(url: string, requestTimeoutMs = 30_000): MongoClient {
@@ -195,11 +198,9 @@ export class MongoSink implements Sink {
     await this.client.close();
   }
 
-  /** An upsert's stored fields, or the permanent reason it can never be written. */
-  private upsertFields(op: SinkOp): UpsertFields | null | CdcFanoutError {
+  /** An upsert's stored fields (null for a delete), built each time the write is planned. */
+  private upsertFields(op: SinkOp): UpsertFields | null {
     if (op.kind === 'delete') return null;
-    const problem = ownedFieldProblem(op.document);
-    if (problem) return new PermanentSinkError(`mongodb cannot store the document: ${problem}`);
     return {
       fields: toStoredFormWith(op.document, POSITION_FIELD, op.position),
       // A partial update ($set) leaves the unchanged TOAST columns as stored; a full one replaces all.
@@ -211,13 +212,14 @@ export class MongoSink implements Sink {
     const results: SinkOpResult[] = new Array(ops.length);
     const byCollection = new Map<string, Entry[]>();
     ops.forEach((op, index) => {
-      const upsert = this.upsertFields(op);
-      if (upsert !== null && 'retriable' in upsert) {
-        results[index] = { status: 'failed', error: upsert };
+      const problem = op.kind === 'upsert' ? ownedFieldProblem(op.document) : null;
+      if (problem) {
+        const error = new PermanentSinkError(`mongodb cannot store the document: ${problem}`);
+        results[index] = { status: 'failed', error };
         return;
       }
       const group = byCollection.get(op.target) ?? [];
-      group.push({ index, op, upsert });
+      group.push({ index, op });
       byCollection.set(op.target, group);
     });
     await Promise.all(
@@ -276,12 +278,14 @@ export class MongoSink implements Sink {
         } catch (error) {
           return fail(pending, classifyRequestError(error));
         }
-        const guarded = pending.map((entry) => ({
-          ...entry,
-          model: planGuardedWrite(entry.op, entry.upsert, POSITION_FIELD, now),
-        }));
+        const guarded: Sendable[] = [];
+        for (const entry of pending) {
+          const model = planGuardedWrite(entry.op, this.upsertFields(entry.op), POSITION_FIELD, now);
+          this.encodeInto(guarded, entry, model, results);
+        }
+        const planned = pending.length;
         pending = await this.bulk(target, guarded, results);
-        if (pending.length * 2 > guarded.length) this.readFirst.add(collection);
+        if (pending.length * 2 > planned) this.readFirst.add(collection);
         continue;
       }
       // Beliefs stand in for the read on the first plan only: a statement that missed is read.
@@ -296,10 +300,14 @@ export class MongoSink implements Sink {
       } catch (error) {
         return fail(pending, classifyRequestError(error));
       }
-      const writes: Array<Entry & { model: Model }> = [];
+      const writes: Entry[] = [];
+      const sendable: Sendable[] = [];
       const plan = (entry: Entry, stored: Stored | undefined) => {
-        const planned = planWrite(entry.op, stored, entry.upsert, POSITION_FIELD, now);
-        if (planned.kind === 'write') return writes.push({ ...entry, model: planned.model });
+        const planned = planWrite(entry.op, stored, this.upsertFields(entry.op), POSITION_FIELD, now);
+        if (planned.kind === 'write') {
+          writes.push(entry);
+          return this.encodeInto(sendable, entry, planned.model, results);
+        }
         results[entry.index] = { status: 'stale' };
         this.positions.remember(collection, entry.op.id, stored!.raw);
       };
@@ -307,7 +315,7 @@ export class MongoSink implements Sink {
       for (const entry of toRead) plan(entry, read.get(entry.op.id));
       if (attempt === 0 && readingFirst && writes.length * 2 >= pending.length)
         this.readFirst.delete(collection);
-      pending = await this.bulk(target, writes, results);
+      pending = await this.bulk(target, sendable, results);
       this.learn(collection, writes, results, { believed, unknownToRead, read, missed: pending });
     }
   }
@@ -315,7 +323,7 @@ export class MongoSink implements Sink {
   /** What a plan's outcome says is stored now, and whether unknown ids were mostly absent. */
   private learn(
     collection: string,
-    writes: ReadonlyArray<Entry & { model: Model }>,
+    writes: readonly Entry[],
     results: readonly SinkOpResult[],
     seen: {
       believed: ReadonlyArray<Entry & { stored: Stored | undefined }>;
@@ -346,31 +354,34 @@ export class MongoSink implements Sink {
   }
 
   /**
-   * Runs the statements as unordered `update` commands (one, unless the batch is over the size
-   * limit); answers the entries to plan again. A statement that cannot be encoded, or is over
-   * MongoDB's size limit, is refused before anything is sent, as the driver's bulkWrite refused it.
+   * Adds the write's BSON to `sendable`. A statement that cannot be encoded, or is over MongoDB's
+   * size limit, is refused before anything is sent, as the driver's bulkWrite refused it.
+   */
+  private encodeInto(sendable: Sendable[], entry: Entry, model: Model, results: SinkOpResult[]): void {
+    const statement = statementOf(model);
+    let bytes: Uint8Array;
+    try {
+      bytes = encodeStatement(statement);
+    } catch (error) {
+      results[entry.index] = { status: 'failed', error: encodingError(statement, error) };
+      return;
+    }
+    if (bytes.length >= MAX_DOCUMENT_BYTES) {
+      results[entry.index] = { status: 'failed', error: tooLargeError(bytes.length) };
+      return;
+    }
+    sendable.push({ index: entry.index, op: entry.op, bytes });
+  }
+
+  /**
+   * Runs the encoded statements as unordered `update` commands (one, unless the batch is over the
+   * size limit); answers the entries to plan again.
    */
   private async bulk(
     target: Collection<StoredDocument>,
-    writes: Array<Entry & { model: Model }>,
+    sendable: readonly Sendable[],
     results: SinkOpResult[],
   ): Promise<Entry[]> {
-    const sendable: Sendable[] = [];
-    for (const write of writes) {
-      const statement = statementOf(write.model);
-      let bytes: Uint8Array;
-      try {
-        bytes = encodeStatement(statement);
-      } catch (error) {
-        results[write.index] = { status: 'failed', error: encodingError(statement, error) };
-        continue;
-      }
-      if (bytes.length >= MAX_DOCUMENT_BYTES) {
-        results[write.index] = { status: 'failed', error: tooLargeError(bytes.length) };
-        continue;
-      }
-      sendable.push({ index: write.index, op: write.op, upsert: write.upsert, statement, bytes });
-    }
     const again: Entry[] = [];
     for (const [start, end] of commandRuns(
       sendable.map(({ bytes }) => bytes.length),

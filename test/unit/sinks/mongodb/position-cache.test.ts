@@ -4,11 +4,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { MongoClient } from 'mongodb';
+import type { DocumentSequence } from 'mongodb/lib/cmap/commands.js';
 import pino from 'pino';
 import type { RowChange } from '../../../../src/decoder/types.js';
 import { PositionCache } from '../../../../src/sinks/mongodb/position-cache.js';
 import { MongoSink, POSITION_FIELD } from '../../../../src/sinks/mongodb/sink.js';
 import type { SinkOp } from '../../../../src/sinks/sink.js';
+import { sentStatements } from './support/sent-statements.js';
 
 type Doc = Record<string, unknown> & { _id: string };
 /** A statement of an `update` command: a replacement, or $set (with $unset) for a partial update. */
@@ -37,10 +39,11 @@ function sinkOver(docs: Map<string, Doc>, positionCacheEntries = 1000) {
   const db = {
     collection: () => collection,
     /** An unordered `update` command, answered as MongoDB does: per statement, errors by index. */
-    command: async ({ updates }: { updates: { documents: Statement[] } }) => {
+    command: async ({ updates }: { updates: DocumentSequence }) => {
       calls.push('update');
+      const statements = sentStatements<Statement>(updates);
       const writeErrors: Array<{ index: number; code: number; errmsg: string }> = [];
-      updates.documents.forEach(({ q: filter, u }, index) => {
+      statements.forEach(({ q: filter, u }, index) => {
         const fields = '$set' in u ? (u['$set'] as Record<string, unknown>) : u;
         const doc = docs.get(filter._id);
         if (doc && !sameStored(doc, filter)) {
@@ -55,7 +58,7 @@ function sinkOver(docs: Map<string, Doc>, positionCacheEntries = 1000) {
       });
       return {
         ok: 1,
-        n: updates.documents.length - writeErrors.length,
+        n: statements.length - writeErrors.length,
         ...(writeErrors.length > 0 ? { writeErrors } : {}),
       };
     },

@@ -3,11 +3,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { BSON, MongoBulkWriteError, type MongoClient } from 'mongodb';
+import type { DocumentSequence } from 'mongodb/lib/cmap/commands.js';
 import pino from 'pino';
 import type { RowChange } from '../../../../src/decoder/types.js';
 import { MAX_DOCUMENT_BYTES, MongoSink, type WriteGuard } from '../../../../src/sinks/mongodb/sink.js';
 import type { Document } from '../../../../src/router/document.js';
 import type { SinkOp, SinkOpResult } from '../../../../src/sinks/sink.js';
+import { sentStatements } from './support/sent-statements.js';
 
 /** A bulk error; `succeeded` statements without an error are counted as matched, as servers do. */
 function bulkError(
@@ -63,9 +65,9 @@ function sinkAnswering(
   };
   const db = {
     collection: () => collection,
-    command: async (command: { update: string; updates: { documents: Array<{ q: object; u: object }> } }) => {
+    command: async (command: { update: string; updates: DocumentSequence }) => {
       calls.push('update');
-      const models = command.updates.documents.map(modelOf);
+      const models = sentStatements<{ q: object; u: object }>(command.updates).map(modelOf);
       try {
         await answer(models);
         return { ok: 1, n: models.length };

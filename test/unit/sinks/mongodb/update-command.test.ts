@@ -53,7 +53,7 @@ describe('encodeStatement and updateCommand', () => {
   });
 
   test('the driver sends the encoded statements as they are, as an "updates" document sequence', () => {
-    const encoded = statements.map((statement) => ({ statement, bytes: encodeStatement(statement) }));
+    const encoded = statements.map((statement) => ({ bytes: encodeStatement(statement) }));
     const wire = Buffer.concat(new OpMsgRequest('db', updateCommand('c', encoded), {}).toBin());
     let at = 16 + 4; // message header, flags
     assert.equal(wire[at++], 0, 'the command body first (payload type 0)');
