@@ -6,6 +6,14 @@
 // field for field, with plain numbers where they are exact and the Long path kept for the rest;
 // it is installed in kafkajs' place before kafkajs loads (loadKafkajs), and only for the version
 // it was written against.
+//
+// The timestamp and the headers are read when first asked for. The service reads neither (a
+// record is its offset, key and value to it), and kafkajs' batch keeps its records alive until the
+// batch is committed: the headers object, a Buffer per header value and the timestamp's string were
+// a third of what each record held through that time, long enough to survive young-generation
+// collections and be promoted. The header section is still walked at once, with kafkajs' own
+// reads, so that a malformed record fails where it failed and leaves the decoder where kafkajs
+// left it.
 import { createRequire, Module } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -59,6 +67,7 @@ export interface DecodedRecord {
 }
 
 const Long = require('kafkajs/src/utils/long.js') as LongStatics;
+const Decoder = require('kafkajs/src/protocol/decoder.js') as new (buffer: Buffer) => KafkajsDecoder;
 const { LOG_APPEND_TIME } = require('kafkajs/src/protocol/timestampTypes.js') as { LOG_APPEND_TIME: number };
 
 /** Up to 49 bits: the value and its zigzag decoding are exact doubles. */
@@ -155,36 +164,85 @@ function readHeaders(decoder: KafkajsDecoder): Record<string, HeaderValue> {
   return headers;
 }
 
+/** Moves past the header section with the reads readHeaders makes, creating nothing. */
+function skipHeaders(decoder: KafkajsDecoder): void {
+  const count = decoder.readVarInt();
+  for (let i = 0; i < count; i++) {
+    const nameLength = decoder.readVarInt();
+    if (nameLength !== -1) decoder.offset += nameLength;
+    const valueLength = decoder.readVarInt();
+    if (valueLength !== -1) decoder.offset += valueLength;
+  }
+}
+
+/** A record whose timestamp and headers are made on first read (see the top of this file). */
+class LazyRecord implements DecodedRecord {
+  readonly #timestampDelta: number | KafkajsLong;
+  /** Where the record lies in the memory it shares with its batch, and its headers in it. */
+  readonly #bytes: ArrayBufferLike;
+  readonly #recordStart: number;
+  readonly #recordLength: number;
+  readonly #headersAt: number;
+  #headers: Record<string, HeaderValue> | undefined;
+
+  constructor(
+    readonly magicByte: number | undefined,
+    readonly attributes: number,
+    timestampDelta: number | KafkajsLong,
+    readonly offset: string,
+    readonly key: Buffer | null,
+    readonly value: Buffer | null,
+    decoder: KafkajsDecoder,
+    headersStart: number,
+    readonly isControlRecord: boolean,
+    readonly batchContext: BatchContext,
+  ) {
+    this.#timestampDelta = timestampDelta;
+    this.#bytes = decoder.buffer.buffer;
+    this.#recordStart = decoder.buffer.byteOffset;
+    this.#recordLength = decoder.buffer.length;
+    this.#headersAt = headersStart;
+  }
+
+  get timestamp(): string {
+    const { firstTimestamp, timestampType, maxTimestamp } = this.batchContext;
+    return timestampType === LOG_APPEND_TIME && maxTimestamp
+      ? maxTimestamp
+      : addToDecimal(firstTimestamp, this.#timestampDelta);
+  }
+
+  get headers(): Record<string, HeaderValue> {
+    if (this.#headers === undefined) {
+      // The record's own view, as its decoder had it: a section cut short reads as it read then.
+      const decoder = new Decoder(Buffer.from(this.#bytes, this.#recordStart, this.#recordLength));
+      decoder.offset = this.#headersAt;
+      this.#headers = readHeaders(decoder);
+    }
+    return this.#headers;
+  }
+}
+
 export function decodeRecord(decoder: KafkajsDecoder, batchContext: BatchContext = {}): DecodedRecord {
-  const {
-    firstOffset,
-    firstTimestamp,
-    magicByte,
-    isControlBatch = false,
-    timestampType,
-    maxTimestamp,
-  } = batchContext;
+  const { firstOffset, magicByte, isControlBatch = false } = batchContext;
   const attributes = decoder.readInt8();
   const timestampDelta = readShortVarLong(decoder) ?? decoder.readVarLong();
-  const timestamp =
-    timestampType === LOG_APPEND_TIME && maxTimestamp
-      ? maxTimestamp
-      : addToDecimal(firstTimestamp, timestampDelta);
   const offset = addToDecimal(firstOffset, decoder.readVarInt());
   const key = decoder.readVarIntBytes();
   const value = decoder.readVarIntBytes();
-  const headers = readHeaders(decoder);
-  return {
+  const headersStart = decoder.offset;
+  skipHeaders(decoder);
+  return new LazyRecord(
     magicByte,
     attributes,
-    timestamp,
+    timestampDelta,
     offset,
     key,
     value,
-    headers,
-    isControlRecord: isControlBatch,
+    decoder,
+    headersStart,
+    isControlBatch,
     batchContext,
-  };
+  );
 }
 
 /**

@@ -3,7 +3,12 @@
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { describe, test } from 'node:test';
-import { decodeRecord, type BatchContext, type KafkajsDecoder } from '../../../src/kafka/kafkajs-records.js';
+import {
+  decodeRecord,
+  type BatchContext,
+  type DecodedRecord,
+  type KafkajsDecoder,
+} from '../../../src/kafka/kafkajs-records.js';
 
 const require = createRequire(import.meta.url);
 type DecoderClass = new (buffer: Buffer) => KafkajsDecoder;
@@ -52,10 +57,18 @@ function recordBytes(spec: RecordSpec): Buffer {
     .writeVarIntArray((spec.headers ?? []).map(([key, value]) => Header({ key, value }))).buffer;
 }
 
+/** A record's fields as a reader sees them (ours makes two of them on first read, as getters). */
+function asRead(record: DecodedRecord): DecodedRecord {
+  const { magicByte, attributes, timestamp, offset, key, value, headers, isControlRecord, batchContext } =
+    record;
+  return { magicByte, attributes, timestamp, offset, key, value, headers, isControlRecord, batchContext };
+}
+
 function outcome(decode: typeof kafkajsDecodeRecord, bytes: Buffer, context?: BatchContext) {
   const decoder = new Decoder(bytes);
   try {
-    return { record: decode(decoder, context), read: decoder.offset };
+    const record = decode(decoder, context) as DecodedRecord;
+    return { read: decoder.offset, record: asRead(record) };
   } catch (error) {
     return { threw: (error as Error).message };
   }
@@ -220,6 +233,43 @@ describe("decodeRecord against kafkajs' record decoder", () => {
 
   test('a record decoded without a batch context fails or decodes as kafkajs does', () => {
     assertSameAsKafkajs({ offsetDelta: 3 });
+  });
+
+  test('headers and timestamp read late, from records that share one buffer at an offset, are each record’s own', () => {
+    const specs: RecordSpec[] = [
+      { timestampDelta: 5, offsetDelta: 1, headers: [['a', Buffer.from('first')]] },
+      {
+        timestampDelta: 9,
+        offsetDelta: 2,
+        headers: [
+          ['a', Buffer.from('second')],
+          ['b', null],
+        ],
+      },
+    ];
+    const parts = specs.map(recordBytes);
+    // A batch's records are views into one fetched buffer, none of them at its start.
+    const shared = Buffer.concat([Buffer.from('padding'), ...parts]);
+    let at = 'padding'.length;
+    const views = parts.map((part) => shared.subarray(at, (at += part.length)));
+    const ours = views.map((view) => decodeRecord(new Decoder(view), context()));
+    views.forEach((view, index) => {
+      const theirs = kafkajsDecodeRecord(new Decoder(Buffer.from(view)), context()) as DecodedRecord;
+      assert.deepStrictEqual(asRead(ours[index]!), theirs);
+    });
+    assert.equal(ours[0]!.headers, ours[0]!.headers, 'one headers object, as a plain property would be');
+  });
+
+  test('a header section cut short fails, or is read, where kafkajs’ fails or reads', () => {
+    const whole = recordBytes({ headers: [['name', Buffer.from('value')]] });
+    for (let cut = 1; cut <= 12; cut++) {
+      const bytes = whole.subarray(0, whole.length - cut);
+      assert.deepStrictEqual(
+        outcome(decodeRecord, bytes, context()),
+        outcome(kafkajsDecodeRecord, bytes, context()),
+        `cut ${cut}`,
+      );
+    }
   });
 
   test('500 records of random shape', () => {
