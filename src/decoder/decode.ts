@@ -83,6 +83,9 @@ function columnTypesOf(schema: CompiledEnvelope | null, name: 'before' | 'after'
   return struct === undefined || typeof struct === 'string' ? null : struct.columns;
 }
 
+/** Shared by the events that have every column: an event is kept until its batch is committed. */
+const NO_COLUMNS: readonly string[] = Object.freeze([]);
+
 const OP_NAMES: Record<RowOp, string> = { r: 'snapshot read', c: 'insert', u: 'update', d: 'delete' };
 
 function eventName(op: RowOp, table: TableRef): string {
@@ -136,7 +139,7 @@ function decode(raw: RawRecord, schemas: WriterSchemas | undefined): ChangeEvent
       key,
       before,
       after: null,
-      unchangedColumns: [],
+      unchangedColumns: NO_COLUMNS,
       columnTypes,
       position,
       record,
@@ -148,7 +151,18 @@ function decode(raw: RawRecord, schemas: WriterSchemas | undefined): ChangeEvent
   if (after === null) throw new DecodeError(`The ${eventName(op, table)} has no after image`);
   const before = image(payload, 'before', schema, table, 'drop');
   const columnTypes = columnTypesOf(schema, 'after');
-  return { kind: 'row', op, table, key, before, after, unchangedColumns, columnTypes, position, record };
+  return {
+    kind: 'row',
+    op,
+    table,
+    key,
+    before,
+    after,
+    unchangedColumns: unchangedColumns.length > 0 ? unchangedColumns : NO_COLUMNS,
+    columnTypes,
+    position,
+    record,
+  };
 }
 
 /**

@@ -12,6 +12,7 @@ import {
 } from './json.js';
 import { countOwnKeys, hasOwn } from './own.js';
 import type { SchemaCache } from './schema-cache.js';
+import { tableRef } from './table-refs.js';
 import type { RowOp, SourcePosition, TableRef } from './types.js';
 
 export interface Unwrapped<S> {
@@ -249,11 +250,7 @@ export function readSource(payload: JsonObject, op: RowOp | 't'): SourceInfo {
   if (source === undefined || source === null) throw new DecodeError('The envelope has no "source" block');
   if (!isJsonObject(source))
     throw new DecodeError(`The envelope's source must be an object, got ${describeValue(source)}`);
-  const table: TableRef = {
-    database: readName(source, 'db'),
-    schema: readName(source, 'schema'),
-    table: readName(source, 'table'),
-  };
+  const table = tableRef(readName(source, 'db'), readName(source, 'schema'), readName(source, 'table'));
   const snapshot = readSnapshot(source['snapshot']);
   const lsnValue = source['lsn'];
   // An incremental snapshot's reads carry no lsn, and need none: a read is written below every

@@ -7,13 +7,15 @@
 // it is installed in kafkajs' place before kafkajs loads (loadKafkajs), and only for the version
 // it was written against.
 //
-// The timestamp and the headers are read when first asked for. The service reads neither (a
-// record is its offset, key and value to it), and kafkajs' batch keeps its records alive until the
-// batch is committed: the headers object, a Buffer per header value and the timestamp's string were
-// a third of what each record held through that time, long enough to survive young-generation
-// collections and be promoted. The header section is still walked at once, with kafkajs' own
-// reads, so that a malformed record fails where it failed and leaves the decoder where kafkajs
-// left it.
+// A record holds numbers: where its key, value and headers lie in the bytes it shares with its
+// batch. kafkajs' batch stays reachable until the batch is committed, and a Buffer view per key,
+// value and header, the headers object and the timestamp's string were most of what each record
+// held through that time: long enough to survive young-generation collections and be promoted.
+// The service reads the key and the value once, to decode them, and neither the timestamp nor the
+// headers. So the key and the value are made on each read (a new view of the same bytes each time,
+// where kafkajs kept one), the timestamp on each read, the headers on the first. The sections are
+// still walked at once, with kafkajs' own reads, so a malformed record fails where it failed and
+// leaves the decoder where kafkajs left it.
 import { createRequire, Module } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -167,6 +169,8 @@ function readHeaders(decoder: KafkajsDecoder): Record<string, HeaderValue> {
 /** Moves past the header section with the reads readHeaders makes, creating nothing. */
 function skipHeaders(decoder: KafkajsDecoder): void {
   const count = decoder.readVarInt();
+  // kafkajs makes `new Array(count)` first: a count below -1 (null) fails there.
+  if (count < -1) throw new RangeError('Invalid array length');
   for (let i = 0; i < count; i++) {
     const nameLength = decoder.readVarInt();
     if (nameLength !== -1) decoder.offset += nameLength;
@@ -175,13 +179,32 @@ function skipHeaders(decoder: KafkajsDecoder): void {
   }
 }
 
-/** A record whose timestamp and headers are made on first read (see the top of this file). */
+/** Where readVarIntBytes found a field in the record: [start, end), or null. */
+interface Span {
+  readonly start: number;
+  readonly end: number;
+}
+
+/** Moves past a length-prefixed field as readVarIntBytes does, answering where it was. */
+function skipBytes(decoder: KafkajsDecoder): Span | null {
+  const length = decoder.readVarInt();
+  if (length === -1) return null;
+  const start = decoder.offset;
+  decoder.offset = start + length;
+  return { start, end: start + length };
+}
+
+/** A record of numbers; its fields are made when read (see the top of this file). */
 class LazyRecord implements DecodedRecord {
   readonly #timestampDelta: number | KafkajsLong;
-  /** Where the record lies in the memory it shares with its batch, and its headers in it. */
+  /** Where the record lies in the memory it shares with its batch, and its fields in it. */
   readonly #bytes: ArrayBufferLike;
   readonly #recordStart: number;
   readonly #recordLength: number;
+  readonly #keyStart: number;
+  readonly #keyEnd: number;
+  readonly #valueStart: number;
+  readonly #valueEnd: number;
   readonly #headersAt: number;
   #headers: Record<string, HeaderValue> | undefined;
 
@@ -190,8 +213,8 @@ class LazyRecord implements DecodedRecord {
     readonly attributes: number,
     timestampDelta: number | KafkajsLong,
     readonly offset: string,
-    readonly key: Buffer | null,
-    readonly value: Buffer | null,
+    key: Span | null,
+    value: Span | null,
     decoder: KafkajsDecoder,
     headersStart: number,
     readonly isControlRecord: boolean,
@@ -201,7 +224,33 @@ class LazyRecord implements DecodedRecord {
     this.#bytes = decoder.buffer.buffer;
     this.#recordStart = decoder.buffer.byteOffset;
     this.#recordLength = decoder.buffer.length;
+    // NaN as the start: null. Kept as numbers, not Span objects, which would be kept alive too.
+    this.#keyStart = key?.start ?? NaN;
+    this.#keyEnd = key?.end ?? NaN;
+    this.#valueStart = value?.start ?? NaN;
+    this.#valueEnd = value?.end ?? NaN;
     this.#headersAt = headersStart;
+  }
+
+  /** The record's own view, as its decoder had it. */
+  #record(): Buffer {
+    return Buffer.from(this.#bytes, this.#recordStart, this.#recordLength);
+  }
+
+  /** A field's bytes as kafkajs' slice of the record gave them, cut short where the record is. */
+  #field(start: number, end: number): Buffer | null {
+    if (Number.isNaN(start)) return null;
+    if (0 <= start && start <= end && end <= this.#recordLength)
+      return Buffer.from(this.#bytes, this.#recordStart + start, end - start);
+    return this.#record().slice(start, end);
+  }
+
+  get key(): Buffer | null {
+    return this.#field(this.#keyStart, this.#keyEnd);
+  }
+
+  get value(): Buffer | null {
+    return this.#field(this.#valueStart, this.#valueEnd);
   }
 
   get timestamp(): string {
@@ -213,8 +262,8 @@ class LazyRecord implements DecodedRecord {
 
   get headers(): Record<string, HeaderValue> {
     if (this.#headers === undefined) {
-      // The record's own view, as its decoder had it: a section cut short reads as it read then.
-      const decoder = new Decoder(Buffer.from(this.#bytes, this.#recordStart, this.#recordLength));
+      // A section cut short reads as it read then.
+      const decoder = new Decoder(this.#record());
       decoder.offset = this.#headersAt;
       this.#headers = readHeaders(decoder);
     }
@@ -227,8 +276,8 @@ export function decodeRecord(decoder: KafkajsDecoder, batchContext: BatchContext
   const attributes = decoder.readInt8();
   const timestampDelta = readShortVarLong(decoder) ?? decoder.readVarLong();
   const offset = addToDecimal(firstOffset, decoder.readVarInt());
-  const key = decoder.readVarIntBytes();
-  const value = decoder.readVarIntBytes();
+  const key = skipBytes(decoder);
+  const value = skipBytes(decoder);
   const headersStart = decoder.offset;
   skipHeaders(decoder);
   return new LazyRecord(

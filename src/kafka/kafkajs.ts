@@ -1,6 +1,7 @@
 // kafkajs behind the KafkaClient seam. Auto-commit is off: offsets move only through
 // BatchControl.commit, after the sink acknowledged the batch.
-import type { Consumer, Kafka as KafkajsKafka, LogEntry } from 'kafkajs';
+import type { Consumer, Kafka as KafkajsKafka, KafkaMessage, LogEntry } from 'kafkajs';
+import type { RawRecord } from '../decoder/types.js';
 import type { Logger } from 'pino';
 import type {
   BatchHandler,
@@ -20,6 +21,33 @@ const {
   kafkajs: { Kafka, logLevel: KafkaLogLevel },
   fastRecords,
 } = loadKafkajs();
+
+/**
+ * A record as the pipeline reads it. Its key and value are read from kafkajs' record when asked
+ * for, not copied here: with kafkajs-records.ts installed, each read makes a view that dies with
+ * its use, where one kept here would live until the batch is committed (see that file).
+ */
+class ConsumedRecord implements RawRecord {
+  readonly offset: string;
+  readonly #message: KafkaMessage;
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    message: KafkaMessage,
+  ) {
+    this.offset = message.offset;
+    this.#message = message;
+  }
+
+  get key(): Buffer | null {
+    return this.#message.key;
+  }
+
+  get value(): Buffer | null {
+    return this.#message.value;
+  }
+}
 
 export interface KafkajsOptions {
   readonly brokers: readonly string[];
@@ -146,13 +174,7 @@ class KafkajsConsumer implements KafkaConsumer {
         // A rejoin may happen while the batch is still being handled: its partition may have
         // moved to another member, so the batch stops retrying and commits nothing.
         const isActive = () => (isRunning() || this.leaving) && !isStale() && generation === this.generation;
-        const records = batch.messages.map((message) => ({
-          topic,
-          partition,
-          offset: message.offset,
-          key: message.key,
-          value: message.value,
-        }));
+        const records = batch.messages.map((message) => new ConsumedRecord(topic, partition, message));
         const handling = handler(
           { topic, partition, records, highWatermark: batch.highWatermark },
           {

@@ -29,8 +29,9 @@ export class WriterSchemaCache {
   async resolve(records: readonly RawRecord[]): Promise<WriterSchemas> {
     const wanted = new Set<number>();
     for (const record of records) {
-      if (record.key && isWireFormat(record.key)) wanted.add(schemaIdOf(record.key));
-      if (record.value && isWireFormat(record.value)) wanted.add(schemaIdOf(record.value));
+      // Read once each: a consumed record may make its key and value anew on every read.
+      for (const bytes of [record.key, record.value])
+        if (bytes && isWireFormat(bytes)) wanted.add(schemaIdOf(bytes));
     }
     const batch = new Map<number, AvroWriterSchema | string>();
     for (const id of wanted) batch.set(id, this.hit(id) ?? (await this.fetch(id)));

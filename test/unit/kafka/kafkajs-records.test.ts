@@ -235,7 +235,7 @@ describe("decodeRecord against kafkajs' record decoder", () => {
     assertSameAsKafkajs({ offsetDelta: 3 });
   });
 
-  test('headers and timestamp read late, from records that share one buffer at an offset, are each record’s own', () => {
+  test('fields read late, from records that share one buffer at an offset, are each record’s own', () => {
     const specs: RecordSpec[] = [
       { timestampDelta: 5, offsetDelta: 1, headers: [['a', Buffer.from('first')]] },
       {
@@ -260,9 +260,9 @@ describe("decodeRecord against kafkajs' record decoder", () => {
     assert.equal(ours[0]!.headers, ours[0]!.headers, 'one headers object, as a plain property would be');
   });
 
-  test('a header section cut short fails, or is read, where kafkajs’ fails or reads', () => {
-    const whole = recordBytes({ headers: [['name', Buffer.from('value')]] });
-    for (let cut = 1; cut <= 12; cut++) {
+  test('a record cut short anywhere fails, or is read, where kafkajs’ fails or reads', () => {
+    const whole = recordBytes({ key: Buffer.from('key'), headers: [['name', Buffer.from('value')]] });
+    for (let cut = 1; cut < whole.length; cut++) {
       const bytes = whole.subarray(0, whole.length - cut);
       assert.deepStrictEqual(
         outcome(decodeRecord, bytes, context()),
@@ -270,6 +270,24 @@ describe("decodeRecord against kafkajs' record decoder", () => {
         `cut ${cut}`,
       );
     }
+  });
+
+  test('negative field lengths other than null’s move the decoder as in kafkajs, and read as its slices read', () => {
+    for (const keyLength of [-2, -3, -7])
+      for (const valueLength of [-1, -2, 0, 3]) {
+        const bytes = Buffer.concat([
+          new Encoder().writeInt8(0).writeVarLong(0).writeVarInt(0).writeVarInt(keyLength).buffer,
+          Buffer.from('abcdef'),
+          new Encoder().writeVarInt(valueLength).buffer,
+          Buffer.from('ghijkl'),
+          new Encoder().writeVarInt(0).buffer,
+        ]);
+        assert.deepStrictEqual(
+          outcome(decodeRecord, bytes, context()),
+          outcome(kafkajsDecodeRecord, bytes, context()),
+          `key length ${keyLength}, value length ${valueLength}`,
+        );
+      }
   });
 
   test('500 records of random shape', () => {
