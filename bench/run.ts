@@ -562,11 +562,6 @@ async function main(): Promise<number> {
       }
     };
 
-    /**
-     * The catch-up again, one sink per service: what the raw limit and the peers measure (one sink
-     * writing, nothing else consuming), where section 2 has both sinks share the process and the
-     * machine.
-     */
     /** One service with only `sink` catches up the backlog (fresh groups and targets, removed after). */
     const catchUpAlone = async (sink: BenchSink, label: string): Promise<CatchUpResult> => {
       const aloneIds = runIds(label);
@@ -598,6 +593,11 @@ async function main(): Promise<number> {
       }
     };
 
+    /**
+     * The catch-up again, one sink per service: what the raw limit and the peers measure (one sink
+     * writing, nothing else consuming), where section 2 has both sinks share the process and the
+     * machine.
+     */
     const catchUpEachAlone = async () => {
       results.catchUpAlone = [];
       results.catchUpAloneError = null;

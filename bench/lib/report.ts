@@ -142,7 +142,7 @@ export function computeRatios(results: Results): Results['ratios'] {
   for (const pairs of results.pairs ?? []) {
     const summary = summariseRatios(pairs);
     ratios.push({
-      name: `cdc-fanout alone / raw limit (${pairs.sink}), median of ${pairs.rounds.length} paired rounds`,
+      name: `cdc-fanout alone / raw limit (${pairs.sink}), median of ${summary?.counted ?? 0} paired rounds`,
       value: summary?.median ?? null,
       detail: summary
         ? `${pairs.rounds.map((round) => formatRoundRatio(roundRatio(round))).join(', ')} (range ${summary.min.toFixed(2)}x-${summary.max.toFixed(2)}x); section 2d`
@@ -426,7 +426,7 @@ function renderPairs(out: string[], results: Results): void {
   out.push('');
   if (results.pairsError) out.push(`Failed: ${results.pairsError}`);
   out.push(
-    'One raw pass as in section 1 (into a database or indices of its own), then straight after it the one-sink catch-up of section 2a (fresh groups and targets), repeated: each round\u2019s two figures see the same minutes of this shared machine, where sections 1 and 2a are half an hour apart and single runs of the same code vary by a third. The median of the rounds\u2019 ratios is the one to judge the 0.8x goal by; a round whose catch-up did not drain or did not verify gives no ratio.',
+    'One raw pass as in section 1 (into a database or indices of its own), then straight after it the one-sink catch-up of section 2a (fresh groups and targets), repeated: each round\u2019s two figures see the same minutes of this shared machine, where sections 1 and 2a are taken with other phases between them, and single runs of the same code vary by a third. The median of the rounds\u2019 ratios is the one to judge the 0.8x goal by; a round whose catch-up did not drain or did not verify gives no ratio.',
   );
   for (const pairs of results.pairs ?? []) {
     out.push('');

@@ -145,24 +145,14 @@ function decode(raw: RawRecord, schemas: WriterSchemas | undefined): ChangeEvent
       record,
     };
   }
-  const unchangedColumns: string[] = [];
+  const unread: string[] = [];
   // Only an update can leave a column unread; elsewhere the placeholder text is the row's own.
-  const after = image(payload, 'after', schema, table, op === 'u' ? unchangedColumns : 'keep');
+  const after = image(payload, 'after', schema, table, op === 'u' ? unread : 'keep');
   if (after === null) throw new DecodeError(`The ${eventName(op, table)} has no after image`);
   const before = image(payload, 'before', schema, table, 'drop');
   const columnTypes = columnTypesOf(schema, 'after');
-  return {
-    kind: 'row',
-    op,
-    table,
-    key,
-    before,
-    after,
-    unchangedColumns: unchangedColumns.length > 0 ? unchangedColumns : NO_COLUMNS,
-    columnTypes,
-    position,
-    record,
-  };
+  const unchangedColumns = unread.length > 0 ? unread : NO_COLUMNS;
+  return { kind: 'row', op, table, key, before, after, unchangedColumns, columnTypes, position, record };
 }
 
 /**

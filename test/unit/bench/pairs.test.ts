@@ -84,6 +84,19 @@ describe('bench pairs: a catch-up against the raw pass right before it', () => {
     assert.match(section, /mongodb: median \*\*0\.70x\*\* of 3 rounds/);
   });
 
+  it('names the rounds the median is of, not the rounds run', () => {
+    const results = resultsWith([
+      round(1, 20_000, 18_000),
+      { round: 2, raw: rawOf('mongodb', 20_000), alone: null, error: 'the service exited' },
+      round(3, 20_000, 14_000),
+    ]);
+    const ratio = computeRatios(results).find((entry) => entry.name.includes('paired rounds'));
+    assert.equal(ratio?.name, 'cdc-fanout alone / raw limit (mongodb), median of 2 paired rounds');
+    assert.ok(Math.abs(ratio!.value! - 0.8) < 1e-9);
+    assert.match(ratio?.detail ?? '', /^0\.90x, –, 0\.70x /);
+    assert.match(renderMarkdown(results), /\| +2 \| mongodb +\| +20,000 \| failed: the service exited \|/);
+  });
+
   it('leaves the section and the ratio out when the phase did not run', () => {
     const results = { ...resultsWith([]), pairs: null };
     assert.ok(!renderMarkdown(results).includes('## 2d.'));
