@@ -2,9 +2,9 @@
 // On this shared 2-core machine one raw pass and one catch-up of the same code vary by a third from
 // run to run (the twenty-first session saw 0.51x-0.69x for one build), and sections 1 and 2a are
 // taken with other phases between them: a ratio of one of each says more about the minutes it was
-// taken in than about the service. A round pairs a raw pass with the one-sink catch-up right after it, so that
-// both see the same machine; the median over the rounds is the figure to judge a goal by, and the
-// range says how far to trust it.
+// taken in than about the service. A round pairs a raw pass with the one-sink catch-up right after
+// it, so that both see the same machine; the median over the rounds is the figure to judge a goal
+// by, and the range says how far to trust it.
 import type { CatchUpResult } from './fanout.js';
 import type { RawSinkResult } from './raw-sinks.js';
 

@@ -166,32 +166,25 @@ function readHeaders(decoder: KafkajsDecoder): Record<string, HeaderValue> {
   return headers;
 }
 
+/**
+ * Moves past a length-prefixed field as kafkajs' readVarIntBytes (and readHeaderName) do,
+ * creating nothing; answers its length, -1 for null. The field starts `length` bytes back.
+ */
+function skipField(decoder: KafkajsDecoder): number {
+  const length = decoder.readVarInt();
+  if (length !== -1) decoder.offset += length;
+  return length;
+}
+
 /** Moves past the header section with the reads readHeaders makes, creating nothing. */
 function skipHeaders(decoder: KafkajsDecoder): void {
   const count = decoder.readVarInt();
   // kafkajs makes `new Array(count)` first: a count below -1 (null) fails there.
   if (count < -1) throw new RangeError('Invalid array length');
   for (let i = 0; i < count; i++) {
-    const nameLength = decoder.readVarInt();
-    if (nameLength !== -1) decoder.offset += nameLength;
-    const valueLength = decoder.readVarInt();
-    if (valueLength !== -1) decoder.offset += valueLength;
+    skipField(decoder);
+    skipField(decoder);
   }
-}
-
-/** Where readVarIntBytes found a field in the record: [start, end), or null. */
-interface Span {
-  readonly start: number;
-  readonly end: number;
-}
-
-/** Moves past a length-prefixed field as readVarIntBytes does, answering where it was. */
-function skipBytes(decoder: KafkajsDecoder): Span | null {
-  const length = decoder.readVarInt();
-  if (length === -1) return null;
-  const start = decoder.offset;
-  decoder.offset = start + length;
-  return { start, end: start + length };
 }
 
 /** A record of numbers; its fields are made when read (see the top of this file). */
@@ -201,10 +194,11 @@ class LazyRecord implements DecodedRecord {
   readonly #bytes: ArrayBufferLike;
   readonly #recordStart: number;
   readonly #recordLength: number;
+  /** Where each field starts in the record and its length as read, -1 for null. */
   readonly #keyStart: number;
-  readonly #keyEnd: number;
+  readonly #keyLength: number;
   readonly #valueStart: number;
-  readonly #valueEnd: number;
+  readonly #valueLength: number;
   readonly #headersAt: number;
   #headers: Record<string, HeaderValue> | undefined;
 
@@ -213,8 +207,10 @@ class LazyRecord implements DecodedRecord {
     readonly attributes: number,
     timestampDelta: number | KafkajsLong,
     readonly offset: string,
-    key: Span | null,
-    value: Span | null,
+    keyStart: number,
+    keyLength: number,
+    valueStart: number,
+    valueLength: number,
     decoder: KafkajsDecoder,
     headersStart: number,
     readonly isControlRecord: boolean,
@@ -224,11 +220,10 @@ class LazyRecord implements DecodedRecord {
     this.#bytes = decoder.buffer.buffer;
     this.#recordStart = decoder.buffer.byteOffset;
     this.#recordLength = decoder.buffer.length;
-    // NaN as the start: null. Kept as numbers, not Span objects, which would be kept alive too.
-    this.#keyStart = key?.start ?? NaN;
-    this.#keyEnd = key?.end ?? NaN;
-    this.#valueStart = value?.start ?? NaN;
-    this.#valueEnd = value?.end ?? NaN;
+    this.#keyStart = keyStart;
+    this.#keyLength = keyLength;
+    this.#valueStart = valueStart;
+    this.#valueLength = valueLength;
     this.#headersAt = headersStart;
   }
 
@@ -238,19 +233,20 @@ class LazyRecord implements DecodedRecord {
   }
 
   /** A field's bytes as kafkajs' slice of the record gave them, cut short where the record is. */
-  #field(start: number, end: number): Buffer | null {
-    if (Number.isNaN(start)) return null;
+  #field(start: number, length: number): Buffer | null {
+    if (length === -1) return null;
+    const end = start + length;
     if (0 <= start && start <= end && end <= this.#recordLength)
       return Buffer.from(this.#bytes, this.#recordStart + start, end - start);
     return this.#record().slice(start, end);
   }
 
   get key(): Buffer | null {
-    return this.#field(this.#keyStart, this.#keyEnd);
+    return this.#field(this.#keyStart, this.#keyLength);
   }
 
   get value(): Buffer | null {
-    return this.#field(this.#valueStart, this.#valueEnd);
+    return this.#field(this.#valueStart, this.#valueLength);
   }
 
   get timestamp(): string {
@@ -276,8 +272,10 @@ export function decodeRecord(decoder: KafkajsDecoder, batchContext: BatchContext
   const attributes = decoder.readInt8();
   const timestampDelta = readShortVarLong(decoder) ?? decoder.readVarLong();
   const offset = addToDecimal(firstOffset, decoder.readVarInt());
-  const key = skipBytes(decoder);
-  const value = skipBytes(decoder);
+  const keyLength = skipField(decoder);
+  const keyStart = decoder.offset - keyLength;
+  const valueLength = skipField(decoder);
+  const valueStart = decoder.offset - valueLength;
   const headersStart = decoder.offset;
   skipHeaders(decoder);
   return new LazyRecord(
@@ -285,8 +283,10 @@ export function decodeRecord(decoder: KafkajsDecoder, batchContext: BatchContext
     attributes,
     timestampDelta,
     offset,
-    key,
-    value,
+    keyStart,
+    keyLength,
+    valueStart,
+    valueLength,
     decoder,
     headersStart,
     isControlBatch,
