@@ -11,8 +11,9 @@ import {
   type Document,
 } from '../router/document.js';
 import type { Router, TableRoute } from '../router/router.js';
-import { SNAPSHOT_POSITION, type SinkOp, type UpsertOp } from '../sinks/sink.js';
+import { SNAPSHOT_POSITION, upsertWith, type OpOrigin, type SinkOp, type UpsertOp } from '../sinks/sink.js';
 import { setOwn } from '../decoder/own.js';
+import { ReloadableUpsert, type Redecode } from './reloadable-upsert.js';
 
 export interface WriteStep {
   readonly kind: 'write';
@@ -45,23 +46,34 @@ function unchangedFields(columns: readonly string[], route: TableRoute): readonl
   return columns.filter((column) => columnSelected(route, column)).map((column) => fieldName(route, column));
 }
 
-function toOp(event: RowChange, route: TableRoute): SinkOp {
+function originOf({ table, position, record, columnTypes }: RowChange): OpOrigin {
+  return { table, position, record, columnTypes };
+}
+
+/** `redecode` given: the upsert's document can be released and decoded again (ReloadableUpsert). */
+function toOp(event: RowChange, route: TableRoute, redecode: Redecode | undefined): SinkOp {
   const { lsn, snapshot } = event.position;
   const position = (snapshot && event.op === 'r') || lsn === null ? SNAPSHOT_POSITION : lsn;
   const { target } = route;
   const id = event.key.id;
-  if (event.op === 'd' || event.after === null) return { kind: 'delete', target, id, position, event };
+  const origin = originOf(event);
+  if (event.op === 'd' || event.after === null)
+    return { kind: 'delete', target, id, position, event: origin };
   // The declared columns include TOAST ones the row lacks: a clash with them is found at once.
   const clash = event.columnTypes && renameClash(route, event.columnTypes.keys());
   if (clash) throw clash;
+  const document = adoptAsDocument(event.after, route);
+  const unchangedColumns = unchangedFields(event.unchangedColumns, route);
+  if (redecode)
+    return new ReloadableUpsert(target, id, position, origin, unchangedColumns, document, route, redecode);
   const upsert: UpsertOp = {
     kind: 'upsert',
     target,
     id,
     position,
-    event,
-    document: adoptAsDocument(event.after, route),
-    unchangedColumns: unchangedFields(event.unchangedColumns, route),
+    event: origin,
+    document,
+    unchangedColumns,
     decimal: route.decimal,
     ...(route.rename ? { renames: route.rename } : {}),
   };
@@ -85,11 +97,14 @@ function merge(earlier: SinkOp, later: SinkOp): SinkOp {
       stillUnknown.push(column);
     }
   }
-  const merged: UpsertOp = { ...later, document, unchangedColumns: stillUnknown };
-  return merged;
+  return upsertWith(later, { document, unchangedColumns: stillUnknown });
 }
 
-export function planBatch(events: readonly ChangeEvent[], router: Router): Plan {
+/**
+ * `redecode`: how the batch's records are decoded again, so that upserts may release their
+ * documents (ReloadableUpsert); without it, every operation holds its document.
+ */
+export function planBatch(events: readonly ChangeEvent[], router: Router, redecode?: Redecode): Plan {
   const steps: PlanStep[] = [];
   let run = new Map<string, SinkOp>();
   // Per document slot, every change of the run, when there is more than one.
@@ -128,7 +143,7 @@ export function planBatch(events: readonly ChangeEvent[], router: Router): Plan 
     }
     // One operation per target: each coalesces and is position-guarded in its own slot.
     for (const route of routes) {
-      const op = toOp(event, route);
+      const op = toOp(event, route, redecode);
       if (route.truncate === 'delete') truncatable.add(op.target);
       const slot = `${op.target}\u0000${op.id}`;
       const earlier = run.get(slot);
@@ -137,7 +152,12 @@ export function planBatch(events: readonly ChangeEvent[], router: Router): Plan 
         all.push(op);
         changes.set(slot, all);
       }
-      run.set(slot, earlier ? merge(earlier, op) : op);
+      const next = earlier ? merge(earlier, op) : op;
+      run.set(slot, next);
+      // Superseded, or merged into a copy: written on their own only should the run's operation
+      // fail for good, and then decoded again.
+      if (earlier?.kind === 'upsert') earlier.release?.();
+      if (next !== op && op.kind === 'upsert') op.release?.();
     }
   }
   flush();

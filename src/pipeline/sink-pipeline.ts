@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { WriterSchemas } from '../decoder/avro/decode.js';
 import { decodeRecord } from '../decoder/index.js';
 import type { WriterSchemaCache } from '../registry/writer-schemas.js';
-import type { ChangeEvent, RawRecord } from '../decoder/types.js';
+import type { ChangeEvent, RawRecord, RecordCoordinates, RowChange } from '../decoder/types.js';
 import {
   CdcFanoutError,
   ConfigError,
@@ -21,6 +21,7 @@ import { predatesTruncate, type Sink, type SinkOp } from '../sinks/sink.js';
 import { DEAD_LETTER_HEADERS, type DeadLetter, type DeadLetterTopic } from './dead-letter.js';
 import { planBatch, type Plan } from './plan.js';
 import { ProgressWatch } from './progress.js';
+import type { Redecode } from './reloadable-upsert.js';
 import { BatchAbandonedError, retryUntilDone, type RetryPolicy } from './retry.js';
 
 export interface SinkPipelineOptions {
@@ -289,9 +290,9 @@ export class SinkPipeline {
    * event of the table alike: not an event's fault to dead-letter, but a configuration to fix.
    * The pipeline stops, naming it, before anything of the batch is written or committed.
    */
-  private plan(events: readonly ChangeEvent[], router: Router): Plan {
+  private plan(events: readonly ChangeEvent[], redecode: Redecode): Plan {
     try {
-      return planBatch(events, router);
+      return planBatch(events, this.options.router, redecode);
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       // Batches of other partitions, planned at the same time, find the same error: said once.
@@ -302,18 +303,20 @@ export class SinkPipeline {
     }
   }
 
-  /** Writes the batch, dead-letters what cannot be written, commits; answers the records left after it. */
-  private async writeAndCommit(batch: ConsumedBatch, control: BatchControl): Promise<bigint> {
-    const { metrics, router } = this.options;
+  /**
+   * Decodes the batch and plans its writes; answers the plan and the records that did not decode.
+   * Apart from writeAndCommit so that the decoded events, which nothing reads once planned, are
+   * not kept until the commit: the upserts keep their documents only until the sink encoded them.
+   */
+  private decodeAndPlan(
+    batch: ConsumedBatch,
+    schemas: WriterSchemas | undefined,
+    recordAt: (offset: string) => RawRecord,
+  ): { plan: Plan; letters: DeadLetter[] } {
     const events: ChangeEvent[] = [];
     const letters: DeadLetter[] = [];
-    // Only a dead letter needs a record by its offset: indexed on the first one.
-    let byOffset: Map<string, RawRecord> | null = null;
-    const recordAt = (offset: string): RawRecord =>
-      (byOffset ??= new Map(batch.records.map((record) => [record.offset, record]))).get(offset)!;
     // Counted per batch, not per record: one labelled update per (table, op) it holds.
     const consumed = new Counts();
-    const schemas = await this.writerSchemasOf(batch, control);
     for (const record of batch.records) {
       const decoded = decodeRecord(record, schemas);
       if (decoded.ok) {
@@ -335,12 +338,26 @@ export class SinkPipeline {
         );
       }
     }
-
     consumed.forEach((table, op, count) =>
-      metrics.eventsConsumed.inc({ sink: this.sinkName, table, op }, count),
+      this.options.metrics.eventsConsumed.inc({ sink: this.sinkName, table, op }, count),
     );
+    const redecode = (at: RecordCoordinates): RowChange => {
+      const decoded = decodeRecord(recordAt(at.offset), schemas);
+      if (decoded.ok && decoded.event.kind === 'row') return decoded.event;
+      throw new Error(`record ${at.topic}/${at.partition}@${at.offset} decoded differently the second time`);
+    };
+    return { plan: this.plan(events, redecode), letters };
+  }
 
-    const plan = this.plan(events, router);
+  /** Writes the batch, dead-letters what cannot be written, commits; answers the records left after it. */
+  private async writeAndCommit(batch: ConsumedBatch, control: BatchControl): Promise<bigint> {
+    const { metrics } = this.options;
+    // Only a dead letter, or a document decoded again, needs a record by its offset: indexed on the first one.
+    let byOffset: Map<string, RawRecord> | null = null;
+    const recordAt = (offset: string): RawRecord =>
+      (byOffset ??= new Map(batch.records.map((record) => [record.offset, record]))).get(offset)!;
+    const schemas = await this.writerSchemasOf(batch, control);
+    const { plan, letters } = this.decodeAndPlan(batch, schemas, recordAt);
     for (const step of plan.steps) {
       if (step.kind === 'write') {
         const written: SinkOp[] = [];

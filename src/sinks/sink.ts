@@ -29,12 +29,26 @@ interface OpBase {
    */
   readonly position: bigint;
   /** The (last) event this operation stands for: latency, logs and dead letters refer to it. */
-  readonly event: RowChange;
+  readonly event: OpOrigin;
 }
+
+/**
+ * What an operation keeps of its event: not the event itself, whose row images and key would live
+ * as long as the operation (until the batch is committed) though no stage reads them after planning.
+ */
+export type OpOrigin = Pick<RowChange, 'table' | 'position' | 'record' | 'columnTypes'>;
 
 export interface UpsertOp extends OpBase {
   readonly kind: 'upsert';
+  /** Read again after release(), it is decoded anew from the event's record. */
   readonly document: Document;
+  /**
+   * Lets go of the document once the sink holds what it sends (its BSON or NDJSON): kept until the
+   * reply, the document would outlive several young-generation collections, each copying it. Absent
+   * when the document cannot be decoded again (made from Postgres by resync, or merged from several
+   * changes).
+   */
+  release?(): void;
   /** Fields of the columns Debezium could not read (unchanged TOAST): the sink keeps their stored values. */
   readonly unchangedColumns: readonly string[];
   /** How the route writes decimals ('string' when unset): a sink may map the fields by it. */
@@ -52,6 +66,32 @@ export interface DeleteOp extends OpBase {
 }
 
 export type SinkOp = UpsertOp | DeleteOp;
+
+/**
+ * A plain copy of an upsert with some of its parts replaced. Spelled out, not spread: a spread
+ * would drop a document that its class reads through a getter (src/pipeline/reloadable-upsert.ts).
+ */
+export function upsertWith(
+  op: UpsertOp,
+  changes: { target?: string; document?: Document; unchangedColumns?: readonly string[] },
+): UpsertOp {
+  const copy: UpsertOp = {
+    kind: 'upsert',
+    target: changes.target ?? op.target,
+    id: op.id,
+    position: op.position,
+    event: op.event,
+    document: changes.document ?? op.document,
+    unchangedColumns: changes.unchangedColumns ?? op.unchangedColumns,
+    decimal: op.decimal,
+  };
+  return op.renames ? { ...copy, renames: op.renames } : copy;
+}
+
+/** The same operation for another target: a reindex's copy, a dual write's shadow. */
+export function withTarget(op: SinkOp, target: string): SinkOp {
+  return op.kind === 'upsert' ? upsertWith(op, { target }) : { ...op, target };
+}
 
 /**
  * Where a table was last truncated, kept in the sink so that every instance sees it: a change from

@@ -9,7 +9,14 @@ import type { ColumnTypes } from '../../decoder/types.js';
 import { type CdcFanoutError, PermanentSinkError, TransientSinkError } from '../../errors.js';
 import type { Document } from '../../router/document.js';
 import { tableName } from '../../router/router.js';
-import type { Sink, SinkOp, SinkOpResult, TruncateMark, UpsertOp } from '../sink.js';
+import {
+  withTarget,
+  type Sink,
+  type SinkOp,
+  type SinkOpResult,
+  type TruncateMark,
+  type UpsertOp,
+} from '../sink.js';
 import { REINDEX_SUFFIX, combineResults, reindexTargets, versionedIndex } from './aliases.js';
 import { bulkLines, chunkBySize } from './bulk-body.js';
 import { classifyItem, classifyRequestError, type BulkItemError } from './classify.js';
@@ -421,7 +428,7 @@ export class ElasticsearchSink implements Sink {
       const target = reindexes.get(op.target);
       if (target === undefined) return;
       copyOf.push(index);
-      copies.push({ ...op, target });
+      copies.push(withTarget(op, target));
     });
     if (copies.length === 0) return this.writeOps(all, copyOf);
     const results = await this.writeOps([...all, ...copies], copyOf);
@@ -472,6 +479,8 @@ export class ElasticsearchSink implements Sink {
     }
     const copies = new Set(positions.flatMap((index, at) => (index >= mainCount ? [at] : [])));
     const lines = ops.map((op, index) => bulkLines(op, documents[index] ?? null, copies.has(index)));
+    // The lines are what is sent, again too: a retry reads the documents again.
+    for (const op of ops) if (op.kind === 'upsert') op.release?.();
     const written: SinkOpResult[] = new Array(lines.length);
     for (const chunk of chunkBySize(lines, this.chunkBytes())) {
       await this.sendChunk(chunk, lines, written, copies);

@@ -23,7 +23,15 @@ import {
 } from '../../reindex/mongodb-state.js';
 import type { Document } from '../../router/document.js';
 import { combineResults } from '../elasticsearch/aliases.js';
-import type { Sink, SinkOp, SinkOpResult, TruncateMark, UpsertOp } from '../sink.js';
+import {
+  upsertWith,
+  withTarget,
+  type Sink,
+  type SinkOp,
+  type SinkOpResult,
+  type TruncateMark,
+  type UpsertOp,
+} from '../sink.js';
 import { classifyRequestError } from './classify.js';
 import { escapeFieldName } from './stored-form.js';
 import { DELETED_FIELD } from './tombstone.js';
@@ -50,7 +58,7 @@ export function completeFromLive(op: UpsertOp, live: StoredFields | undefined): 
     if (Object.hasOwn(live, field)) document[column] = live[field] as Document[string];
     else unknown.push(column);
   }
-  return { ...op, document, unchangedColumns: unknown };
+  return upsertWith(op, { document, unchangedColumns: unknown });
 }
 
 export class DualWriteMongoSink implements Sink {
@@ -151,7 +159,7 @@ export class DualWriteMongoSink implements Sink {
       live.set(target, new Map(found.map((doc) => [doc._id, doc])));
     }
     return ops.map((op) => {
-      const copy = { ...op, target: targets.get(op.target)!.shadow };
+      const copy = withTarget(op, targets.get(op.target)!.shadow);
       return copy.kind === 'upsert' ? completeFromLive(copy, live.get(op.target)?.get(op.id)) : copy;
     });
   }

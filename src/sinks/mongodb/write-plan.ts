@@ -71,6 +71,11 @@ export function planGuardedWrite(
   );
 }
 
+/** Whether what a read found stored for `op`'s id is at or after it: the write is done already. */
+export function isStale(op: SinkOp, stored: Stored | undefined): boolean {
+  return stored?.position != null && isAtOrAfter(stored.position, op.position);
+}
+
 /**
  * The write for `op` given the stored state of its id (undefined: no document). `upsert` is the
  * upsert's fields (ignored for a delete).
@@ -82,7 +87,7 @@ export function planWrite(
   positionField: string,
   now: Date,
 ): Planned {
-  if (stored?.position != null && isAtOrAfter(stored.position, op.position)) return { kind: 'stale' };
+  if (isStale(op, stored)) return { kind: 'stale' };
   // No document, or one without a position, is matched as null (null matches a missing field); an
   // upsert that matches nothing inserts, so one statement type covers every case (one command).
   const filter = { _id: op.id, [positionField]: stored?.raw ?? null };

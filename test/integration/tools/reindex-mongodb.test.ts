@@ -291,13 +291,7 @@ function op(target: string, id: string): SinkOp {
     document: { id },
     unchangedColumns: [],
     event: {
-      kind: 'row',
-      op: 'c',
       table: { database: '', schema: 'inventory', table: 'order' },
-      key: { columns: [], id },
-      before: null,
-      after: null,
-      unchangedColumns: [],
       columnTypes: new Map(),
       position: { lsn: SNAPSHOT_POSITION + 1n, commitTsMs: Date.now(), txId: null, snapshot: false },
       record: { topic: 't', partition: 0, offset: '0' },

@@ -89,7 +89,7 @@ describe('planBatch coalescing', () => {
     const plan = planBatch(events, router());
     const [op] = onlyOps(plan);
     assert.equal(summary(plan), 'w[u:1@3]');
-    assert.equal(op?.event, events[2]);
+    assert.equal(op?.event.record, events[2]!.record);
     assert.deepEqual(upsert(op).document, { id: '1', v: 3 });
     assert.equal(plan.skipped, 0);
   });
@@ -98,7 +98,7 @@ describe('planBatch coalescing', () => {
     const events = [change('c', '1', 1n), change('d', '1', 2n)];
     const plan = planBatch(events, router());
     assert.equal(summary(plan), 'w[d:1@2]');
-    assert.equal(onlyOps(plan)[0]?.event, events[1]);
+    assert.equal(onlyOps(plan)[0]?.event.record, events[1]!.record);
   });
 
   test('delete then insert becomes an upsert of the new row', () => {
@@ -381,7 +381,7 @@ describe('planBatch properties', () => {
           assert.deepEqual([...lastOpOfKey.keys()].sort(), [...lastOfKey.keys()].sort());
           for (const [key, event] of lastOfKey) {
             const op = lastOpOfKey.get(key)!;
-            assert.equal(op.event, event);
+            assert.equal(op.event.record, event.record);
             assert.equal(op.position, event.position.lsn);
             assert.equal(op.kind, event.op === 'd' ? 'delete' : 'upsert');
           }
@@ -400,8 +400,8 @@ describe('planBatch properties', () => {
             assert.equal(step?.kind, 'write');
             const lastInRun = new Map(run.map((event) => [event.key.id, event]));
             assert.deepEqual(
-              step.kind === 'write' ? step.ops.map((op) => op.event) : [],
-              [...new Set(run.map((event) => event.key.id))].map((id) => lastInRun.get(id)),
+              step.kind === 'write' ? step.ops.map((op) => op.event.record) : [],
+              [...new Set(run.map((event) => event.key.id))].map((id) => lastInRun.get(id)!.record),
             );
             run = [];
           };
@@ -449,7 +449,8 @@ describe('planBatch properties', () => {
             const blob = expected[index]!.get(op.id);
             if (blob === null || blob === undefined) {
               assert.ok(!Object.hasOwn(op.document, 'blob'));
-              assert.deepEqual(op.unchangedColumns, op.event.unchangedColumns);
+              const event = events.find((each) => each.record === op.event.record);
+              assert.deepEqual(op.unchangedColumns, event?.kind === 'row' ? event.unchangedColumns : null);
             } else {
               assert.equal(op.document.blob, blob);
               assert.deepEqual(op.unchangedColumns, []);
@@ -490,7 +491,7 @@ describe('planBatch with several targets', () => {
         ['full', '1', 5n, { id: '1', first_name: 'Ada', note: 'n' }],
       ],
     );
-    for (const op of ops) assert.equal(op.event, event);
+    for (const op of ops) assert.equal(op.event.record, event.record);
     assert.deepEqual(ops[0]!.renames, new Map([['first_name', 'firstName']]));
     assert.equal(ops[1]!.renames, undefined);
     assert.equal(summary(planBatch([event], router(targets))), 'w[u:1@5]');
@@ -535,6 +536,98 @@ describe('planBatch with several targets', () => {
     assert.throws(
       () => planBatch([change('c', '1', 1n, row)], router(clash)),
       /TABLES: table "public.t": mongodb target "public.t" renames column "first_name" to "note"/,
+    );
+  });
+});
+
+describe('planBatch with redecode: upserts that release their documents', () => {
+  /** Decodes "again" by copying the event its record came from, and counts the calls. */
+  function redecoder(events: readonly ChangeEvent[]) {
+    const byOffset = new Map(events.map((event) => [event.record.offset, event]));
+    const calls: string[] = [];
+    const redecode = (record: { offset: string }): RowChange => {
+      calls.push(record.offset);
+      const event = byOffset.get(record.offset);
+      assert.equal(event?.kind, 'row');
+      return structuredClone(event);
+    };
+    return { redecode, calls };
+  }
+
+  test("an operation keeps its event's table, position, record and column types, not its rows or key", () => {
+    const event = change('u', '1', 5n, { id: '1', v: 5 });
+    const [op] = onlyOps(planBatch([event], router(), redecoder([event]).redecode));
+    assert.deepEqual(Object.keys(op!.event).sort(), ['columnTypes', 'position', 'record', 'table']);
+    assert.equal(op!.event.position, event.position);
+  });
+
+  test('a released document is decoded again, equal to the first, by the route that made it', () => {
+    const event = change('c', '1', 5n, { id: '1', first_name: 'Ada', tags: ['a', 'b'] });
+    const events = [event];
+    const { redecode, calls } = redecoder(events);
+    const plan = planBatch(events, router({ 'public.t': { rename: { first_name: 'firstName' } } }), redecode);
+    const op = upsert(onlyOps(plan)[0]);
+    const first = op.document;
+    assert.deepEqual(first, { id: '1', firstName: 'Ada', tags: ['a', 'b'] });
+    assert.deepEqual(calls, [], 'not decoded again while held');
+    op.release?.();
+    assert.deepEqual(op.document, first);
+    assert.notEqual(op.document, first, 'a new document, from the record');
+    assert.deepEqual(calls, [event.record.offset]);
+    assert.equal(op.document, op.document, 'decoded once per release');
+  });
+
+  test('a superseded change is released and its own document decoded again; the last is held', () => {
+    const events = [change('c', '1', 1n), change('u', '1', 2n), change('u', '1', 3n)];
+    const { redecode, calls } = redecoder(events);
+    const plan = planBatch(events, router(), redecode);
+    const step = plan.steps[0]!;
+    assert.equal(step.kind, 'write');
+    const [last] = step.ops;
+    const parts = step.unfolded.get(last!)!;
+    assert.deepEqual(upsert(last).document, { id: '1', v: 3 });
+    assert.deepEqual(calls, []);
+    assert.deepEqual(
+      parts.map((part) => upsert(part).document),
+      [
+        { id: '1', v: 1 },
+        { id: '1', v: 2 },
+        { id: '1', v: 3 },
+      ],
+    );
+    assert.deepEqual(calls, [events[0]!.record.offset, events[1]!.record.offset]);
+  });
+
+  test('a TOAST merge is a plain operation holding the merged document; the changes it merged are released', () => {
+    const events = [
+      change('c', '1', 1n, { id: '1', blob: 'big', v: 1 }),
+      change('u', '1', 2n, { id: '1', v: 2 }, { unchanged: ['blob'] }),
+    ];
+    const { redecode, calls } = redecoder(events);
+    const step = planBatch(events, router(), redecode).steps[0]!;
+    assert.equal(step.kind, 'write');
+    const op = upsert(step.ops[0]);
+    assert.equal(op.release, undefined, "the merged document is not any one record's");
+    assert.deepEqual(op.document, { id: '1', v: 2, blob: 'big' });
+    assert.deepEqual(op.unchangedColumns, []);
+    assert.deepEqual(calls, []);
+    assert.deepEqual(
+      step.unfolded.get(op)!.map((part) => upsert(part).document),
+      [
+        { id: '1', blob: 'big', v: 1 },
+        { id: '1', v: 2 },
+      ],
+    );
+    assert.deepEqual(calls, [events[0]!.record.offset, events[1]!.record.offset]);
+  });
+
+  test('a record that decodes to no row the second time fails loudly, naming it', () => {
+    const event = change('c', '1', 5n);
+    const op = upsert(onlyOps(planBatch([event], router(), () => ({ ...event, op: 'd', after: null })))[0]);
+    op.release?.();
+    assert.throws(
+      () => op.document,
+      new RegExp(`cdc\\.public\\.t/0@${event.record.offset} decoded without its row`),
     );
   });
 });

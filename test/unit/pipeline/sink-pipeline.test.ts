@@ -291,6 +291,28 @@ describe('SinkPipeline truncates', () => {
   });
 });
 
+describe('SinkPipeline when a sink let go of its documents', () => {
+  test('a retried write reads each document again from its record, as decoded the first time', async () => {
+    const documents: unknown[][] = [];
+    const sink = new ScriptedSink((call, ops) => {
+      documents.push(ops.map((op) => (op.kind === 'upsert' ? { ...op.document } : null)));
+      // As a sink does once it holds what it sends.
+      for (const op of ops) if (op.kind === 'upsert') op.release?.();
+      const result: SinkOpResult =
+        call === 1 ? { status: 'failed', error: new TransientSinkError('timed out') } : { status: 'written' };
+      return ops.map(() => result);
+    });
+    const harness = await startHarness(sink);
+    await harness.batch([insert(1, 100, 0), remove(2, 101, 1), insert(3, 102, 2)]);
+    assert.equal(sink.writes.length, 2);
+    assert.deepEqual(documents, [
+      [{ id: 1 }, null, { id: 3 }],
+      [{ id: 1 }, null, { id: 3 }],
+    ]);
+    assert.deepEqual(harness.commits, ['2']);
+  });
+});
+
 describe('SinkPipeline when an operation standing for several changes fails for good', () => {
   test('its changes are written one by one: the delete before an unwritable insert applies, each failure is dead-lettered', async () => {
     const sink = new ScriptedSink((_call, ops) =>

@@ -7,6 +7,7 @@ import type { RowChange } from '../../../../src/decoder/types.js';
 import { TransientSinkError } from '../../../../src/errors.js';
 import type { SinkOp } from '../../../../src/sinks/sink.js';
 import { fakeSink } from './helpers.js';
+import { ReleasableUpsert } from '../support/releasable-upsert.js';
 
 const INDEX = 'cdc.inventory.customers';
 const REINDEX = `${INDEX}-reindex`;
@@ -101,6 +102,18 @@ describe('Elasticsearch dual write during a reindex', () => {
       `{"index":{"_index":"${REINDEX}","_id":"1","version":500,"version_type":"external","require_alias":true}}`,
       `{"delete":{"_index":"${REINDEX}","_id":"2","version":501,"version_type":"external"}}`,
     ]);
+  });
+
+  test('an operation that lets go of its document once sent still has it copied, and is let go once', async () => {
+    const fake = new FakeElasticsearch();
+    const op = new ReleasableUpsert(INDEX, '1', 500n, event, () => ({ id: 1, name: 'n' }));
+    assert.deepEqual(await fakeSink(fake).write([op]), [{ status: 'written' }]);
+    const sources = fake.bulks
+      .join('')
+      .split('\n')
+      .filter((line) => line.startsWith('{"id"'));
+    assert.deepEqual(sources, ['{"id":1,"name":"n"}', '{"id":1,"name":"n"}']);
+    assert.deepEqual([op.releases, op.remade], [1, 0]);
   });
 
   test('the copy keeps the TOAST columns stored in the alias (the complete index)', async () => {

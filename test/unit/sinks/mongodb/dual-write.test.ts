@@ -5,6 +5,7 @@ import pino from 'pino';
 import { TransientSinkError } from '../../../../src/errors.js';
 import { completeFromLive, DualWriteMongoSink } from '../../../../src/sinks/mongodb/dual-write.js';
 import type { Sink, SinkOp, SinkOpResult, UpsertOp } from '../../../../src/sinks/sink.js';
+import { ReleasableUpsert } from '../support/releasable-upsert.js';
 
 const event = {} as UpsertOp['event'];
 
@@ -65,6 +66,29 @@ describe('MongoDB dual write during a reindex', () => {
       ['s.a/1', 's.b/2', 's.a/3'],
     ]);
     assert.deepEqual(results, [{ status: 'written' }, { status: 'written' }, { status: 'written' }]);
+  });
+
+  test('an operation that lets go of its document once encoded is copied with its document', async () => {
+    const documents: unknown[] = [];
+    const sink = {
+      name: 'mongodb',
+      write: async (ops: readonly SinkOp[]) => {
+        // As MongoSink does: each document read to encode it, then let go of.
+        for (const op of ops) {
+          if (op.kind !== 'upsert') continue;
+          documents.push([op.target, op.document]);
+          op.release?.();
+        }
+        return ops.map(() => ({ status: 'written' }));
+      },
+    } as unknown as Sink;
+    const op = new ReleasableUpsert('s.a', '1', 100n, event, () => ({ x: 1 }));
+    await new DualWriteMongoSink(sink, fakeDb(reindexing), options).write([op]);
+    assert.deepEqual(documents, [
+      ['s.a_v2', { x: 1 }],
+      ['s.a', { x: 1 }],
+    ]);
+    assert.deepEqual([op.releases, op.remade], [1, 0]);
   });
 
   test('an operation whose copy failed fails, to be retried', async () => {

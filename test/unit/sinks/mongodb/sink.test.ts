@@ -9,6 +9,7 @@ import type { RowChange } from '../../../../src/decoder/types.js';
 import { MAX_DOCUMENT_BYTES, MongoSink, type WriteGuard } from '../../../../src/sinks/mongodb/sink.js';
 import type { Document } from '../../../../src/router/document.js';
 import type { SinkOp, SinkOpResult } from '../../../../src/sinks/sink.js';
+import { ReleasableUpsert } from '../support/releasable-upsert.js';
 import { sentStatements } from './support/sent-statements.js';
 
 /** A bulk error; `succeeded` statements without an error are counted as matched, as servers do. */
@@ -304,6 +305,32 @@ describe('MongoSink.write with the range guard (the default)', () => {
     assert.deepEqual(await sink.write([op]), [{ status: 'written' }]);
     assert.deepEqual(sink.calls, ['update', 'find', 'update']);
     assert.deepEqual((bulks[1] as Statement[])[0]!.replaceOne.filter, { _id: '1', _cdc_lsn: 7n });
+  });
+
+  test('each document is let go once encoded; one planned again after a collision is read again, a stale one never', async () => {
+    const bulks: unknown[][] = [];
+    const sink = sinkAnswering(
+      async (models) => {
+        bulks.push(models);
+        if (bulks.length === 1) throw bulkError('dup', [duplicateOnId(0), duplicateOnId(1)]);
+        return {};
+      },
+      () => ({ '1': 7n, '2': 12n }),
+      'range',
+    );
+    const releasable = (id: string) =>
+      new ReleasableUpsert('c', id, 10n, {} as RowChange, () => ({ id: Number(id), name: `n${id}` }));
+    const older = releasable('1');
+    const newer = releasable('2');
+    assert.deepEqual(statusesOf(await sink.write([older, newer])), ['written', 'stale']);
+    assert.deepEqual(sink.calls, ['update', 'find', 'update']);
+    assert.deepEqual((bulks[1] as Statement[])[0]!.replaceOne.replacement, {
+      id: 1,
+      name: 'n1',
+      _cdc_lsn: 10n,
+    });
+    assert.deepEqual([older.releases, older.remade], [2, 1]);
+    assert.deepEqual([newer.releases, newer.remade], [1, 0]);
   });
 
   test("a collision on another unique index (the user's) is permanent, never read", async () => {
