@@ -91,14 +91,15 @@ export function decodeKey(key: Buffer | null, table: TableRef, schemas?: WriterS
       `The message key of table ${tableName(table)} must be an object, got ${describeValue(payload)}`,
     );
   }
-  const columns: [string, ColumnValue][] = [];
+  // Mapped, not pushed: a pushed-to array reserves 17 slots, for a key of one column most often.
+  let columns: [string, ColumnValue][];
   if (schema !== null) {
     if (typeof schema === 'string')
       throw new DecodeError(`The key schema of table ${tableName(table)} is unusable: ${schema}`);
     convertKey(payload, schema, table);
-    for (const field of schema.fields) columns.push([field.name, payload[field.name] as ColumnValue]);
+    columns = schema.fields.map((field) => [field.name, payload[field.name] as ColumnValue]);
   } else {
-    for (const name in payload) if (hasOwn(payload, name)) columns.push([name, payload[name] as ColumnValue]);
+    columns = Object.keys(payload).map((name) => [name, payload[name] as ColumnValue]);
   }
   if (columns.length === 0) throw noPrimaryKey(table, 'the message key has no columns');
   for (const [name, value] of columns) {
