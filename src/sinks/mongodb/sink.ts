@@ -28,7 +28,6 @@ import {
 import { MAX_ENCODED_BYTES, StatementTooLargeError } from './bson-encode.js';
 import { OWNED_FIELDS, POSITION_FIELD } from '../owned-fields.js';
 import {
-  isStale,
   planGuardedWrite,
   planWrite,
   readStored,
@@ -304,17 +303,14 @@ export class MongoSink implements Sink {
       const writes: Entry[] = [];
       const sendable: Sendable[] = [];
       const plan = (entry: Entry, stored: Stored | undefined) => {
-        // Stale by the read alone: the document (perhaps released, then decoded again) is not read.
-        if (isStale(entry.op, stored)) {
-          results[entry.index] = { status: 'stale' };
-          this.positions.remember(collection, entry.op.id, stored!.raw);
-          return;
-        }
-        const planned = planWrite(entry.op, stored, this.upsertFields(entry.op), POSITION_FIELD, now);
+        const fields = () => this.upsertFields(entry.op);
+        const planned = planWrite(entry.op, stored, fields, POSITION_FIELD, now);
         if (planned.kind === 'write') {
           writes.push(entry);
-          this.encodeInto(sendable, entry, planned.model, results);
+          return this.encodeInto(sendable, entry, planned.model, results);
         }
+        results[entry.index] = { status: 'stale' };
+        this.positions.remember(collection, entry.op.id, stored!.raw);
       };
       for (const { stored, ...entry } of believed) plan(entry, stored);
       for (const entry of toRead) plan(entry, read.get(entry.op.id));

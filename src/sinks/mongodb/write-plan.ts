@@ -71,27 +71,23 @@ export function planGuardedWrite(
   );
 }
 
-/** Whether what a read found stored for `op`'s id is at or after it: the write is done already. */
-export function isStale(op: SinkOp, stored: Stored | undefined): boolean {
-  return stored?.position != null && isAtOrAfter(stored.position, op.position);
-}
-
 /**
- * The write for `op` given the stored state of its id (undefined: no document). `upsert` is the
- * upsert's fields (ignored for a delete).
+ * The write for `op` given the stored state of its id (undefined: no document). `upsert` gives the
+ * upsert's fields (null for a delete), asked for only when there is a write: a stale operation's
+ * document, perhaps let go of already, is not read (SinkOp's release).
  */
 export function planWrite(
   op: SinkOp,
   stored: Stored | undefined,
-  upsert: UpsertFields | null,
+  upsert: () => UpsertFields | null,
   positionField: string,
   now: Date,
 ): Planned {
-  if (isStale(op, stored)) return { kind: 'stale' };
+  if (stored?.position != null && isAtOrAfter(stored.position, op.position)) return { kind: 'stale' };
   // No document, or one without a position, is matched as null (null matches a missing field); an
   // upsert that matches nothing inserts, so one statement type covers every case (one command).
   const filter = { _id: op.id, [positionField]: stored?.raw ?? null };
-  return { kind: 'write', model: writeModel(op, filter, upsert, positionField, now) };
+  return { kind: 'write', model: writeModel(op, filter, upsert(), positionField, now) };
 }
 
 function writeModel(

@@ -7,7 +7,7 @@ import type { RowChange } from '../../../../src/decoder/types.js';
 import { TransientSinkError } from '../../../../src/errors.js';
 import type { SinkOp } from '../../../../src/sinks/sink.js';
 import { fakeSink } from './helpers.js';
-import { ReleasableUpsert } from '../support/releasable-upsert.js';
+import { reloadableUpsert } from '../support/reloadable-upsert.js';
 
 const INDEX = 'cdc.inventory.customers';
 const REINDEX = `${INDEX}-reindex`;
@@ -106,14 +106,16 @@ describe('Elasticsearch dual write during a reindex', () => {
 
   test('an operation that lets go of its document once sent still has it copied, and is let go once', async () => {
     const fake = new FakeElasticsearch();
-    const op = new ReleasableUpsert(INDEX, '1', 500n, event, () => ({ id: 1, name: 'n' }));
+    const { op, redecodes } = reloadableUpsert(INDEX, '1', 500n, { id: 1, name: 'n' });
     assert.deepEqual(await fakeSink(fake).write([op]), [{ status: 'written' }]);
     const sources = fake.bulks
       .join('')
       .split('\n')
       .filter((line) => line.startsWith('{"id"'));
     assert.deepEqual(sources, ['{"id":1,"name":"n"}', '{"id":1,"name":"n"}']);
-    assert.deepEqual([op.releases, op.remade], [1, 0]);
+    assert.equal(redecodes(), 0);
+    assert.deepEqual(op.document, { id: 1, name: 'n' });
+    assert.equal(redecodes(), 1, 'let go of once the lines were built');
   });
 
   test('the copy keeps the TOAST columns stored in the alias (the complete index)', async () => {

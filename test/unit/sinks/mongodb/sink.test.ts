@@ -9,7 +9,7 @@ import type { RowChange } from '../../../../src/decoder/types.js';
 import { MAX_DOCUMENT_BYTES, MongoSink, type WriteGuard } from '../../../../src/sinks/mongodb/sink.js';
 import type { Document } from '../../../../src/router/document.js';
 import type { SinkOp, SinkOpResult } from '../../../../src/sinks/sink.js';
-import { ReleasableUpsert } from '../support/releasable-upsert.js';
+import { reloadableUpsert } from '../support/reloadable-upsert.js';
 import { sentStatements } from './support/sent-statements.js';
 
 /** A bulk error; `succeeded` statements without an error are counted as matched, as servers do. */
@@ -318,19 +318,26 @@ describe('MongoSink.write with the range guard (the default)', () => {
       () => ({ '1': 7n, '2': 12n }),
       'range',
     );
-    const releasable = (id: string) =>
-      new ReleasableUpsert('c', id, 10n, {} as RowChange, () => ({ id: Number(id), name: `n${id}` }));
-    const older = releasable('1');
-    const newer = releasable('2');
-    assert.deepEqual(statusesOf(await sink.write([older, newer])), ['written', 'stale']);
+    const older = reloadableUpsert('c', '1', 10n, { id: 1, name: 'n1' });
+    const newer = reloadableUpsert('c', '2', 10n, { id: 2, name: 'n2' });
+    assert.deepEqual(statusesOf(await sink.write([older.op, newer.op])), ['written', 'stale']);
     assert.deepEqual(sink.calls, ['update', 'find', 'update']);
     assert.deepEqual((bulks[1] as Statement[])[0]!.replaceOne.replacement, {
       id: 1,
       name: 'n1',
       _cdc_lsn: 10n,
     });
-    assert.deepEqual([older.releases, older.remade], [2, 1]);
-    assert.deepEqual([newer.releases, newer.remade], [1, 0]);
+    // Decoded again to be planned again after its collision; the stale one never.
+    assert.deepEqual([older.redecodes(), newer.redecodes()], [1, 0]);
+    // Both let go of after their last encoding: read now, each is decoded again.
+    assert.deepEqual(
+      [older.op.document, newer.op.document],
+      [
+        { id: 1, name: 'n1' },
+        { id: 2, name: 'n2' },
+      ],
+    );
+    assert.deepEqual([older.redecodes(), newer.redecodes()], [2, 1]);
   });
 
   test("a collision on another unique index (the user's) is permanent, never read", async () => {

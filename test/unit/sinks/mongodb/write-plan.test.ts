@@ -25,60 +25,73 @@ const deleteOp: SinkOp = { kind: 'delete', target: 't', id: 'k', position: 10n, 
 const full: UpsertFields = { fields: { v: 1, _cdc_lsn: 10n }, partial: false };
 
 describe('planWrite', () => {
-  test('a stored position at or above the event is stale, for upserts and deletes', () => {
+  test('a stored position at or above the event is stale, for upserts and deletes, without reading the fields', () => {
+    const unread = () => assert.fail('a stale write read its document');
     for (const stored of [10n, 11n]) {
-      assert.deepEqual(planWrite(upsertOp, readStored(stored), full, '_cdc_lsn', now), { kind: 'stale' });
-      assert.deepEqual(planWrite(deleteOp, readStored(stored), null, '_cdc_lsn', now), { kind: 'stale' });
+      assert.deepEqual(planWrite(upsertOp, readStored(stored), unread, '_cdc_lsn', now), { kind: 'stale' });
+      assert.deepEqual(planWrite(deleteOp, readStored(stored), unread, '_cdc_lsn', now), { kind: 'stale' });
     }
   });
 
   test('an older stored position is replaced on exactly that position, upserting', () => {
-    assert.deepEqual(planWrite(upsertOp, readStored(9n), full, '_cdc_lsn', now), {
-      kind: 'write',
-      model: { replaceOne: { filter: { _id: 'k', _cdc_lsn: 9n }, replacement: full.fields, upsert: true } },
-    });
+    assert.deepEqual(
+      planWrite(upsertOp, readStored(9n), () => full, '_cdc_lsn', now),
+      {
+        kind: 'write',
+        model: { replaceOne: { filter: { _id: 'k', _cdc_lsn: 9n }, replacement: full.fields, upsert: true } },
+      },
+    );
   });
 
   test('no document, or one without a position, is matched as a null position', () => {
     for (const stored of [undefined, readStored(undefined)]) {
-      const planned = planWrite(upsertOp, stored, full, '_cdc_lsn', now);
+      const planned = planWrite(upsertOp, stored, () => full, '_cdc_lsn', now);
       assert.ok(planned.kind === 'write' && 'replaceOne' in planned.model);
       assert.deepEqual(planned.model.replaceOne.filter, { _id: 'k', _cdc_lsn: null });
     }
   });
 
   test('a position stored as a plain number (written by hand) still guards, matched as stored', () => {
-    assert.deepEqual(planWrite(upsertOp, readStored(12), full, '_cdc_lsn', now), { kind: 'stale' });
-    const planned = planWrite(upsertOp, readStored(3), full, '_cdc_lsn', now);
+    assert.deepEqual(
+      planWrite(upsertOp, readStored(12), () => full, '_cdc_lsn', now),
+      { kind: 'stale' },
+    );
+    const planned = planWrite(upsertOp, readStored(3), () => full, '_cdc_lsn', now);
     assert.ok(planned.kind === 'write' && 'replaceOne' in planned.model);
     assert.deepEqual(planned.model.replaceOne.filter, { _id: 'k', _cdc_lsn: 3 });
   });
 
   test('a delete replaces the document with a tombstone holding its position', () => {
-    assert.deepEqual(planWrite(deleteOp, readStored(9n), null, '_cdc_lsn', now), {
-      kind: 'write',
-      model: {
-        replaceOne: {
-          filter: { _id: 'k', _cdc_lsn: 9n },
-          replacement: { _cdc_lsn: 10n, _cdc_deleted: true, _cdc_deleted_at: now },
-          upsert: true,
+    assert.deepEqual(
+      planWrite(deleteOp, readStored(9n), () => null, '_cdc_lsn', now),
+      {
+        kind: 'write',
+        model: {
+          replaceOne: {
+            filter: { _id: 'k', _cdc_lsn: 9n },
+            replacement: { _cdc_lsn: 10n, _cdc_deleted: true, _cdc_deleted_at: now },
+            upsert: true,
+          },
         },
       },
-    });
+    );
   });
 
   test('a partial update (unchanged TOAST columns) sets its fields and clears a tombstone', () => {
     const partial: UpsertFields = { fields: { v: 2, _cdc_lsn: 10n }, partial: true };
-    assert.deepEqual(planWrite(upsertOp, readStored(9n), partial, '_cdc_lsn', now), {
-      kind: 'write',
-      model: {
-        updateOne: {
-          filter: { _id: 'k', _cdc_lsn: 9n },
-          update: { $set: partial.fields, $unset: { _cdc_deleted: true, _cdc_deleted_at: true } },
-          upsert: true,
+    assert.deepEqual(
+      planWrite(upsertOp, readStored(9n), () => partial, '_cdc_lsn', now),
+      {
+        kind: 'write',
+        model: {
+          updateOne: {
+            filter: { _id: 'k', _cdc_lsn: 9n },
+            update: { $set: partial.fields, $unset: { _cdc_deleted: true, _cdc_deleted_at: true } },
+            upsert: true,
+          },
         },
       },
-    });
+    );
   });
 });
 
@@ -126,7 +139,10 @@ describe('planGuardedWrite', () => {
       )[0]!;
       for (const stored of [position - 1n, position, position + 1n]) {
         const refused = operator === '$gte' ? stored >= bound : stored > bound;
-        assert.equal(planWrite(op, readStored(stored), full, '_cdc_lsn', now).kind === 'stale', refused);
+        assert.equal(
+          planWrite(op, readStored(stored), () => full, '_cdc_lsn', now).kind === 'stale',
+          refused,
+        );
       }
     }
   });
