@@ -11,7 +11,7 @@ import {
   type Document,
 } from '../router/document.js';
 import type { Router, TableRoute } from '../router/router.js';
-import { SNAPSHOT_POSITION, upsertWith, type OpOrigin, type SinkOp, type UpsertOp } from '../sinks/sink.js';
+import { SNAPSHOT_POSITION, upsertWith, type OpOrigin, type SinkOp } from '../sinks/sink.js';
 import { setOwn } from '../decoder/own.js';
 import { ReloadableUpsert, type Redecode } from './reloadable-upsert.js';
 
@@ -50,8 +50,7 @@ function originOf({ table, position, record, columnTypes }: RowChange): OpOrigin
   return { table, position, record, columnTypes };
 }
 
-/** `redecode` given: the upsert's document can be released and decoded again (ReloadableUpsert). */
-function toOp(event: RowChange, route: TableRoute, redecode: Redecode | undefined): SinkOp {
+function toOp(event: RowChange, route: TableRoute, redecode: Redecode): SinkOp {
   const { lsn, snapshot } = event.position;
   const position = (snapshot && event.op === 'r') || lsn === null ? SNAPSHOT_POSITION : lsn;
   const { target } = route;
@@ -64,20 +63,7 @@ function toOp(event: RowChange, route: TableRoute, redecode: Redecode | undefine
   if (clash) throw clash;
   const document = adoptAsDocument(event.after, route);
   const unchangedColumns = unchangedFields(event.unchangedColumns, route);
-  if (redecode)
-    return new ReloadableUpsert(target, id, position, origin, unchangedColumns, document, route, redecode);
-  const upsert: UpsertOp = {
-    kind: 'upsert',
-    target,
-    id,
-    position,
-    event: origin,
-    document,
-    unchangedColumns,
-    decimal: route.decimal,
-    ...(route.rename ? { renames: route.rename } : {}),
-  };
-  return upsert;
+  return new ReloadableUpsert(target, id, position, origin, unchangedColumns, document, route, redecode);
 }
 
 /**
@@ -102,9 +88,9 @@ function merge(earlier: SinkOp, later: SinkOp): SinkOp {
 
 /**
  * `redecode`: how the batch's records are decoded again, so that upserts may release their
- * documents (ReloadableUpsert); without it, every operation holds its document.
+ * documents (ReloadableUpsert).
  */
-export function planBatch(events: readonly ChangeEvent[], router: Router, redecode?: Redecode): Plan {
+export function planBatch(events: readonly ChangeEvent[], router: Router, redecode: Redecode): Plan {
   const steps: PlanStep[] = [];
   let run = new Map<string, SinkOp>();
   // Per document slot, every change of the run, when there is more than one.

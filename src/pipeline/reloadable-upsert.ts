@@ -20,8 +20,6 @@ export type Redecode = (record: RecordCoordinates) => RowChange;
 
 export class ReloadableUpsert implements UpsertOp {
   readonly kind = 'upsert' as const;
-  readonly decimal: DecimalMode | undefined;
-  readonly renames: ReadonlyMap<string, string> | undefined;
   private held: Document | null;
 
   constructor(
@@ -35,8 +33,14 @@ export class ReloadableUpsert implements UpsertOp {
     private readonly redecode: Redecode,
   ) {
     this.held = document;
-    this.decimal = route.decimal;
-    this.renames = route.rename ?? undefined;
+  }
+
+  get decimal(): DecimalMode {
+    return this.route.decimal;
+  }
+
+  get renames(): ReadonlyMap<string, string> | undefined {
+    return this.route.rename ?? undefined;
   }
 
   get document(): Document {

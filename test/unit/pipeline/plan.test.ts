@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { planBatch, type Plan } from '../../../src/pipeline/plan.js';
+import { planBatch as planWith, type Plan } from '../../../src/pipeline/plan.js';
 import { Router } from '../../../src/router/router.js';
 import type { TableOverrides, TruncateMode } from '../../../src/config/tables.js';
 import type { ChangeEvent, Row, RowChange, RowOp, Tombstone, Truncate } from '../../../src/decoder/types.js';
@@ -43,6 +43,28 @@ function truncate(lsn: bigint, table = 't'): Truncate {
 }
 
 const tombstone = (): Tombstone => ({ kind: 'tombstone', record: coordinates() });
+
+/** Decodes "again" by copying the event its record came from, and counts the calls. */
+function redecoder(events: readonly ChangeEvent[]) {
+  const byOffset = new Map(events.map((event) => [event.record.offset, event]));
+  const calls: string[] = [];
+  const redecode = (record: { offset: string }): RowChange => {
+    calls.push(record.offset);
+    const event = byOffset.get(record.offset);
+    assert.equal(event?.kind, 'row');
+    return structuredClone(event);
+  };
+  return { redecode, calls };
+}
+
+/** planBatch as the pipeline calls it: the records decode again to copies of their events. */
+function planBatch(
+  events: readonly ChangeEvent[],
+  router: Router,
+  redecode = redecoder(events).redecode,
+): Plan {
+  return planWith(events, router, redecode);
+}
 
 function router(
   tables: TableOverrides = {},
@@ -541,19 +563,6 @@ describe('planBatch with several targets', () => {
 });
 
 describe('planBatch with redecode: upserts that release their documents', () => {
-  /** Decodes "again" by copying the event its record came from, and counts the calls. */
-  function redecoder(events: readonly ChangeEvent[]) {
-    const byOffset = new Map(events.map((event) => [event.record.offset, event]));
-    const calls: string[] = [];
-    const redecode = (record: { offset: string }): RowChange => {
-      calls.push(record.offset);
-      const event = byOffset.get(record.offset);
-      assert.equal(event?.kind, 'row');
-      return structuredClone(event);
-    };
-    return { redecode, calls };
-  }
-
   test("an operation keeps its event's table, position, record and column types, not its rows or key", () => {
     const event = change('u', '1', 5n, { id: '1', v: 5 });
     const [op] = onlyOps(planBatch([event], router(), redecoder([event]).redecode));
