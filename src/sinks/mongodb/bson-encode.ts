@@ -11,7 +11,13 @@
 // against every key, tracks every nested object in a Set against cycles, and builds each document
 // in a 17 MiB buffer before copying it out. The statements here are trees from JSON.parse and the
 // stored form (no cycles), written into one reused buffer and copied out once.
+//
+// A document's stored form (stored-form.ts) is written here too, from the document itself: a
+// StoredFields value is written with its names escaped and its integers beyond int64 as digits,
+// as toStoredForm would copy it, without the copy.
 import { BSON } from 'mongodb';
+import type { DocumentValue } from '../../router/document.js';
+import { StoredFields, fitsInt64, needsEscape, storedObject } from './stored-form.js';
 
 /** js-bson's own limit for one encoding (its internal buffer): a larger statement is refused. */
 export const MAX_ENCODED_BYTES = 17 * 1024 * 1024;
@@ -47,6 +53,8 @@ export class StatementTooLargeError extends RangeError {
 
 let buffer = Buffer.allocUnsafeSlow(64 * 1024);
 let at = 0;
+/** Inside a StoredFields: names and integers are written in their stored form. */
+let storing = false;
 
 /** Makes room for `bytes` more bytes at `at`. */
 function reserve(bytes: number): void {
@@ -119,6 +127,7 @@ function writeNumber(name: string, value: number): void {
 }
 
 function writeBigInt(name: string, value: bigint): void {
+  if (storing && !fitsInt64(value)) return writeString(name, value.toString());
   // js-bson would wrap it silently into 64 bits: another number, stored as if it were this one.
   if (value < INT64_MIN || value > INT64_MAX)
     throw new BSON.BSONError(`field ${name}: ${value} is beyond the range of a BSON int64`);
@@ -179,6 +188,10 @@ function writeValue(name: string, value: unknown): void {
         writeHeader(TYPE_DOCUMENT, name);
         return writeDocument(value);
       }
+      if (value instanceof StoredFields) {
+        writeHeader(TYPE_DOCUMENT, name);
+        return writeStoredFields(value);
+      }
       return writeByJsBson(name, value);
     default:
       return writeByJsBson(name, value);
@@ -187,27 +200,55 @@ function writeValue(name: string, value: unknown): void {
 
 const hasOwnProperty = Object.prototype.hasOwnProperty;
 
-function writeDocument(document: Record<string, unknown>): void {
+/**
+ * The elements of a document, in Object.keys order (what js-bson walks), without the array. In a
+ * stored form, a name to escape may meet another that escapes alike (two fields that become one):
+ * such an object is written from its stored copy instead, which has no name left to escape.
+ */
+function writeElements(document: Record<string, unknown>): void {
+  const first = at;
+  for (const name in document) {
+    if (!hasOwnProperty.call(document, name)) continue;
+    if (storing && needsEscape(name)) {
+      at = first;
+      return writeElements(storedObject(document as Record<string, DocumentValue>));
+    }
+    writeValue(name, document[name]);
+  }
+}
+
+function startDocument(): number {
   reserve(5);
   const start = at;
   at += 4;
-  // Own enumerable string keys in Object.keys order (what js-bson walks), without the array.
-  for (const name in document) {
-    if (hasOwnProperty.call(document, name)) writeValue(name, document[name]);
-  }
+  return start;
+}
+
+function endDocument(start: number): void {
   reserve(1);
   buffer[at++] = 0;
   buffer.writeInt32LE(at - start, start);
 }
 
+function writeDocument(document: Record<string, unknown>): void {
+  const start = startDocument();
+  writeElements(document);
+  endDocument(start);
+}
+
+function writeStoredFields(fields: StoredFields): void {
+  const start = startDocument();
+  storing = true;
+  writeElements(fields.document);
+  storing = false;
+  writeBigInt(fields.positionField, fields.position);
+  endDocument(start);
+}
+
 function writeArray(array: readonly unknown[]): void {
-  reserve(5);
-  const start = at;
-  at += 4;
+  const start = startDocument();
   for (let i = 0; i < array.length; i++) writeValue(String(i), array[i]);
-  reserve(1);
-  buffer[at++] = 0;
-  buffer.writeInt32LE(at - start, start);
+  endDocument(start);
 }
 
 /**
@@ -224,6 +265,7 @@ export function encodeDocument(document: Record<string, unknown>): Buffer {
     return encoded;
   } finally {
     at = 0;
+    storing = false;
     // A rare large statement does not keep megabytes in memory for the small ones after it.
     if (buffer.length > RETAINED_BYTES) buffer = Buffer.allocUnsafeSlow(RETAINED_BYTES);
   }

@@ -14,13 +14,12 @@ import type { Sink, SinkOp, SinkOpResult, TruncateMark } from '../sink.js';
 import { DUPLICATE_KEY, classifyRequestError, classifyWriteError } from './classify.js';
 import { isDuplicateOnId } from './duplicate-key.js';
 import { PositionCache } from './position-cache.js';
-import { toStoredFormWith } from './stored-form.js';
+import { StoredFields } from './stored-form.js';
 import { DELETED_AT_FIELD } from './tombstone.js';
 import {
   commandRuns,
   encodeStatement,
   readUpdateReply,
-  statementOf,
   updateCommand,
   type EncodedStatement,
   type UpdateOutcome,
@@ -31,9 +30,9 @@ import {
   planGuardedWrite,
   planWrite,
   readStored,
-  type Model,
   type Stored,
   type StoredDocument,
+  type UpdateStatement,
   type UpsertFields,
 } from './write-plan.js';
 
@@ -84,9 +83,9 @@ interface Entry {
 }
 
 /**
- * A planned write as its BSON alone. The stored form, the model and the statement it was encoded
- * from are not kept: they would live until the reply, long enough to be promoted out of the young
- * generation, and a write planned again (after a collision) builds them anew from the operation.
+ * A planned write as its BSON alone. The statement it was encoded from is not kept: it would live
+ * until the reply, long enough to be promoted out of the young generation, and a write planned
+ * again (after a collision) builds it anew from the operation.
  */
 type Sendable = Entry & EncodedStatement;
 
@@ -202,7 +201,7 @@ export class MongoSink implements Sink {
   private upsertFields(op: SinkOp): UpsertFields | null {
     if (op.kind === 'delete') return null;
     return {
-      fields: toStoredFormWith(op.document, POSITION_FIELD, op.position),
+      fields: new StoredFields(op.document, POSITION_FIELD, op.position),
       // A partial update ($set) leaves the unchanged TOAST columns as stored; a full one replaces all.
       partial: op.unchangedColumns.length > 0,
     };
@@ -280,8 +279,8 @@ export class MongoSink implements Sink {
         }
         const guarded: Sendable[] = [];
         for (const entry of pending) {
-          const model = planGuardedWrite(entry.op, this.upsertFields(entry.op), POSITION_FIELD, now);
-          this.encodeInto(guarded, entry, model, results);
+          const statement = planGuardedWrite(entry.op, this.upsertFields(entry.op), POSITION_FIELD, now);
+          this.encodeInto(guarded, entry, statement, results);
         }
         const planned = pending.length;
         pending = await this.bulk(target, guarded, results);
@@ -307,7 +306,7 @@ export class MongoSink implements Sink {
         const planned = planWrite(entry.op, stored, fields, POSITION_FIELD, now);
         if (planned.kind === 'write') {
           writes.push(entry);
-          return this.encodeInto(sendable, entry, planned.model, results);
+          return this.encodeInto(sendable, entry, planned.statement, results);
         }
         results[entry.index] = { status: 'stale' };
         this.positions.remember(collection, entry.op.id, stored!.raw);
@@ -358,8 +357,12 @@ export class MongoSink implements Sink {
    * Adds the write's BSON to `sendable`. A statement that cannot be encoded, or is over MongoDB's
    * size limit, is refused before anything is sent, as the driver's bulkWrite refused it.
    */
-  private encodeInto(sendable: Sendable[], entry: Entry, model: Model, results: SinkOpResult[]): void {
-    const statement = statementOf(model);
+  private encodeInto(
+    sendable: Sendable[],
+    entry: Entry,
+    statement: UpdateStatement,
+    results: SinkOpResult[],
+  ): void {
     let bytes: Uint8Array;
     try {
       bytes = encodeStatement(statement);

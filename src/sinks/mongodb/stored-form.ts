@@ -16,18 +16,25 @@ export function escapeFieldName(name: string): string {
   return dotless.startsWith('$') ? `\uFF04${dotless.slice(1)}` : dotless;
 }
 
-function needsEscape(name: string): boolean {
+/** Whether a field name is stored as another (escapeFieldName). */
+export function needsEscape(name: string): boolean {
   return name.startsWith('$') || name.includes('.');
 }
 
+/** Whether a bigint is stored as a BSON int64 (otherwise as its digits). */
+export function fitsInt64(value: bigint): boolean {
+  return value >= INT64_MIN && value <= INT64_MAX;
+}
+
 function storedValue(value: DocumentValue): DocumentValue {
-  if (typeof value === 'bigint') return value >= INT64_MIN && value <= INT64_MAX ? value : value.toString();
+  if (typeof value === 'bigint') return fitsInt64(value) ? value : value.toString();
   if (Array.isArray(value)) return value.map(storedValue);
   if (value !== null && typeof value === 'object') return storedObject(value);
   return value;
 }
 
-function storedObject(object: Record<string, DocumentValue>): Record<string, DocumentValue> {
+/** The stored form of an object. Two names that escape alike are one field: the last value wins. */
+export function storedObject(object: Record<string, DocumentValue>): Record<string, DocumentValue> {
   const stored: Record<string, DocumentValue> = {};
   for (const key in object) {
     if (!hasOwn(object, key)) continue;
@@ -45,4 +52,23 @@ export function toStoredFormWith(document: Document, field: string, value: bigin
   const stored = storedObject(document);
   stored[field] = value;
   return stored;
+}
+
+/**
+ * A document to write in its stored form with the sink's position as its last field, without the
+ * stored copy: the sink's BSON encoder applies the rules above as it writes the document's own
+ * fields (bson-encode.ts), so a document is walked once, not copied and then walked. Anything
+ * else that encodes it (js-bson, when the sink measures a statement it could not encode) gets the
+ * copy through toBSON.
+ */
+export class StoredFields {
+  constructor(
+    readonly document: Document,
+    readonly positionField: string,
+    readonly position: bigint,
+  ) {}
+
+  toBSON(): Document {
+    return toStoredFormWith(this.document, this.positionField, this.position);
+  }
 }

@@ -15,26 +15,7 @@
 import type { Document } from 'mongodb';
 import { DocumentSequence } from 'mongodb/lib/cmap/commands.js';
 import { encodeDocument } from './bson-encode.js';
-import type { Model } from './write-plan.js';
-
-/** One statement of an `update` command: filter, replacement or update, upsert. */
-export interface UpdateStatement {
-  readonly q: Document;
-  readonly u: Document;
-  readonly upsert: true;
-}
-
-export function statementOf(model: Model): UpdateStatement {
-  if ('replaceOne' in model) {
-    const { filter, replacement } = model.replaceOne;
-    return { q: filter, u: replacement, upsert: true };
-  }
-  if ('updateOne' in model) {
-    const { filter, update } = model.updateOne;
-    return { q: filter, u: update as Document, upsert: true };
-  }
-  throw new TypeError(`the sink plans replaceOne and updateOne only, got ${Object.keys(model).join(', ')}`);
-}
+import type { UpdateStatement } from './write-plan.js';
 
 /** A statement's BSON, encoded once (encodeStatement). */
 export interface EncodedStatement {

@@ -8,12 +8,21 @@
 //   either already done (stale) or one write whose filter names the exact stored state. For
 //   servers that answer from an index only a filter on _id alone or on an index's exact keys
 //   (FerretDB 1.24 scans the collection for a range), with the position as a plain value.
-import type { AnyBulkWriteOperation } from 'mongodb';
 import { SNAPSHOT_POSITION, type SinkOp } from '../sink.js';
+import type { StoredFields } from './stored-form.js';
 import { DELETED_AT_FIELD, DELETED_FIELD, tombstoneFields } from './tombstone.js';
 
 export type StoredDocument = { _id: string } & Record<string, unknown>;
-export type Model = AnyBulkWriteOperation<StoredDocument>;
+
+/**
+ * One statement of an `update` command: the filter, then the replacement (a replacing upsert) or
+ * the update operators (a partial one), always upserting.
+ */
+export interface UpdateStatement {
+  readonly q: Record<string, unknown> & { _id: string };
+  readonly u: StoredFields | Record<string, unknown>;
+  readonly upsert: true;
+}
 
 /** What the position read found for one id. */
 export interface Stored {
@@ -32,12 +41,13 @@ export function readStored(raw: unknown): Stored {
 
 /** The new fields of an upsert: its document in stored form, with the position. */
 export interface UpsertFields {
-  readonly fields: Record<string, unknown>;
+  readonly fields: StoredFields | Record<string, unknown>;
   /** Unchanged TOAST columns: a partial update keeps their stored values. */
   readonly partial: boolean;
 }
 
-export type Planned = { readonly kind: 'stale' } | { readonly kind: 'write'; readonly model: Model };
+export type Planned =
+  { readonly kind: 'stale' } | { readonly kind: 'write'; readonly statement: UpdateStatement };
 
 /**
  * Whether a stored position makes a write at `position` stale: a newer or the same one, except that
@@ -61,8 +71,8 @@ export function planGuardedWrite(
   upsert: UpsertFields | null,
   positionField: string,
   now: Date,
-): Model {
-  return writeModel(
+): UpdateStatement {
+  return writeStatement(
     op,
     { _id: op.id, [positionField]: storedBefore(op.position) },
     upsert,
@@ -87,20 +97,20 @@ export function planWrite(
   // No document, or one without a position, is matched as null (null matches a missing field); an
   // upsert that matches nothing inserts, so one statement type covers every case (one command).
   const filter = { _id: op.id, [positionField]: stored?.raw ?? null };
-  return { kind: 'write', model: writeModel(op, filter, upsert(), positionField, now) };
+  return { kind: 'write', statement: writeStatement(op, filter, upsert(), positionField, now) };
 }
 
-function writeModel(
+function writeStatement(
   op: SinkOp,
   filter: Record<string, unknown> & { _id: string },
   upsert: UpsertFields | null,
   positionField: string,
   now: Date,
-): Model {
+): UpdateStatement {
   const fields = op.kind === 'delete' ? tombstoneFields(positionField, op.position, now) : upsert!.fields;
   if (op.kind === 'upsert' && upsert!.partial) {
-    const update = { $set: fields, $unset: { [DELETED_FIELD]: true, [DELETED_AT_FIELD]: true } } as const;
-    return { updateOne: { filter, update, upsert: true } };
+    const update = { $set: fields, $unset: { [DELETED_FIELD]: true, [DELETED_AT_FIELD]: true } };
+    return { q: filter, u: update, upsert: true };
   }
-  return { replaceOne: { filter, replacement: fields, upsert: true } };
+  return { q: filter, u: fields, upsert: true };
 }

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { BSON } from 'mongodb';
 import { MAX_ENCODED_BYTES, encodeDocument } from '../../../../src/sinks/mongodb/bson-encode.js';
+import { StoredFields, toStoredFormWith } from '../../../../src/sinks/mongodb/stored-form.js';
+import type { Document } from '../../../../src/router/document.js';
 import { setOwn } from '../../../../src/decoder/own.js';
 
 /** How the driver encodes a command: the reference for every value js-bson encodes correctly. */
@@ -94,7 +96,20 @@ const KEYS = [
   '',
 ];
 
-function randomValue(next: () => number, depth: number): unknown {
+/** What a stored form changes: names that escape, some alike (two fields become one), and integers beyond int64. */
+const STORED_KEYS = [...KEYS, 'a．b', '＄where', 'x.y.z', '$', '.', '．'];
+const BEYOND_INT64 = [2n ** 63n, -(2n ** 63n) - 1n, 10n ** 40n];
+
+interface Pool {
+  readonly keys: readonly string[];
+  readonly bigints: readonly bigint[];
+}
+
+function randomValue(
+  next: () => number,
+  depth: number,
+  pool: Pool = { keys: KEYS, bigints: BIGINTS },
+): unknown {
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
   const kind = Math.floor(next() * (depth > 3 ? 6 : 8));
   switch (kind) {
@@ -103,7 +118,7 @@ function randomValue(next: () => number, depth: number): unknown {
     case 1:
       return Math.floor(next() * 2 ** 40) * (next() < 0.5 ? -1 : 1);
     case 2:
-      return pick(BIGINTS);
+      return pick(pool.bigints);
     case 3:
       return pick(STRINGS);
     case 4:
@@ -111,14 +126,14 @@ function randomValue(next: () => number, depth: number): unknown {
     case 5:
       return next() * 1e6 - 5e5;
     case 6:
-      return Array.from({ length: Math.floor(next() * 4) }, () => randomValue(next, depth + 1));
+      return Array.from({ length: Math.floor(next() * 4) }, () => randomValue(next, depth + 1, pool));
     default: {
       const object: Record<string, unknown> = {};
       const fields = Math.floor(next() * 5);
       for (let i = 0; i < fields; i++) {
-        const key = pick(KEYS);
+        const key = pick(pool.keys);
         if (key === '_bsontype' || key === 'toBSON') continue; // js-bson misreads these (below)
-        object[key] = randomValue(next, depth + 1);
+        object[key] = randomValue(next, depth + 1, pool);
       }
       return object;
     }
@@ -228,5 +243,85 @@ describe('encodeDocument', () => {
     assertSameAsJsBson({ after: 'a failure', n: 1 });
     encodeDocument({ big: 'é'.repeat(3 * 1024 * 1024) });
     assertSameAsJsBson({ after: 'a large one', list: [1, 2, 3] });
+  });
+});
+
+describe('encodeDocument with StoredFields', () => {
+  /** The stored form as toStoredFormWith copies it: what the sink wrote before it wrote from the document. */
+  function assertSameAsCopy(document: Document, message?: string): void {
+    const fields = new StoredFields(document, '_cdc_lsn', 0x16b3c2a8f0n);
+    assert.deepEqual(
+      encodeDocument({ q: { _id: 'k' }, u: fields, upsert: true }),
+      encodeDocument({
+        q: { _id: 'k' },
+        u: toStoredFormWith(document, '_cdc_lsn', 0x16b3c2a8f0n),
+        upsert: true,
+      }),
+      message,
+    );
+  }
+
+  test('random trees with names to escape and integers beyond int64, 2,000 of them, byte for byte as the copy', () => {
+    const pool = { keys: STORED_KEYS, bigints: [...BIGINTS, ...BEYOND_INT64] };
+    for (let seed = 1; seed <= 2000; seed++) {
+      const next = random(seed);
+      const document: Record<string, unknown> = {};
+      const fields = 1 + Math.floor(next() * 8);
+      for (let i = 0; i < fields; i++)
+        document[next() < 0.3 ? STORED_KEYS[i]! : `f${i}`] = randomValue(next, 0, pool);
+      assertSameAsCopy(document as Document, `seed ${seed}`);
+    }
+  });
+
+  test('names escaped at every depth; two that escape alike are one field, the last value in the first place', () => {
+    const document = {
+      $where: 'x',
+      'a.b': 1,
+      keep: { 'c.d': [{ $gt: 1 }, 2], plain: true },
+      'a．b': 2,
+    };
+    const stored = BSON.deserialize(encodeDocument({ u: new StoredFields(document, 'p', 7n) }), {
+      useBigInt64: true,
+    })['u'] as Record<string, unknown>;
+    assert.deepEqual(stored, {
+      '＄where': 'x',
+      'a．b': 2,
+      keep: { 'c．d': [{ '＄gt': 1 }, 2], plain: true },
+      p: 7n,
+    });
+    assert.deepEqual(Object.keys(stored), ['＄where', 'a．b', 'keep', 'p']);
+    assertSameAsCopy(document);
+  });
+
+  test('an integer beyond int64 is stored as its digits there, and refused anywhere else', () => {
+    const document = { big: 2n ** 64n, list: [-(2n ** 63n) - 1n, 5n] };
+    const stored = BSON.deserialize(encodeDocument({ u: new StoredFields(document, 'p', 7n) }), {
+      useBigInt64: true,
+    })['u'];
+    assert.deepEqual(stored, { big: '18446744073709551616', list: ['-9223372036854775809', 5n], p: 7n });
+    assert.throws(
+      () => encodeDocument({ u: document, after: new StoredFields({}, 'p', 1n) }),
+      BSON.BSONError,
+    );
+    assert.throws(
+      () => encodeDocument({ before: new StoredFields({}, 'p', 1n), u: document }),
+      BSON.BSONError,
+    );
+  });
+
+  test('js-bson measures and encodes it as its copy (toBSON)', () => {
+    const statement = {
+      q: { _id: 'k' },
+      u: new StoredFields({ 'a.b': 1, n: 2n ** 70n }, 'p', 3n),
+      upsert: true,
+    };
+    assert.deepEqual(Buffer.from(BSON.serialize(statement)), encodeDocument(statement));
+    assert.equal(BSON.calculateObjectSize(statement), encodeDocument(statement).length);
+  });
+
+  test('a statement that fails inside a stored form leaves the next one unescaped', () => {
+    assert.throws(() => encodeDocument({ u: new StoredFields({ 'a.b': { 'c\0': 1 } }, 'p', 1n) }));
+    assertSameAsJsBson({ 'a.b': 1, n: 2n });
+    assert.throws(() => encodeDocument({ n: 2n ** 64n }), /beyond the range/);
   });
 });

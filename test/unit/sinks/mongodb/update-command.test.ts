@@ -8,30 +8,8 @@ import {
   commandRuns,
   encodeStatement,
   readUpdateReply,
-  statementOf,
   updateCommand,
 } from '../../../../src/sinks/mongodb/update-command.js';
-
-describe('statementOf', () => {
-  test('a replacement and a partial update, as the driver would send them', () => {
-    const filter = { _id: '1', p: null };
-    assert.deepEqual(statementOf({ replaceOne: { filter, replacement: { a: 1 }, upsert: true } }), {
-      q: filter,
-      u: { a: 1 },
-      upsert: true,
-    });
-    const update = { $set: { a: 1 }, $unset: { b: true as const } };
-    assert.deepEqual(statementOf({ updateOne: { filter, update, upsert: true } }), {
-      q: filter,
-      u: update,
-      upsert: true,
-    });
-  });
-
-  test('anything else is a bug, said at once', () => {
-    assert.throws(() => statementOf({ deleteOne: { filter: { _id: '1' } } }), /deleteOne/);
-  });
-});
 
 describe('encodeStatement and updateCommand', () => {
   const statements = [

@@ -38,7 +38,7 @@ describe('planWrite', () => {
       planWrite(upsertOp, readStored(9n), () => full, '_cdc_lsn', now),
       {
         kind: 'write',
-        model: { replaceOne: { filter: { _id: 'k', _cdc_lsn: 9n }, replacement: full.fields, upsert: true } },
+        statement: { q: { _id: 'k', _cdc_lsn: 9n }, u: full.fields, upsert: true },
       },
     );
   });
@@ -46,8 +46,8 @@ describe('planWrite', () => {
   test('no document, or one without a position, is matched as a null position', () => {
     for (const stored of [undefined, readStored(undefined)]) {
       const planned = planWrite(upsertOp, stored, () => full, '_cdc_lsn', now);
-      assert.ok(planned.kind === 'write' && 'replaceOne' in planned.model);
-      assert.deepEqual(planned.model.replaceOne.filter, { _id: 'k', _cdc_lsn: null });
+      assert.ok(planned.kind === 'write');
+      assert.deepEqual(planned.statement.q, { _id: 'k', _cdc_lsn: null });
     }
   });
 
@@ -57,8 +57,8 @@ describe('planWrite', () => {
       { kind: 'stale' },
     );
     const planned = planWrite(upsertOp, readStored(3), () => full, '_cdc_lsn', now);
-    assert.ok(planned.kind === 'write' && 'replaceOne' in planned.model);
-    assert.deepEqual(planned.model.replaceOne.filter, { _id: 'k', _cdc_lsn: 3 });
+    assert.ok(planned.kind === 'write');
+    assert.deepEqual(planned.statement.q, { _id: 'k', _cdc_lsn: 3 });
   });
 
   test('a delete replaces the document with a tombstone holding its position', () => {
@@ -66,12 +66,10 @@ describe('planWrite', () => {
       planWrite(deleteOp, readStored(9n), () => null, '_cdc_lsn', now),
       {
         kind: 'write',
-        model: {
-          replaceOne: {
-            filter: { _id: 'k', _cdc_lsn: 9n },
-            replacement: { _cdc_lsn: 10n, _cdc_deleted: true, _cdc_deleted_at: now },
-            upsert: true,
-          },
+        statement: {
+          q: { _id: 'k', _cdc_lsn: 9n },
+          u: { _cdc_lsn: 10n, _cdc_deleted: true, _cdc_deleted_at: now },
+          upsert: true,
         },
       },
     );
@@ -83,12 +81,10 @@ describe('planWrite', () => {
       planWrite(upsertOp, readStored(9n), () => partial, '_cdc_lsn', now),
       {
         kind: 'write',
-        model: {
-          updateOne: {
-            filter: { _id: 'k', _cdc_lsn: 9n },
-            update: { $set: partial.fields, $unset: { _cdc_deleted: true, _cdc_deleted_at: true } },
-            upsert: true,
-          },
+        statement: {
+          q: { _id: 'k', _cdc_lsn: 9n },
+          u: { $set: partial.fields, $unset: { _cdc_deleted: true, _cdc_deleted_at: true } },
+          upsert: true,
         },
       },
     );
@@ -98,36 +94,29 @@ describe('planWrite', () => {
 describe('planGuardedWrite', () => {
   test('an upsert replaces whatever is stored before its position, upserting', () => {
     assert.deepEqual(planGuardedWrite(upsertOp, full, '_cdc_lsn', now), {
-      replaceOne: {
-        filter: { _id: 'k', _cdc_lsn: { $not: { $gte: 10n } } },
-        replacement: full.fields,
-        upsert: true,
-      },
+      q: { _id: 'k', _cdc_lsn: { $not: { $gte: 10n } } },
+      u: full.fields,
+      upsert: true,
     });
   });
 
   test('a snapshot read also replaces what an earlier snapshot wrote at the same position', () => {
     const snapshot: SinkOp = { ...upsertOp, position: SNAPSHOT_POSITION };
-    const model = planGuardedWrite(snapshot, full, '_cdc_lsn', now);
-    assert.ok('replaceOne' in model);
-    assert.deepEqual(model.replaceOne.filter, { _id: 'k', _cdc_lsn: { $not: { $gt: SNAPSHOT_POSITION } } });
+    const statement = planGuardedWrite(snapshot, full, '_cdc_lsn', now);
+    assert.deepEqual(statement.q, { _id: 'k', _cdc_lsn: { $not: { $gt: SNAPSHOT_POSITION } } });
   });
 
   test('a delete leaves a tombstone under the same guard; a partial update sets its fields and clears a tombstone', () => {
     assert.deepEqual(planGuardedWrite(deleteOp, null, '_cdc_lsn', now), {
-      replaceOne: {
-        filter: { _id: 'k', _cdc_lsn: { $not: { $gte: 10n } } },
-        replacement: { _cdc_lsn: 10n, _cdc_deleted: true, _cdc_deleted_at: now },
-        upsert: true,
-      },
+      q: { _id: 'k', _cdc_lsn: { $not: { $gte: 10n } } },
+      u: { _cdc_lsn: 10n, _cdc_deleted: true, _cdc_deleted_at: now },
+      upsert: true,
     });
     const partial: UpsertFields = { fields: full.fields, partial: true };
     assert.deepEqual(planGuardedWrite(upsertOp, partial, '_cdc_lsn', now), {
-      updateOne: {
-        filter: { _id: 'k', _cdc_lsn: { $not: { $gte: 10n } } },
-        update: { $set: full.fields, $unset: { _cdc_deleted: true, _cdc_deleted_at: true } },
-        upsert: true,
-      },
+      q: { _id: 'k', _cdc_lsn: { $not: { $gte: 10n } } },
+      u: { $set: full.fields, $unset: { _cdc_deleted: true, _cdc_deleted_at: true } },
+      upsert: true,
     });
   });
 
