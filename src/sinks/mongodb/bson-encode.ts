@@ -3,9 +3,10 @@
 // there is refused with BSONVersionError), one with a `toBSON` function is replaced by its result.
 // A row's JSON column can hold any field name, `_bsontype` included, so here a value is encoded by
 // what it is: a plain object (its prototype Object.prototype or null) or an array is always an
-// embedded document of its own fields, whatever they are called. Anything else that is an object
-// (a Date, the driver's Long or Decimal128 read back as a stored position, a Uint8Array) is
-// encoded by js-bson itself, so it is encoded exactly as the driver would.
+// embedded document of its own fields, whatever they are called. A Date (a tombstone's deletion
+// time) is written here too; anything else that is an object (the driver's Long or Decimal128 read
+// back as a stored position, a Uint8Array) is encoded by js-bson itself, so it is encoded exactly
+// as the driver would.
 //
 // It is also the sink's largest cost after JSON parsing: js-bson matches a regular expression
 // against every key, tracks every nested object in a Set against cycles, and builds each document
@@ -27,14 +28,13 @@ const TYPE_STRING = 0x02;
 const TYPE_DOCUMENT = 0x03;
 const TYPE_ARRAY = 0x04;
 const TYPE_BOOLEAN = 0x08;
+const TYPE_DATE = 0x09;
 const TYPE_NULL = 0x0a;
 const TYPE_INT32 = 0x10;
 const TYPE_INT64 = 0x12;
 
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
 const SAFE_INTEGER = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** Below this many UTF-16 units a string is copied by a loop while it is ASCII; above, by Buffer#write. */
@@ -127,22 +127,34 @@ function writeNumber(name: string, value: number): void {
 }
 
 function writeBigInt(name: string, value: bigint): void {
-  if (storing && !fitsInt64(value)) return writeString(name, value.toString());
-  // js-bson would wrap it silently into 64 bits: another number, stored as if it were this one.
-  if (value < INT64_MIN || value > INT64_MAX)
+  if (!fitsInt64(value)) {
+    if (storing) return writeString(name, value.toString());
+    // js-bson would wrap it silently into 64 bits: another number, stored as if it were this one.
     throw new BSON.BSONError(`field ${name}: ${value} is beyond the range of a BSON int64`);
+  }
   writeHeader(TYPE_INT64, name);
-  reserve(8);
   if (value >= -SAFE_INTEGER && value <= SAFE_INTEGER) {
     // Positions and most bigint columns: as a number, the two words cost no BigInt arithmetic
-    // (writeBigInt64LE makes three BigInts per value). `>>> 0` is the low word of the two's
-    // complement, negative numbers included; the floor is the signed high word.
-    const exact = Number(value);
-    at = buffer.writeUInt32LE(exact >>> 0, at);
-    at = buffer.writeInt32LE(Math.floor(exact / 2 ** 32), at);
+    // (writeBigInt64LE makes three BigInts per value).
+    writeSafeInt64(Number(value));
   } else {
+    reserve(8);
     at = buffer.writeBigInt64LE(value, at);
   }
+}
+
+/** A safe integer as 8 bytes of two's complement: `>>> 0` is the low word, the floor the high. */
+function writeSafeInt64(exact: number): void {
+  reserve(8);
+  at = buffer.writeUInt32LE(exact >>> 0, at);
+  at = buffer.writeInt32LE(Math.floor(exact / 2 ** 32), at);
+}
+
+/** A tombstone's deletion time. An invalid date is 0, as js-bson writes it (Long.fromNumber(NaN)). */
+function writeDate(name: string, value: Date): void {
+  const milliseconds = value.getTime();
+  writeHeader(TYPE_DATE, name);
+  writeSafeInt64(Number.isNaN(milliseconds) ? 0 : milliseconds);
 }
 
 /** Whether `value` is encoded as a document of its own fields. */
@@ -188,6 +200,7 @@ function writeValue(name: string, value: unknown): void {
         writeHeader(TYPE_DOCUMENT, name);
         return writeDocument(value);
       }
+      if (value instanceof Date) return writeDate(name, value);
       if (value instanceof StoredFields) {
         writeHeader(TYPE_DOCUMENT, name);
         return writeStoredFields(value);

@@ -146,6 +146,9 @@ describe('encodeDocument', () => {
       assertSameAsJsBson({ v: value }, `value ${String(value).slice(0, 40)}`);
     assertSameAsJsBson({ undefinedIsNull: undefined, nested: [[1, 2], [3]], empty: {}, none: [] });
     assertSameAsJsBson({ date: new Date(Date.UTC(2026, 11, 5, 1, 2, 3, 456)), before1970: new Date(-1) });
+    // The range of a Date, both ends, the 32-bit word boundaries, and an invalid one (js-bson: 0).
+    for (const milliseconds of [0, 8.64e15, -8.64e15, 2 ** 32, 2 ** 32 - 1, -(2 ** 32), -(2 ** 32) - 1, NaN])
+      assertSameAsJsBson({ v: new Date(milliseconds) }, `date ${milliseconds}`);
   });
 
   test('field names as js-bson writes them, in Object.keys order (integer-like keys first)', () => {
