@@ -4,18 +4,18 @@
 // A row's JSON column can hold any field name, `_bsontype` included, so here a value is encoded by
 // what it is: a plain object (its prototype Object.prototype or null) or an array is always an
 // embedded document of its own fields, whatever they are called. A Date (a tombstone's deletion
-// time) is written here too; anything else that is an object (the driver's Long or Decimal128 read
-// back as a stored position, a Uint8Array) is encoded by js-bson itself, so it is encoded exactly
-// as the driver would.
+// time) is written as js-bson writes it; anything else that is an object (the driver's Long or
+// Decimal128 read back as a stored position, a Uint8Array) is encoded by js-bson itself, so it is
+// encoded exactly as the driver would.
 //
 // It is also the sink's largest cost after JSON parsing: js-bson matches a regular expression
 // against every key, tracks every nested object in a Set against cycles, and builds each document
 // in a 17 MiB buffer before copying it out. The statements here are trees from JSON.parse and the
 // stored form (no cycles), written into one reused buffer and copied out once.
 //
-// A document's stored form (stored-form.ts) is written here too, from the document itself: a
-// StoredFields value is written with its names escaped and its integers beyond int64 as digits,
-// as toStoredForm would copy it, without the copy.
+// A document's stored form (stored-form.ts) is written from the document itself: a StoredFields
+// value is written with its names escaped and its integers beyond int64 as digits, byte for byte
+// as its stored copy would be, without making the copy.
 import { BSON } from 'mongodb';
 import type { DocumentValue } from '../../router/document.js';
 import { StoredFields, fitsInt64, needsEscape, storedObject } from './stored-form.js';

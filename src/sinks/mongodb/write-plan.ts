@@ -41,7 +41,7 @@ export function readStored(raw: unknown): Stored {
 
 /** The new fields of an upsert: its document in stored form, with the position. */
 export interface UpsertFields {
-  readonly fields: StoredFields | Record<string, unknown>;
+  readonly fields: StoredFields;
   /** Unchanged TOAST columns: a partial update keeps their stored values. */
   readonly partial: boolean;
 }

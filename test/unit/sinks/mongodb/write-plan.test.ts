@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { RowChange } from '../../../../src/decoder/types.js';
 import { SNAPSHOT_POSITION, type SinkOp } from '../../../../src/sinks/sink.js';
+import { StoredFields } from '../../../../src/sinks/mongodb/stored-form.js';
 import {
   planGuardedWrite,
   planWrite,
@@ -22,7 +23,7 @@ const upsertOp: SinkOp = {
   event: {} as RowChange,
 };
 const deleteOp: SinkOp = { kind: 'delete', target: 't', id: 'k', position: 10n, event: {} as RowChange };
-const full: UpsertFields = { fields: { v: 1, _cdc_lsn: 10n }, partial: false };
+const full: UpsertFields = { fields: new StoredFields({ v: 1 }, '_cdc_lsn', 10n), partial: false };
 
 describe('planWrite', () => {
   test('a stored position at or above the event is stale, for upserts and deletes, without reading the fields', () => {
@@ -76,7 +77,7 @@ describe('planWrite', () => {
   });
 
   test('a partial update (unchanged TOAST columns) sets its fields and clears a tombstone', () => {
-    const partial: UpsertFields = { fields: { v: 2, _cdc_lsn: 10n }, partial: true };
+    const partial: UpsertFields = { fields: new StoredFields({ v: 2 }, '_cdc_lsn', 10n), partial: true };
     assert.deepEqual(
       planWrite(upsertOp, readStored(9n), () => partial, '_cdc_lsn', now),
       {
