@@ -18,7 +18,7 @@
 // as its stored copy would be, without making the copy.
 import { BSON } from 'mongodb';
 import type { DocumentValue } from '../../router/document.js';
-import { StoredFields, fitsInt64, needsEscape, storedObject } from './stored-form.js';
+import { StoredFields, fitsInt64, needsEscape, toStoredForm } from './stored-form.js';
 
 /** js-bson's own limit for one encoding (its internal buffer): a larger statement is refused. */
 export const MAX_ENCODED_BYTES = 17 * 1024 * 1024;
@@ -224,7 +224,7 @@ function writeElements(document: Record<string, unknown>): void {
     if (!hasOwnProperty.call(document, name)) continue;
     if (storing && needsEscape(name)) {
       at = first;
-      return writeElements(storedObject(document as Record<string, DocumentValue>));
+      return writeElements(toStoredForm(document as Record<string, DocumentValue>));
     }
     writeValue(name, document[name]);
   }

@@ -34,7 +34,7 @@ function storedValue(value: DocumentValue): DocumentValue {
 }
 
 /** The stored form of an object. Two names that escape alike are one field: the last value wins. */
-export function storedObject(object: Record<string, DocumentValue>): Record<string, DocumentValue> {
+function storedObject(object: Record<string, DocumentValue>): Record<string, DocumentValue> {
   const stored: Record<string, DocumentValue> = {};
   for (const key in object) {
     if (!hasOwn(object, key)) continue;
